@@ -1,0 +1,42 @@
+#!/usr/bin/env bun
+import { dispatch } from "../commands/dispatch.ts";
+import { createRootCommand } from "../commands/index.ts";
+import { realDeps } from "../lib/deps.ts";
+import { causeChain, ExitCode, LetsrobotError, UsageError } from "../lib/errors.ts";
+import type { LogLevelName } from "../lib/log.ts";
+
+const argv = process.argv.slice(2);
+const verbose = argv.includes("--verbose") || argv.includes("-v");
+const level: LogLevelName = verbose ? "debug" : argv.includes("--quiet") || argv.includes("-q") ? "warn" : "info";
+
+const stop = new AbortController();
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    signals += 1;
+    if (signals > 1) process.exit(ExitCode.interrupted); // a second Ctrl-C forces the exit
+    stop.abort(signal);
+  });
+}
+
+const deps = realDeps({ level, shutdown: stop.signal });
+let code: number = ExitCode.ok;
+try {
+  const { printed } = await dispatch(createRootCommand(deps), argv, deps.version);
+  if (printed !== undefined) deps.out.text(printed);
+} catch (error) {
+  // citty reports bad arguments (missing positional, bad enum) as CLIError
+  const known = error instanceof LetsrobotError ? error : (error as Error)?.name === "CLIError" ? new UsageError((error as Error).message, "see --help") : undefined;
+  if (known) {
+    if (known.exitCode !== ExitCode.doctorFailed) deps.log.error(known.message);
+    if (known.hint) deps.log.info(`hint: ${known.hint}`);
+    if (verbose) deps.log.debug(causeChain(known).join("\ncaused by: "));
+    code = known.exitCode;
+  } else {
+    deps.log.error(error instanceof Error ? (verbose ? error.stack : error.message) : String(error));
+    if (!verbose) deps.log.info("hint: this is a bug in letsrobot; run again with --verbose and report the output");
+    code = ExitCode.unexpected;
+  }
+}
+if (stop.signal.aborted && code === ExitCode.ok) code = ExitCode.interrupted;
+process.exit(code);

@@ -1,0 +1,37 @@
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Deps } from "../lib/deps.ts";
+import { type DoctorContext, runChecks } from "../lib/doctor/checks.ts";
+import { hasRequiredFailure, reportJson, reportText } from "../lib/doctor/report.ts";
+import { ExitCode, LetsrobotError, VerdictError } from "../lib/errors.ts";
+import { runProcess } from "../lib/process/run.ts";
+import { configArgs, configFlags, jsonArg } from "./args.ts";
+
+export function createDoctorCommand(deps: Deps) {
+  return defineCommand({
+    meta: { name: "doctor", description: "Check everything a robot needs and print a pass/warn/fail report (exit 3 if a required check fails)" },
+    args: { ...configArgs, ...jsonArg },
+    async run({ args }) {
+      const ctx: DoctorContext = {
+        fetch: deps.fetch,
+        runProcess,
+        sysRoot: deps.env.LETSROBOT_SYS_ROOT ?? "/sys",
+        procRoot: deps.env.LETSROBOT_PROC_ROOT ?? "/proc",
+        devRoot: "/dev",
+        dataDir: deps.cwd,
+        now: () => new Date(),
+      };
+      try {
+        const { config, path } = resolveConfig({ path: args.config, flags: configFlags(args), env: deps.env, cwd: deps.cwd });
+        Object.assign(ctx, { config, configPath: path });
+      } catch (error) {
+        if (!(error instanceof LetsrobotError)) throw error;
+        ctx.configError = { message: error.message, hint: error.hint };
+      }
+      const results = await runChecks(ctx);
+      if (args.json) deps.out.json(reportJson(results));
+      else deps.out.text(reportText(results));
+      if (hasRequiredFailure(results)) throw new VerdictError("a required check failed", ExitCode.doctorFailed);
+    },
+  });
+}

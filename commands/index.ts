@@ -1,0 +1,18 @@
+import { defineCommand } from "citty";
+import type { Deps } from "../lib/deps.ts";
+
+/** The root command. Subcommands are imported lazily so one command never loads another's libraries. */
+export function createRootCommand(deps: Deps) {
+  return defineCommand({
+    meta: {
+      name: "letsrobot",
+      version: deps.version,
+      description: "Put a robot online: live video, remote control, chat aloud. Global flags: --verbose, --quiet",
+    },
+    subCommands: {
+      doctor: () => import("./doctor.ts").then((m) => m.createDoctorCommand(deps)),
+      probe: () => import("./probe.ts").then((m) => m.createProbeCommand(deps)),
+      init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
+    },
+  });
+}

@@ -1,0 +1,165 @@
+/**
+ * The config schema as data: every key with its type, default, limits and one line of help.
+ * Validation, env-variable mapping and the `init` template are all derived from this table.
+ */
+export type FieldType = "string" | "number" | "boolean" | "strings" | "table";
+
+export interface Field {
+  type: FieldType;
+  default: unknown;
+  doc: string;
+  min?: number;
+  max?: number;
+  integer?: boolean;
+  choices?: readonly (string | number)[];
+  /** Never printed or logged in clear. */
+  secret?: boolean;
+}
+
+export type Section = Record<string, Field>;
+
+type Typed<T extends FieldType> = Field & { type: T };
+const str = (def: string, doc: string, extra: Partial<Field> = {}): Typed<"string"> => ({ ...extra, type: "string", default: def, doc });
+const num = (def: number, doc: string, extra: Partial<Field> = {}): Typed<"number"> => ({ ...extra, type: "number", default: def, doc });
+const int = (def: number, min: number, max: number, doc: string): Typed<"number"> => ({ type: "number", default: def, doc, min, max, integer: true });
+const bool = (def: boolean, doc: string): Typed<"boolean"> => ({ type: "boolean", default: def, doc });
+const pin = (def: number, doc: string): Field => int(def, -1, 69, `${doc} (-1 = not connected)`);
+
+export const schema = {
+  platform: {
+    server: str("", "Info server URL, e.g. http://letsrobot.example:80. Empty = start the embedded local platform"),
+    protocol: str("letsrobot", "Wire protocol of the server", { choices: ["letsrobot", "remo"] }),
+    socket_version: str("auto", "socket.io protocol of the server: 2 (legacy, Engine.IO v3), 4, or auto-detect", {
+      choices: ["auto", "2", "4"],
+    }),
+    robot_id: str("", "Robot id (digits) given by the site; controls and chat"),
+    camera_id: str("", "Camera id (digits) given by the site; video and audio"),
+    owner: str("", "Owner's user name (looked up from the server when empty)"),
+    stream_key: str("", "Secret that authorises pushing video for this camera", { secret: true }),
+    robot_key: str("", "Secret robot key presented when the robot connects", { secret: true }),
+    app_port: int(0, 0, 65535, "Port of the app (video status) socket on the info host; 0 = the info server's own port (LetsRobot.tv used 8022)"),
+    timeout_ms: int(5000, 100, 120000, "Timeout of one HTTP lookup"),
+    retries: int(3, 0, 100, "Retries of a failed lookup before giving up"),
+  },
+  video: {
+    enabled: bool(true, "Stream video"),
+    source: str("auto", "Video source kind; auto = device if set, else test pattern", {
+      choices: ["auto", "test", "v4l2", "libcamera", "http"],
+    }),
+    device: str("", "Camera by name (as in `letsrobot camera --list`) or path such as /dev/video0"),
+    url: str("", "Camera URL for source = http (MJPEG or snapshot stream)"),
+    width: int(640, 16, 3840, "Frame width in pixels"),
+    height: int(480, 16, 2160, "Frame height in pixels"),
+    fps: int(30, 1, 60, "Frames per second"),
+    bitrate_kbps: int(1000, 50, 20000, "Video bitrate in kbit/s"),
+    rotate: int(0, 0, 270, "Rotate the picture by 0, 90, 180 or 270 degrees"),
+    flip: bool(false, "Mirror the picture horizontally"),
+    brightness: num(0, "Brightness adjustment, -1.0 to 1.0", { min: -1, max: 1 }),
+    contrast: num(1, "Contrast factor, 0.0 to 2.0", { min: 0, max: 2 }),
+    input_format: str("", "Camera input format such as mjpeg or yuyv422 (empty = camera default)"),
+  },
+  audio: {
+    enabled: bool(true, "Stream audio"),
+    source: str("auto", "Audio source kind; auto = device if set, else a test tone", {
+      choices: ["auto", "test", "alsa", "pulse"],
+    }),
+    device: str("", "Microphone by ALSA card name (as in `letsrobot mic --list`), or a pulse source name"),
+    rate: int(44100, 8000, 48000, "Sample rate in Hz"),
+    bitrate_kbps: int(32, 8, 384, "Audio bitrate in kbit/s"),
+    channels: int(1, 1, 2, "1 = mono, 2 = stereo"),
+  },
+  tts: {
+    enabled: bool(true, "Speak chat messages aloud"),
+    engine: str("espeak-ng", "Text-to-speech engine", { choices: ["espeak-ng", "festival", "pico", "none"] }),
+    voice: str("en", "Voice name for the engine"),
+    volume: int(80, 0, 100, "Speech volume in percent"),
+    speaker: str("", "Speaker by ALSA card name (empty = system default)"),
+    max_length: int(200, 1, 2000, "Longest message spoken, in characters; longer ones are cut"),
+    filter_urls: bool(true, "Do not read out links"),
+    allow_anonymous: bool(true, "Speak messages from anonymous viewers"),
+    delay_ms: int(0, 0, 60000, "Wait this long before speaking, so a moderator can remove a message"),
+    boot_message: str("", "Said once when the robot comes online"),
+  },
+  hardware: {
+    driver: str("sim", "Robot body driver", { choices: ["sim", "firmata", "serial", "none"] }),
+    port: str("auto", "Serial port path, usb:VID:PID, or auto (the one Arduino-like device)"),
+    baud: int(0, 0, 2000000, "Baud rate; 0 = driver default (57600 Firmata, 9600 serial)"),
+    drive_ms: int(500, 10, 10000, "Length of a forward/back pulse in ms"),
+    turn_ms: int(400, 10, 10000, "Length of a turn pulse in ms"),
+    speed: int(255, 0, 255, "Motor speed as PWM duty 0-255"),
+    trim_left: num(1, "Left motor speed factor 0.0-1.0", { min: 0, max: 1 }),
+    trim_right: num(1, "Right motor speed factor 0.0-1.0", { min: 0, max: 1 }),
+    motor_style: str("pwm-dir", "Motor wiring: pwm-dir (PWM + direction pin) or dual (two-pin H-bridge such as L298N)", {
+      choices: ["pwm-dir", "dual"],
+    }),
+    left_pwm: pin(5, "Left motor PWM pin"),
+    left_dir: pin(4, "Left motor direction pin (dual: second input pin)"),
+    right_pwm: pin(6, "Right motor PWM pin"),
+    right_dir: pin(7, "Right motor direction pin (dual: second input pin)"),
+    pan_pin: pin(9, "Pan servo pin"),
+    tilt_pin: pin(10, "Tilt servo pin"),
+    pan_min: int(10, 0, 180, "Pan servo lowest angle"),
+    pan_max: int(170, 0, 180, "Pan servo highest angle"),
+    tilt_min: int(30, 0, 180, "Tilt servo lowest angle"),
+    tilt_max: int(150, 0, 180, "Tilt servo highest angle"),
+    servo_step: int(10, 1, 90, "Degrees moved per pan/tilt command"),
+    led_pin: pin(13, "LED pin"),
+    battery_pin: int(-1, -1, 15, "Analog pin of a battery voltage divider (-1 = none)"),
+  },
+  behaviour: {
+    deadman_ms: int(500, 50, 10000, "Stop the motors this long after the last refresh of a held move"),
+    liveness_s: int(15, 3, 300, "Reconnect when the server has been silent this long"),
+    status_interval_s: int(30, 1, 300, "Seconds between video status reports"),
+    owner_commands: bool(true, "Allow owner chat commands such as .table on"),
+    mod_commands: bool(true, "Allow moderators to use chat commands"),
+    anonymous_control: bool(true, "Let anonymous viewers drive"),
+  },
+  commands: {
+    map: {
+      type: "table" as const,
+      default: {},
+      doc: 'Extra command names, e.g. FWD = "forward" (built-in: F B L R U D O C stop and their lower case)',
+    },
+  },
+  server: {
+    host: str("127.0.0.1", "Address the embedded/local platform listens on"),
+    port: int(8080, 0, 65535, "Port of the local platform (lookups, sockets, relay, viewer page); 0 = any free port"),
+    data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
+  },
+} as const satisfies Record<string, Section>;
+
+export type Schema = typeof schema;
+type ValueOf<F> = F extends { type: "number" }
+  ? number
+  : F extends { type: "boolean" }
+    ? boolean
+    : F extends { type: "strings" }
+      ? string[]
+      : F extends { type: "table" }
+        ? Record<string, string>
+        : string;
+
+export type Config = { [S in keyof Schema]: { [K in keyof Schema[S]]: ValueOf<Schema[S][K]> } };
+
+export function defaults(): Config {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, fields] of Object.entries(schema)) {
+    out[section] = {};
+    for (const [key, field] of Object.entries(fields as Section)) {
+      out[section][key] = structuredClone(field.default);
+    }
+  }
+  return out as Config;
+}
+
+/** Every secret value in a config, for redaction. */
+export function secretsOf(config: Config): string[] {
+  const found: string[] = [];
+  for (const [section, fields] of Object.entries(schema)) {
+    for (const [key, field] of Object.entries(fields as Section)) {
+      const value = (config as Record<string, Record<string, unknown>>)[section]?.[key];
+      if (field.secret && typeof value === "string" && value) found.push(value);
+    }
+  }
+  return found;
+}

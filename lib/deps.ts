@@ -1,0 +1,34 @@
+import { createLogger, type LogLevelName, type Logger } from "./log.ts";
+import { createOutput, type Output } from "./output.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * Everything a command may touch outside pure code. Library functions take the slice they use
+ * (`Pick<Deps, "log" | "fetch">`), so their signatures document their side effects.
+ */
+export interface Deps {
+  log: Logger;
+  out: Output;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  fetch: typeof fetch;
+  /** Aborted on SIGINT/SIGTERM: long-running commands shut down in reverse order of start-up. */
+  shutdown: AbortSignal;
+  version: string;
+  /** True when stdout is a terminal (live status lines, prompts). */
+  interactive: boolean;
+}
+
+/** The one place real adapters are wired; only cli/main.ts calls it. */
+export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal }): Deps {
+  return {
+    log: createLogger(options.level),
+    out: createOutput(),
+    env: process.env,
+    cwd: process.cwd(),
+    fetch: globalThis.fetch,
+    shutdown: options.shutdown,
+    version: VERSION,
+    interactive: process.stdout.isTTY === true,
+  };
+}

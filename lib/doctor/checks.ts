@@ -1,0 +1,240 @@
+import { statfsSync } from "node:fs";
+import type { Config } from "../config/schema.ts";
+import { findCamera, findSoundCard, listCameras, listSoundCards } from "../media/devices.ts";
+import { listSerialPorts } from "../hardware/ports.ts";
+import { describeEngineIo, probeSocket } from "../net/handshake.ts";
+import { infoUrl, probeLookups } from "../platform/client.ts";
+import type { HostPort } from "../platform/lookups.ts";
+import type { RunProcess } from "../process/run.ts";
+
+export type Status = "pass" | "warn" | "fail" | "skip";
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: Status;
+  detail: string;
+  hint?: string;
+  /** A failing required check makes doctor exit 3. */
+  required: boolean;
+}
+
+/** What the checks may look at. Roots are parameters so tests can point them at fixture trees. */
+export interface DoctorContext {
+  config?: Config;
+  configError?: { message: string; hint?: string };
+  configPath?: string;
+  fetch: typeof fetch;
+  runProcess: RunProcess;
+  sysRoot: string;
+  procRoot: string;
+  devRoot: string;
+  dataDir: string;
+  now: () => Date;
+}
+
+type Outcome = Omit<CheckResult, "id" | "title" | "required"> & { required?: boolean; key?: string; hosts?: Record<string, HostPort> };
+interface Check {
+  id: string;
+  title: string;
+  required: boolean;
+  run(ctx: DoctorContext, earlier: CheckResult[]): Promise<Outcome | Outcome[]>;
+}
+
+const pass = (detail: string): Outcome => ({ status: "pass", detail });
+const skip = (detail: string): Outcome => ({ status: "skip", detail });
+
+async function ffmpegFeatures(ctx: DoctorContext): Promise<Outcome> {
+  const version = await ctx.runProcess("ffmpeg", ["-hide_banner", "-version"], { timeoutMs: 5000 });
+  if (version.missing || version.code !== 0) return { status: "fail", detail: "ffmpeg not found", hint: "install it: sudo apt-get install ffmpeg" };
+  const [encoders, devices] = await Promise.all([
+    ctx.runProcess("ffmpeg", ["-hide_banner", "-encoders"], { timeoutMs: 5000 }),
+    ctx.runProcess("ffmpeg", ["-hide_banner", "-devices"], { timeoutMs: 5000 }),
+  ]);
+  const missing = [
+    [/\bmpeg1video\b/, encoders.stdout, "mpeg1video encoder"],
+    [/\bmp2\b/, encoders.stdout, "mp2 encoder"],
+    [/\bv4l2\b/, devices.stdout, "v4l2 input"],
+    [/\balsa\b/, devices.stdout, "alsa input"],
+  ]
+    .filter(([pattern, text]) => !(pattern as RegExp).test(text as string))
+    .map(([, , name]) => name as string);
+  const first = version.stdout.split("\n")[0]?.replace(/ Copyright.*/, "") ?? "ffmpeg";
+  if (missing.length) return { status: "fail", detail: `${first}; missing ${missing.join(", ")}`, hint: "install Debian's full ffmpeg: sudo apt-get install ffmpeg" };
+  return pass(`${first} with mpeg1video, mp2, v4l2, alsa`);
+}
+
+async function socketCheck(target: HostPort | undefined, name: string, ctx: DoctorContext): Promise<Outcome> {
+  if (!target) return skip(`no ${name} host (lookup failed)`);
+  const result = await probeSocket(target, { fetch: ctx.fetch, timeoutMs: ctx.config?.platform.timeout_ms ?? 5000 });
+  if (!result.ok) return { status: "fail", detail: `${result.url}: ${result.error}`, hint: `check that the ${name} server at ${target.host}:${target.port} is running and reachable` };
+  return pass(`${result.url} speaks ${describeEngineIo(result.engineIo)} (${Math.round(result.ms)} ms)`);
+}
+
+function lookedUp(earlier: CheckResult[], name: string): HostPort | undefined {
+  const found = earlier.find((r) => r.id === "lookups") as (CheckResult & Pick<Outcome, "hosts">) | undefined;
+  return found?.hosts?.[name];
+}
+
+export const checks: Check[] = [
+  {
+    id: "config",
+    title: "config file valid",
+    required: true,
+    async run(ctx) {
+      if (ctx.configError) return { status: "fail", detail: ctx.configError.message, hint: ctx.configError.hint };
+      return pass(ctx.configPath ? `read ${ctx.configPath}` : "no config file: embedded defaults (letsrobot init writes one)");
+    },
+  },
+  {
+    id: "lookups",
+    title: "platform lookups",
+    required: true,
+    async run(ctx) {
+      const platform = ctx.config?.platform;
+      if (!platform) return skip("config invalid");
+      if (!platform.server) return skip("no platform.server: `letsrobot run` starts the embedded local platform");
+      if (!platform.robot_id) return { status: "fail", detail: "platform.robot_id is empty", hint: "set platform.robot_id, or pass --robot-id" };
+      const results = await probeLookups(platform, { fetch: ctx.fetch });
+      const failed = results.filter((r) => !r.ok && ["control", "chat", "relay", "video", "audio"].includes(r.name));
+      const hosts: Record<string, HostPort> = {};
+      for (const r of results) if (r.ok && (r.name === "control" || r.name === "chat")) hosts[r.name] = r.value as HostPort;
+      const info = infoUrl(platform);
+      hosts.app = { host: info.hostname, port: platform.app_port || Number(info.port || 80) };
+      const slowest = Math.round(Math.max(...results.map((r) => r.ms)));
+      const outcome: Outcome = failed.length
+        ? {
+            status: "fail",
+            detail: failed.map((r) => `${r.name}: ${r.error?.message}`).join("; "),
+            hint: (failed[0]?.error as { hint?: string })?.hint ?? `check that ${info.host} is a LetsRobot info server`,
+            hosts,
+          }
+        : { status: "pass", detail: `${results.length} lookups answered from ${info.host} (slowest ${slowest} ms)`, hosts };
+      return outcome;
+    },
+  },
+  {
+    id: "sockets",
+    title: "socket.io handshakes",
+    required: true,
+    async run(ctx, earlier) {
+      if (!ctx.config?.platform.server) return skip("no platform.server configured");
+      const outcomes = await Promise.all(["control", "chat", "app"].map((n) => socketCheck(lookedUp(earlier, n), n, ctx)));
+      return outcomes.map((o, i) => ({ ...o, key: ["control", "chat", "app"][i] }));
+    },
+  },
+  { id: "ffmpeg", title: "ffmpeg with MPEG-1/MP2/v4l2/alsa", required: true, run: (ctx) => ffmpegFeatures(ctx) },
+  {
+    id: "camera",
+    title: "camera",
+    required: false,
+    async run(ctx) {
+      const cameras = listCameras(ctx.sysRoot, ctx.devRoot);
+      const wanted = ctx.config?.video.device;
+      const list = cameras.map((c) => `${c.name} (${c.path})`).join(", ");
+      if (wanted) {
+        const camera = findCamera(cameras, wanted);
+        if (!camera) return { status: "fail", required: true, detail: `camera "${wanted}" not found; found: ${list || "none"}`, hint: "plug the camera in, or set video.device to one of the names listed by `letsrobot camera --list`" };
+        const grab = await ctx.runProcess("ffmpeg", ["-hide_banner", "-loglevel", "error", "-f", "v4l2", "-i", camera.path, "-frames:v", "1", "-f", "null", "-"], { timeoutMs: 8000 });
+        if (grab.code !== 0) return { status: "fail", required: true, detail: `${camera.name}: cannot grab a frame: ${grab.stderr.trim().split("\n").pop()}`, hint: "close other programs using the camera" };
+        return pass(`${camera.name} (${camera.path}) grabbed a frame`);
+      }
+      if (cameras.length === 0) return skip("no camera found; the robot streams a test pattern");
+      return pass(`found ${list}; video.device not set, so the test pattern is streamed`);
+    },
+  },
+  {
+    id: "microphone",
+    title: "microphone",
+    required: false,
+    async run(ctx) {
+      const cards = listSoundCards(ctx.procRoot).filter((c) => c.capture);
+      const wanted = ctx.config?.audio.device;
+      const list = cards.map((c) => `${c.name} [${c.id}]`).join(", ");
+      if (wanted && ctx.config?.audio.source !== "pulse") {
+        const card = findSoundCard(cards, wanted);
+        if (!card) return { status: "fail", required: true, detail: `microphone "${wanted}" not found; found: ${list || "none"}`, hint: "set audio.device to a card name listed by `letsrobot mic --list`" };
+        return pass(`${card.name} [${card.id}]`);
+      }
+      if (cards.length === 0) return skip("no capture card found; the robot streams a test tone");
+      return pass(`found ${list}; audio.device not set, so a test tone is streamed`);
+    },
+  },
+  {
+    id: "speech",
+    title: "speaker and text-to-speech",
+    required: false,
+    async run(ctx) {
+      const tts = ctx.config?.tts;
+      if (!tts?.enabled || tts.engine === "none") return skip("tts disabled");
+      const probe = tts.engine === "espeak-ng" ? ["espeak-ng", ["--version"]] : tts.engine === "pico" ? ["pico2wave", ["--help"]] : ["text2wave", ["-h"]];
+      const result = await ctx.runProcess(probe[0] as string, probe[1] as string[], { timeoutMs: 5000 });
+      if (result.missing) return { status: "warn", detail: `${tts.engine} not installed`, hint: `install it: sudo apt-get install ${tts.engine === "pico" ? "libttspico-utils" : tts.engine}` };
+      const speakers = listSoundCards(ctx.procRoot).filter((c) => c.playback);
+      if (tts.speaker && !findSoundCard(speakers, tts.speaker)) return { status: "warn", detail: `speaker "${tts.speaker}" not found`, hint: "set tts.speaker to a card name listed by `letsrobot mic --list`" };
+      return pass(`${tts.engine} ready; ${speakers.length ? `speakers: ${speakers.map((s) => s.name).join(", ")}` : "no speaker card found (speech is skipped)"}`);
+    },
+  },
+  {
+    id: "serial",
+    title: "serial ports",
+    required: false,
+    async run(ctx) {
+      const ports = listSerialPorts(ctx.sysRoot, ctx.devRoot);
+      const driver = ctx.config?.hardware.driver;
+      const list = ports.map((p) => `${p.path}${p.vendorId ? ` [${p.vendorId}:${p.productId} ${p.product ?? ""}]`.trimEnd() : ""}`).join(", ");
+      const needsPort = driver === "firmata" || driver === "serial";
+      if (ports.length === 0) {
+        return needsPort
+          ? { status: "fail", required: true, detail: `hardware.driver = ${driver} but no serial port found`, hint: "plug the Arduino in by USB, or set hardware.driver = \"sim\"" }
+          : skip(`no serial port found; hardware.driver = ${driver ?? "sim"} needs none`);
+      }
+      return pass(list);
+    },
+  },
+  {
+    id: "clock",
+    title: "system clock",
+    required: false,
+    async run(ctx) {
+      const year = ctx.now().getUTCFullYear();
+      if (year < 2024) return { status: "warn", detail: `clock says ${ctx.now().toISOString()}`, hint: "set the time (enable NTP: sudo timedatectl set-ntp true); TLS and logs need it" };
+      return pass(ctx.now().toISOString());
+    },
+  },
+  {
+    id: "disk",
+    title: "disk space for logs and data",
+    required: false,
+    async run(ctx) {
+      try {
+        const stats = statfsSync(ctx.dataDir);
+        const freeMb = Math.round((stats.bavail * stats.bsize) / 1e6);
+        if (freeMb < 100) return { status: "warn", detail: `${freeMb} MB free in ${ctx.dataDir}`, hint: "free some space: logs and recordings need at least 100 MB" };
+        return pass(`${freeMb} MB free in ${ctx.dataDir}`);
+      } catch (error) {
+        return { status: "warn", detail: `cannot read free space of ${ctx.dataDir}: ${(error as Error).message}` };
+      }
+    },
+  },
+];
+
+/** Run every check, in order, and return every result; nothing here decides the exit code. */
+export async function runChecks(ctx: DoctorContext, list: Check[] = checks): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const check of list) {
+    let outcomes: Outcome[];
+    try {
+      const outcome = await check.run(ctx, results);
+      outcomes = Array.isArray(outcome) ? outcome : [outcome];
+    } catch (error) {
+      outcomes = [{ status: "fail", detail: (error as Error).message, hint: (error as { hint?: string }).hint }];
+    }
+    for (const [i, o] of outcomes.entries()) {
+      const id = o.key ? `${check.id}.${o.key}` : outcomes.length > 1 ? `${check.id}.${i}` : check.id;
+      const title = o.key ? `${check.title}: ${o.key}` : check.title;
+      results.push({ ...o, id, title, required: o.required ?? check.required });
+    }
+  }
+  return results;
+}

@@ -1,0 +1,69 @@
+/** Exit codes grouped by decade (see ARCHITECTURE.md). */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  doctorFailed: 3,
+  config: 10,
+  auth: 11,
+  network: 20,
+  protocol: 21,
+  hardware: 30,
+  media: 40,
+  interrupted: 130,
+} as const;
+
+/** Base error: a message saying what failed, a hint saying what to do next, and an exit code. */
+export class LetsrobotError extends Error {
+  readonly exitCode: number = ExitCode.unexpected;
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends LetsrobotError {
+  override readonly exitCode = ExitCode.usage;
+}
+export class ConfigError extends LetsrobotError {
+  override readonly exitCode = ExitCode.config;
+}
+export class AuthError extends LetsrobotError {
+  override readonly exitCode = ExitCode.auth;
+}
+export class NetworkError extends LetsrobotError {
+  override readonly exitCode = ExitCode.network;
+}
+export class ProtocolError extends LetsrobotError {
+  override readonly exitCode = ExitCode.protocol;
+}
+export class HardwareError extends LetsrobotError {
+  override readonly exitCode = ExitCode.hardware;
+}
+export class MediaError extends LetsrobotError {
+  override readonly exitCode = ExitCode.media;
+}
+/** A command that ran to the end but has a verdict to report through its exit code (doctor). */
+export class VerdictError extends LetsrobotError {
+  constructor(
+    message: string,
+    override readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The chain of causes as text lines, for --verbose. */
+export function causeChain(error: unknown): string[] {
+  const lines: string[] = [];
+  let current: unknown = error;
+  while (current instanceof Error && lines.length < 10) {
+    lines.push(current.stack ?? `${current.name}: ${current.message}`);
+    current = current.cause;
+  }
+  return lines;
+}

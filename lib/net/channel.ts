@@ -1,0 +1,38 @@
+/** A socket.io connection as the rest of letsrobot sees it, whichever client library speaks it. */
+export interface SocketChannel {
+  readonly connected: boolean;
+  emit(event: string, data?: unknown, ack?: (reply: unknown) => void): void;
+  on(event: string, handler: (data: unknown) => void): void;
+  /** Lifecycle: "connect" on every (re)connect, "disconnect" with a reason, "error" with a message. */
+  onState(handler: (state: "connect" | "disconnect" | "error", detail?: string) => void): void;
+  close(): void;
+}
+
+export interface SocketOptions {
+  /** http://host:port */
+  url: string;
+  /** Sent as socket.io auth (v4) or as query parameters (v2, which has no auth). */
+  auth?: Record<string, string>;
+  /** Reconnect by itself with capped backoff (default true). */
+  reconnect?: boolean;
+  timeoutMs?: number;
+}
+
+export type SocketFactory = (options: SocketOptions) => SocketChannel;
+
+/** Connected, or the first error, whichever comes first. */
+export function waitConnected(channel: SocketChannel, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (channel.connected) return resolve();
+    const timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    channel.onState((state, detail) => {
+      if (state === "connect") {
+        clearTimeout(timer);
+        resolve();
+      } else if (state === "error") {
+        clearTimeout(timer);
+        reject(new Error(detail ?? "connection failed"));
+      }
+    });
+  });
+}

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.ts";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
+
+let platform: FakePlatform;
+beforeAll(async () => {
+  platform = await startFakePlatform();
+});
+afterAll(() => platform.close());
+
+const robotFlags = () => ["--server", platform.url, "--robot-id", "100", "--camera-id", "200"];
+
+describe("compiled binary", () => {
+  test("--version prints the package version", async () => {
+    const { code, stdout } = await runCli(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  test("--help lists every subcommand with a description", async () => {
+    const { code, stdout } = await runCli(["--help"]);
+    expect(code).toBe(0);
+    for (const name of ["doctor", "probe", "init"]) expect(stdout).toMatch(new RegExp(`\\b${name}\\b\\s+\\S+`));
+    expect(stdout).not.toContain("\u001b[");
+  });
+
+  test("an unknown flag exits 2 naming the flag, without a stack trace", async () => {
+    const { code, stderr } = await runCli(["doctor", "--frobnicate"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown flag --frobnicate");
+    expect(stderr).not.toMatch(/\s+at \S+ \(/);
+  });
+
+  test("an unknown command exits 2 and lists the commands", async () => {
+    const { code, stderr } = await runCli(["fly"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown command "fly"');
+    expect(stderr).toContain("doctor");
+  });
+
+  test("probe --json resolves and times every endpoint", async () => {
+    const { code, stdout, stderr } = await runCli(["probe", "--json", ...robotFlags()]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.lookups.map((l: { name: string }) => l.name)).toEqual(["control", "chat", "relay", "video", "audio", "owner", "settings", "moderators"]);
+    expect(report.lookups.every((l: { ok: boolean; ms: number }) => l.ok && l.ms >= 0)).toBe(true);
+    expect(report.sockets.map((s: { name: string; engineIo: number[] }) => [s.name, s.engineIo])).toEqual([
+      ["control", [3, 4]],
+      ["chat", [3, 4]],
+      ["app", [3, 4]],
+    ]);
+  });
+
+  test("doctor --json passes against a live platform", async () => {
+    const { code, stdout } = await runCli(["doctor", "--json", ...robotFlags()]);
+    const report = JSON.parse(stdout);
+    const byId = Object.fromEntries(report.checks.map((c: { id: string; status: string }) => [c.id, c.status]));
+    expect(byId).toMatchObject({ config: "pass", lookups: "pass", "sockets.control": "pass", "sockets.chat": "pass", "sockets.app": "pass" });
+    for (const id of ["ffmpeg", "camera", "microphone", "speech", "serial", "clock", "disk"]) expect(byId[id]).toBeDefined();
+    expect(code).toBe(report.ok ? 0 : 3);
+  });
+
+  test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
+    const down = await startFakePlatform();
+    const url = down.url;
+    await down.close();
+    const { code, stdout } = await runCli(["doctor", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
+    expect(code).toBe(3);
+    const lookups = JSON.parse(stdout).checks.find((c: { id: string }) => c.id === "lookups");
+    expect(lookups.status).toBe("fail");
+    expect(lookups.hint).toContain(new URL(url).host);
+  });
+
+  test("a bad config file exits 10 naming file, line and key", async () => {
+    const cwd = (await import("node:fs")).mkdtempSync(join(require("node:os").tmpdir(), "lr-"));
+    writeFileSync(join(cwd, "letsrobot.toml"), "[video]\nfps = 30\nwidht = 640\n");
+    const { code, stderr } = await runCli(["probe"], { cwd });
+    expect(code).toBe(10);
+    expect(stderr).toContain("letsrobot.toml:3: video.widht: unknown key");
+    expect(stderr).toContain("did you mean video.width?");
+  });
+
+  test("init writes a starter config that probe then reads", async () => {
+    const cwd = (await import("node:fs")).mkdtempSync(join(require("node:os").tmpdir(), "lr-"));
+    const init = await runCli(["init", ...robotFlags()], { cwd });
+    expect(init.code).toBe(0);
+    const path = join(cwd, "letsrobot.toml");
+    expect(existsSync(path)).toBe(true);
+    expect(readFileSync(path, "utf8")).toContain('robot_id = "100"');
+    expect((await runCli(["init"], { cwd })).code).toBe(10);
+    const probe = await runCli(["probe", "--json"], { cwd });
+    expect(probe.code).toBe(0);
+  });
+});

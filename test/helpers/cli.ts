@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const root = resolve(import.meta.dir, "../..");
+export const binary = process.env.LETSROBOT_BIN ?? join(root, "dist/letsrobot");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A clean environment: no user config, no LETSROBOT_* leaking in from the developer's shell. */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("LETSROBOT_")) env[k] = v;
+  const home = mkdtempSync(join(tmpdir(), "letsrobot-home-"));
+  return { ...env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", ...extra };
+}
+
+/** Run the compiled binary (built by `bun run build`; scripts/setup.sh builds it). */
+export async function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bun run build\` first`);
+  const child = Bun.spawn([binary, ...args], {
+    cwd: options.cwd ?? mkdtempSync(join(tmpdir(), "letsrobot-cwd-")),
+    env: options.env ?? cleanEnv(),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20000);
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
