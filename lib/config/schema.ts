@@ -118,7 +118,7 @@ export const schema = {
     map: {
       type: "table" as const,
       default: {},
-      doc: 'Extra command names, e.g. FWD = "forward" (built-in: F B L R U D O C stop and their lower case)',
+      doc: 'Extra command names, e.g. FWD = "forward" (built-in: F B L R U D stop LED_ON LED_OFF, any case)',
     },
   },
   server: {

@@ -53,14 +53,14 @@ describe("platform client against a real HTTP server on loopback", () => {
     const closed = await startFakePlatform();
     const url = closed.url;
     await closed.close();
-    const error = await getJson(`${url}/x`, { fetch, timeoutMs: 1000, retries: 1, backoff: { baseMs: 1, capMs: 1, jitter: 0 } }).catch((e) => e);
+    const error = await getJson(`${url}/x`, { fetch, timeoutMs: 1000, retries: 1, backoff: { baseMs: 1, capMs: 1, jitter: 0 } }).then(() => new Error("no error"), (e: Error) => e);
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.message).toBe(`connection refused by ${new URL(url).host}`);
   });
 
   test("a server that never answers times out", async () => {
     const server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Promise<Response>(() => {}) });
-    const error = await getJson(`http://127.0.0.1:${server.port}/x`, { fetch, timeoutMs: 150, retries: 0 }).catch((e) => e);
+    const error = await getJson(`http://127.0.0.1:${server.port}/x`, { fetch, timeoutMs: 150, retries: 0 }).then(() => new Error("no error"), (e: Error) => e);
     server.stop(true);
     expect(error.message).toMatch(/no answer from 127\.0\.0\.1:\d+ within 150 ms/);
   });
