@@ -12,6 +12,8 @@ export function createRootCommand(deps: Deps) {
     subCommands: {
       doctor: () => import("./doctor.ts").then((m) => m.createDoctorCommand(deps)),
       probe: () => import("./probe.ts").then((m) => m.createProbeCommand(deps)),
+      send: () => import("./send.ts").then((m) => m.createSendCommand(deps)),
+      watch: () => import("./watch.ts").then((m) => m.createWatchCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },
   });

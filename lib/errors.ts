@@ -8,6 +8,9 @@ export const ExitCode = {
   auth: 11,
   network: 20,
   protocol: 21,
+  rejected: 22,
+  rateLimited: 23,
+  unknownRobot: 24,
   hardware: 30,
   media: 40,
   interrupted: 130,
@@ -40,6 +43,18 @@ export class NetworkError extends LetsrobotError {
 }
 export class ProtocolError extends LetsrobotError {
   override readonly exitCode = ExitCode.protocol;
+}
+/** The server understood and refused (ack `{ok: false, error}`); the exit code says which refusal. */
+export class RejectedError extends LetsrobotError {
+  override readonly exitCode: number;
+  constructor(
+    readonly code: string,
+    message: string,
+    hint?: string,
+  ) {
+    super(message, hint);
+    this.exitCode = code === "rate_limited" ? ExitCode.rateLimited : code === "unknown_robot" ? ExitCode.unknownRobot : ExitCode.rejected;
+  }
 }
 export class HardwareError extends LetsrobotError {
   override readonly exitCode = ExitCode.hardware;

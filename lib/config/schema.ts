@@ -37,6 +37,7 @@ export const schema = {
     owner: str("", "Owner's user name (looked up from the server when empty)"),
     stream_key: str("", "Secret that authorises pushing video for this camera", { secret: true }),
     robot_key: str("", "Secret robot key presented when the robot connects", { secret: true }),
+    owner_token: str("", "Owner's secret token, for `letsrobot send --as-owner` (owner chat commands)", { secret: true }),
     app_port: int(0, 0, 65535, "Port of the app (video status) socket on the info host; 0 = the info server's own port (LetsRobot.tv used 8022)"),
     timeout_ms: int(5000, 100, 120000, "Timeout of one HTTP lookup"),
     retries: int(3, 0, 100, "Retries of a failed lookup before giving up"),

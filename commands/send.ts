@@ -1,0 +1,61 @@
+import { readFileSync } from "node:fs";
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Deps } from "../lib/deps.ts";
+import { ConfigError, UsageError } from "../lib/errors.ts";
+import { connectSocket } from "../lib/net/socket-client.ts";
+import { connectLegacySocket } from "../lib/net/socket-client-legacy.ts";
+import { describeResult, executeSteps } from "../lib/send/execute.ts";
+import { parseScript, type Step, stepsFromFlags } from "../lib/send/steps.ts";
+import { openViewer } from "../lib/send/viewer.ts";
+import { configArgs, configFlags, jsonArg } from "./args.ts";
+
+function readScript(path: string, cwd: string): string {
+  if (path === "-") return readFileSync(0, "utf8");
+  try {
+    return readFileSync(path.startsWith("/") ? path : `${cwd}/${path}`, "utf8");
+  } catch {
+    throw new UsageError(`cannot read script ${path}`, "check the path; use - to read steps from standard input");
+  }
+}
+
+export function createSendCommand(deps: Deps) {
+  return defineCommand({
+    meta: { name: "send", description: "Send commands or chat to a robot as a viewer would (testing and scripting)" },
+    args: {
+      command: { type: "positional", required: false, description: "Command to send, e.g. F, B, L, R, stop", valueHint: "command" },
+      chat: { type: "string", description: "Send this chat message instead of a command", valueHint: "text" },
+      user: { type: "string", description: "Viewer name to send as (default: anonymous)", valueHint: "name" },
+      hold: { type: "string", description: "Hold the button: send down, wait MS, send up", valueHint: "ms" },
+      repeat: { type: "string", description: "Send it N times", valueHint: "n" },
+      interval: { type: "string", description: "Pause between repeats", valueHint: "ms" },
+      script: { type: "string", description: "Read steps from a file (- = stdin): COMMAND | hold COMMAND MS | wait MS | chat TEXT", valueHint: "file" },
+      "as-owner": { type: "boolean", description: "Send as the owner (uses platform.owner_token), so dot-commands can be tested" },
+      timeout: { type: "string", description: "How long to wait for each acknowledgement (default 3000)", valueHint: "ms" },
+      ...configArgs,
+      ...jsonArg,
+    },
+    async run({ args }) {
+      const { config } = resolveConfig({ path: args.config, flags: configFlags(args), env: deps.env, cwd: deps.cwd });
+      if (args.script && (args.command || args.chat !== undefined)) throw new UsageError("give --script or a command/--chat, not both", "put everything in the script");
+      const steps: Step[] = args.script
+        ? parseScript(readScript(args.script, deps.cwd), args.script === "-" ? "stdin" : args.script)
+        : stepsFromFlags({ command: args.command, chat: args.chat, hold: args.hold, repeat: args.repeat, interval: args.interval });
+      const ackTimeoutMs = args.timeout ? Number(args.timeout) : 3000;
+      if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 1 || ackTimeoutMs > 120_000) throw new UsageError(`--timeout must be 1 to 120000 ms, got "${args.timeout}"`, "e.g. --timeout 5000");
+      if (!config.platform.server) throw new ConfigError("no platform server configured", "pass --server URL (e.g. the URL `letsrobot serve` or `letsrobot run` printed), or set platform.server");
+      if (!config.platform.robot_id) throw new ConfigError("no robot id configured", "pass --robot-id, or set platform.robot_id");
+      if (args["as-owner"] && !config.platform.owner_token) throw new ConfigError("--as-owner needs the owner token", "set platform.owner_token in letsrobot.toml or LETSROBOT_PLATFORM_OWNER_TOKEN");
+      const session = await openViewer(
+        config,
+        { user: args.user, ownerToken: args["as-owner"] ? config.platform.owner_token : undefined, ackTimeoutMs },
+        { fetch: deps.fetch, log: deps.log, connect: { v4: connectSocket, v2: connectLegacySocket }, signal: deps.shutdown },
+      );
+      try {
+        await executeSteps(steps, session, (result) => (args.json ? deps.out.text(JSON.stringify(result)) : deps.out.text(describeResult(result))), deps.shutdown);
+      } finally {
+        session.close();
+      }
+    },
+  });
+}

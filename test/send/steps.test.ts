@@ -1,0 +1,73 @@
+import { describe, expect, test } from "bun:test";
+import { UsageError } from "../../lib/errors.ts";
+import { executeSteps } from "../../lib/send/execute.ts";
+import { parseScript, type Step, stepsFromFlags } from "../../lib/send/steps.ts";
+import type { SendResult } from "../../lib/send/viewer.ts";
+
+const cmd = (command: string, keyPosition: "" | "down" | "up" = ""): Step => ({ kind: "command", command, keyPosition });
+
+describe("steps from flags", () => {
+  test.each([
+    [{ command: "F" }, [cmd("F")]],
+    [{ command: " stop " }, [cmd("stop")]],
+    [{ command: "F", hold: "300" }, [cmd("F", "down"), { kind: "wait", ms: 300 }, cmd("F", "up")]],
+    [{ command: "L", repeat: "3", interval: "50" }, [cmd("L"), { kind: "wait", ms: 50 }, cmd("L"), { kind: "wait", ms: 50 }, cmd("L")]],
+    [{ command: "R", repeat: "2" }, [cmd("R"), cmd("R")]],
+    [{ chat: "hello robot" }, [{ kind: "chat", text: "hello robot" }]],
+  ] as [Parameters<typeof stepsFromFlags>[0], Step[]][])("%p", (flags, steps) => {
+    expect(stepsFromFlags(flags)).toEqual(steps);
+  });
+
+  test.each([
+    [{}, /nothing to send/],
+    [{ command: "" }, /empty command/],
+    [{ command: "   " }, /empty command/],
+    [{ command: "go forward" }, /not a command/],
+    [{ chat: "" }, /empty chat message/],
+    [{ chat: "x".repeat(501) }, /limit is 500/],
+    [{ command: "F", chat: "hi" }, /not both/],
+    [{ command: "F", hold: "-1" }, /--hold must be a whole number/],
+    [{ command: "F", repeat: "0" }, /--repeat must be a whole number from 1/],
+    [{ command: "F", interval: "soon" }, /--interval must be a whole number/],
+  ] as [Parameters<typeof stepsFromFlags>[0], RegExp][])("rejects %p", (flags, message) => {
+    expect(() => stepsFromFlags(flags)).toThrow(message);
+    expect(() => stepsFromFlags(flags)).toThrow(UsageError);
+  });
+});
+
+describe("scripts", () => {
+  test("every step kind, comments and blank lines", () => {
+    const text = "# drive a square\nF\nwait 100\nhold L 250\n\nchat  hi there \nstop\n";
+    expect(parseScript(text)).toEqual([cmd("F"), { kind: "wait", ms: 100 }, cmd("L", "down"), { kind: "wait", ms: 250 }, cmd("L", "up"), { kind: "chat", text: "hi there" }, cmd("stop")]);
+  });
+
+  test.each([
+    ["wait soon", /robot\.txt:1: "wait" takes milliseconds/],
+    ["F\nhold F", /robot\.txt:2: "hold" takes a command and milliseconds/],
+    ["F\n\nfly away now", /robot\.txt:3: "fly away now" is not a step/],
+    ["# nothing\n", /has no steps/],
+    ["chat   ", /robot\.txt:1: empty chat message/],
+  ])("%p is refused with its line", (text, message) => {
+    expect(() => parseScript(text, "robot.txt")).toThrow(message);
+  });
+});
+
+describe("execution order", () => {
+  test("steps run in order with waits, and a refusal stops the run after reporting it", async () => {
+    const seen: string[] = [];
+    const sink = {
+      async send(step: Exclude<Step, { kind: "wait" }>, index: number): Promise<SendResult> {
+        const label = step.kind === "command" ? `${step.command}${step.keyPosition}` : step.text;
+        seen.push(label);
+        const result: SendResult = { step: index, kind: step.kind, sent_at: new Date().toISOString(), ack: true };
+        if (label === "boom") throw Object.assign(new Error("refused"), { result: { ...result, error: "invalid" } });
+        return result;
+      },
+    };
+    const reported: SendResult[] = [];
+    const steps = parseScript("F\nwait 5\nhold B 5\nchat boom\nstop\n");
+    await expect(executeSteps(steps, sink, (r) => reported.push(r))).rejects.toThrow("refused");
+    expect(seen).toEqual(["F", "Bdown", "Bup", "boom"]);
+    expect(reported.map((r) => r.error ?? "ok")).toEqual(["ok", "ok", "ok", "invalid"]);
+  });
+});
