@@ -13,13 +13,15 @@ if ! command -v bun >/dev/null 2>&1 || [ "$(bun --version 2>/dev/null)" != "$BUN
   $SUDO npm install --global --no-fund --no-audit "bun@$BUN_VERSION" >&2
 fi
 
-# Debian packages: ffmpeg (media), espeak-ng (speech), chromium (viewer-page tests), redis (scale-out tests), sox (audio checks)
+# Debian packages: ffmpeg (media), espeak-ng (speech), chromium (viewer-page tests), redis (scale-out tests),
+# sox (audio checks), socat (a pty pair for the emulated-Arduino tests)
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v sox >/dev/null 2>&1 || need+=(sox)
+command -v socat >/dev/null 2>&1 || need+=(socat)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]} with apt-get" >&2
   $SUDO apt-get update -qq >&2
