@@ -1,0 +1,134 @@
+import type { Config } from "../../config/schema.ts";
+import { HardwareError } from "../../errors.ts";
+import type { Logger } from "../../log.ts";
+import type { Action, DriverState, HardwareDriver } from "../driver.ts";
+import { clampAngle, servoCentre, sideSpeeds } from "../kinematics.ts";
+
+/** Top wheel speed of the simulated robot in metres per second, and the distance between its wheels. */
+const TOP_SPEED = 0.3;
+const WHEEL_BASE = 0.15;
+
+export interface SimOptions {
+  /** Milliseconds since any epoch; injectable so tests can move time by hand. */
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface Pose {
+  x: number;
+  y: number;
+  /** Radians, counter-clockwise from the x axis. */
+  heading: number;
+}
+
+/**
+ * Move a differential-drive robot for `seconds` at constant wheel speeds (m/s). Exact for constant speeds:
+ * a straight line when both sides match, otherwise an arc around the instantaneous centre.
+ */
+export function integratePose(pose: Pose, left: number, right: number, seconds: number): Pose {
+  const v = (left + right) / 2;
+  const w = (right - left) / WHEEL_BASE;
+  if (Math.abs(w) < 1e-9) {
+    return { x: pose.x + v * seconds * Math.cos(pose.heading), y: pose.y + v * seconds * Math.sin(pose.heading), heading: pose.heading };
+  }
+  const heading = pose.heading + w * seconds;
+  const r = v / w;
+  return {
+    x: pose.x + r * (Math.sin(heading) - Math.sin(pose.heading)),
+    y: pose.y - r * (Math.cos(heading) - Math.cos(pose.heading)),
+    heading: normaliseAngle(heading),
+  };
+}
+
+function normaliseAngle(a: number): number {
+  const turn = 2 * Math.PI;
+  const r = ((a % turn) + turn) % turn;
+  return r > Math.PI ? r - turn : r;
+}
+
+/** A software robot: pose from wheel speeds over time, pan/tilt within the configured limits, an LED. */
+export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}): HardwareDriver & { readonly raw: readonly string[] } {
+  const now = options.now ?? (() => performance.now());
+  let open = false;
+  let closed = false;
+  let left = 0;
+  let right = 0;
+  let pose: Pose = { x: 0, y: 0, heading: 0 };
+  let since = now();
+  let pan = servoCentre(hw, "pan");
+  let tilt = servoCentre(hw, "tilt");
+  let led = false;
+  const raw: string[] = [];
+
+  const advance = () => {
+    const t = now();
+    const seconds = Math.max(0, (t - since) / 1000);
+    since = t;
+    if (seconds > 0 && (left !== 0 || right !== 0)) pose = integratePose(pose, left * TOP_SPEED, right * TOP_SPEED, seconds);
+  };
+  const usable = (what: string) => {
+    if (closed) throw new HardwareError(`cannot ${what}: the sim driver is closed`, "open a new driver (letsrobot restarts it on its own)");
+    if (!open) throw new HardwareError(`cannot ${what}: the sim driver is not open yet`, "call open() first");
+  };
+
+  return {
+    name: "sim",
+    raw,
+    async open() {
+      if (closed) throw new HardwareError("the sim driver was closed and cannot be reopened", "create a new driver");
+      open = true;
+      since = now();
+      options.log?.debug("sim driver ready");
+    },
+    async apply(action: Action) {
+      usable(`apply ${action.kind}`);
+      advance();
+      switch (action.kind) {
+        case "drive":
+          ({ left, right } = sideSpeeds(action, hw));
+          break;
+        case "stop":
+          left = 0;
+          right = 0;
+          break;
+        case "servo":
+          if (action.servo === "pan") pan = action.centre ? servoCentre(hw, "pan") : clampAngle(hw, "pan", pan + (action.step ?? 0));
+          else tilt = action.centre ? servoCentre(hw, "tilt") : clampAngle(hw, "tilt", tilt + (action.step ?? 0));
+          break;
+        case "led":
+          led = action.on;
+          break;
+        case "raw":
+          raw.push(action.command);
+          options.log?.debug(`sim: raw command ${action.command}`);
+          break;
+      }
+    },
+    async stop() {
+      advance();
+      left = 0;
+      right = 0;
+    },
+    state(): DriverState {
+      advance();
+      return {
+        driver: "sim",
+        connected: open && !closed,
+        moving: left !== 0 || right !== 0,
+        left,
+        right,
+        pan,
+        tilt,
+        led,
+        pose: { ...pose },
+      };
+    },
+    async close() {
+      advance();
+      left = 0;
+      right = 0;
+      closed = true;
+      open = false;
+    },
+  };
+}

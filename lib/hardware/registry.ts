@@ -1,0 +1,37 @@
+import type { Config } from "../config/schema.ts";
+import { HardwareError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { HardwareDriver } from "./driver.ts";
+
+/**
+ * Build the driver named by config.hardware.driver without opening it. Each driver is imported with a
+ * literal `import()` so commands that never touch hardware never load johnny-five or serial code, and so
+ * `bun build --compile` still bundles them.
+ */
+export async function createDriver(config: Config, deps: { log: Logger }): Promise<HardwareDriver> {
+  const name = config.hardware.driver;
+  switch (name) {
+    case "sim":
+      return (await import("./drivers/sim.ts")).createSimDriver(config.hardware, { log: deps.log });
+    case "none":
+      return (await import("./drivers/none.ts")).createNoneDriver({ log: deps.log });
+    case "firmata":
+      return (await import("./drivers/firmata.ts")).createFirmataDriver(config.hardware, { log: deps.log });
+    case "serial":
+      return (await import("./drivers/serial-line.ts")).createSerialLineDriver(config.hardware, { log: deps.log });
+    default:
+      throw new HardwareError(`unknown hardware driver "${String(name)}"`, 'set hardware.driver to one of "sim", "firmata", "serial", "none"');
+  }
+}
+
+/** Build and open the configured driver; the caller closes it (which stops the motors). */
+export async function openDriver(config: Config, deps: { log: Logger }): Promise<HardwareDriver> {
+  const driver = await createDriver(config, deps);
+  try {
+    await driver.open();
+  } catch (error) {
+    await driver.close().catch(() => {});
+    throw error;
+  }
+  return driver;
+}
