@@ -85,7 +85,7 @@ describe("registry", () => {
   test("openDriver picks sim and none by config", async () => {
     for (const name of ["sim", "none"] as const) {
       const config = defaults();
-      config.hardware.driver = name;
+      (config.hardware as { driver: string }).driver = name;
       const driver = await openDriver(config, { log });
       expect(driver.name).toBe(name);
       expect(driver.state().connected).toBe(true);
