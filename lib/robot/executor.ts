@@ -1,0 +1,135 @@
+import { type Action, type CommandPlan, type HardwareDriver, isMotion } from "../hardware/driver.ts";
+import type { Logger } from "../log.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
+import type { KeyPosition } from "./payload.ts";
+
+/** Why the motors were stopped; reported in events and logs. */
+export type StopReason = "command" | "release" | "pulse-end" | "deadman" | "disconnect" | "shutdown" | "crash" | "emergency";
+
+export interface ExecutorOptions {
+  driver: Pick<HardwareDriver, "apply" | "stop">;
+  clock: Clock;
+  /** Command word → action (lib/hardware/driver.ts `planCommand` bound to the config). */
+  plan: (command: string) => CommandPlan | undefined;
+  deadmanMs: number;
+  log?: Logger;
+  /** Called after every stop with its reason (events, status line). */
+  onStop?: (reason: StopReason) => void;
+}
+
+export interface ExecutorState {
+  /** The motion command currently driving the motors, if any. */
+  active?: string;
+  held: boolean;
+  lastCommandAt?: number;
+  stops: number;
+}
+
+/**
+ * Turns robot commands into driver calls with the safety rules of TARGETS R1/R4:
+ * - a pulse drives for its configured length, then stops;
+ * - `key_position: down` drives until `up`, but never longer than `deadmanMs` after the last refresh;
+ * - a new motion command pre-empts the running one (the queued, not yet started, one is skipped);
+ * - a stop or release always reaches the driver at once, bypassing the queue, and is never coalesced away.
+ * Non-motion actions (servos, LEDs, raw words) run beside a motion without cancelling its timers.
+ */
+export class CommandExecutor {
+  private generation = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: TimerHandle | undefined;
+  private active: string | undefined;
+  private held = false;
+  private lastCommandAt: number | undefined;
+  private stops = 0;
+
+  constructor(private readonly options: ExecutorOptions) {}
+
+  /** Handle one decoded command. Returns the plan it was mapped to (undefined = empty command). */
+  handle(command: string, keyPosition: KeyPosition = ""): CommandPlan | undefined {
+    const plan = this.options.plan(command);
+    if (!plan) return undefined;
+    const key = command.trim().toLowerCase();
+    this.lastCommandAt = this.options.clock.now();
+    if (plan.action.kind === "stop") {
+      this.halt("command");
+      return plan;
+    }
+    if (keyPosition === "up") {
+      // A release of a motion (or of whatever is driving) always stops: never dropped.
+      if (isMotion(plan.action) || key === this.active) this.halt("release");
+      return plan;
+    }
+    if (!isMotion(plan.action)) {
+      this.enqueue(plan.action, this.generation);
+      return plan;
+    }
+    if (keyPosition === "down" && this.held && this.active === key) {
+      this.armTimer(this.options.deadmanMs, "deadman"); // a refresh of the held move
+      return plan;
+    }
+    const generation = ++this.generation;
+    this.active = key;
+    this.held = keyPosition === "down";
+    this.enqueue(plan.action, generation);
+    if (this.held) this.armTimer(this.options.deadmanMs, "deadman");
+    else this.armTimer(plan.pulseMs > 0 ? Math.min(plan.pulseMs, 60_000) : this.options.deadmanMs, "pulse-end");
+    return plan;
+  }
+
+  /** Stop the motors now. Safe from any path (disconnect, shutdown, crash handler), any number of times. */
+  halt(reason: StopReason): void {
+    this.generation += 1;
+    this.clearTimer();
+    this.active = undefined;
+    this.held = false;
+    this.stops += 1;
+    this.callStop(reason);
+  }
+
+  /** Resolves when every queued driver call has finished. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  state(): ExecutorState {
+    return { active: this.active, held: this.held, lastCommandAt: this.lastCommandAt, stops: this.stops };
+  }
+
+  private callStop(reason?: StopReason): void {
+    try {
+      void this.options.driver.stop().catch((error: Error) => this.options.log?.error(`driver stop failed: ${error.message}`));
+    } catch (error) {
+      this.options.log?.error(`driver stop failed: ${(error as Error).message}`);
+    }
+    if (reason) this.options.onStop?.(reason);
+  }
+
+  private enqueue(action: Action, generation: number): void {
+    this.chain = this.chain.then(async () => {
+      if (generation !== this.generation) return; // pre-empted before it started
+      try {
+        await this.options.driver.apply(action);
+      } catch (error) {
+        this.options.log?.warn(`driver refused ${action.kind}: ${(error as Error).message}`);
+        if (isMotion(action)) this.halt("command");
+        return;
+      }
+      // A stop that arrived while this motion was being written must win.
+      if (isMotion(action) && generation !== this.generation && this.active === undefined) this.callStop();
+    });
+  }
+
+  private armTimer(ms: number, reason: StopReason): void {
+    this.clearTimer();
+    const generation = this.generation;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (generation === this.generation) this.halt(reason);
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Action, DriverState, HardwareDriver } from "../../lib/hardware/driver.ts";
+import type { Clock, TimerHandle } from "../../lib/robot/clock.ts";
+
+/** A clock that only moves when the test says so; timers fire in time order. */
+export class FakeClock implements Clock {
+  private time = 0;
+  private nextId = 1;
+  private timers = new Map<number, { at: number; fn: () => void; every?: number }>();
+
+  now(): number {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
+    return id;
+  }
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle as number);
+  }
+  setInterval(fn: () => void, ms: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + Math.max(1, ms), fn, every: Math.max(1, ms) });
+    return id;
+  }
+  clearInterval(handle: TimerHandle): void {
+    this.timers.delete(handle as number);
+  }
+  /** Move time forward, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      let due: [number, { at: number; fn: () => void; every?: number }] | undefined;
+      for (const entry of this.timers) if (entry[1].at <= end && (!due || entry[1].at < due[1].at)) due = entry;
+      if (!due) break;
+      const [id, timer] = due;
+      this.time = timer.at;
+      if (timer.every) timer.at += timer.every;
+      else this.timers.delete(id);
+      timer.fn();
+    }
+    this.time = end;
+  }
+  pending(): number {
+    return this.timers.size;
+  }
+}
+
+export interface DriverCall {
+  at: number;
+  call: "apply" | "stop" | "open" | "close";
+  action?: Action;
+}
+
+/** A HardwareDriver that records every call with the clock's time and tracks whether the motors turn. */
+export class RecordingDriver implements HardwareDriver {
+  readonly name = "recording";
+  readonly calls: DriverCall[] = [];
+  moving = false;
+  battery?: { volts: number; charging: boolean };
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly clock: { now(): number } = { now: () => performance.now() }) {}
+
+  async open(): Promise<void> {
+    this.calls.push({ at: this.clock.now(), call: "open" });
+  }
+  async apply(action: Action): Promise<void> {
+    this.calls.push({ at: this.clock.now(), call: "apply", action });
+    if (action.kind === "drive") this.moving = action.left !== 0 || action.right !== 0;
+    if (action.kind === "stop") this.moving = false;
+    this.wake();
+  }
+  async stop(): Promise<void> {
+    this.calls.push({ at: this.clock.now(), call: "stop" });
+    this.moving = false;
+    this.wake();
+  }
+  state(): DriverState {
+    return { driver: this.name, connected: true, moving: this.moving, left: 0, right: 0, battery: this.battery };
+  }
+  async close(): Promise<void> {
+    this.moving = false;
+    this.calls.push({ at: this.clock.now(), call: "close" });
+  }
+  /** Resolves at the next driver call matching `test` (or at once if one already happened after `from`). */
+  waitFor(test: (call: DriverCall) => boolean, timeoutMs = 5000, from = 0): Promise<DriverCall> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.calls.slice(from).find(test);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => reject(new Error(`no matching driver call within ${timeoutMs} ms`)), timeoutMs);
+      if (check()) return;
+      const loop = () => {
+        if (!check()) this.waiters.push(loop);
+      };
+      this.waiters.push(loop);
+    });
+  }
+  private wake(): void {
+    const waiting = this.waiters.splice(0);
+    for (const w of waiting) w();
+  }
+}
