@@ -80,6 +80,7 @@ export const schema = {
     allow_anonymous: bool(true, "Speak messages from anonymous viewers"),
     delay_ms: int(0, 0, 60000, "Wait this long before speaking, so a moderator can remove a message"),
     boot_message: str("", "Said once when the robot comes online"),
+    output_dir: str("", "Write each spoken message to a WAV file in this directory instead of playing it (recording, tests)"),
   },
   hardware: {
     driver: str("sim", "Robot body driver", { choices: ["sim", "firmata", "serial", "none"] }),
@@ -114,6 +115,7 @@ export const schema = {
     owner_commands: bool(true, "Allow owner chat commands such as .table on"),
     mod_commands: bool(true, "Allow moderators to use chat commands"),
     anonymous_control: bool(true, "Let anonymous viewers drive"),
+    status_port: int(0, 0, 65535, "Serve the robot's live status as JSON on http://127.0.0.1:PORT/status (0 = off)"),
   },
   commands: {
     map: {
@@ -126,6 +128,35 @@ export const schema = {
     host: str("127.0.0.1", "Address the embedded/local platform listens on"),
     port: int(8080, 0, 65535, "Port of the local platform (lookups, sockets, relay, viewer page); 0 = any free port"),
     data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
+  },
+  twitch: {
+    chat: bool(false, "Take robot commands from a Twitch channel's chat (see docs/twitch.md)"),
+    channel: str("", "Twitch channel (login name, without #) whose chat drives the robot"),
+    bot_login: str("", "Twitch account the robot logs in as; empty = anonymous read-only login, which needs no token"),
+    oauth_token: str("", "OAuth user token of bot_login with the chat:read scope (the oauth: prefix is optional)", { secret: true }),
+    irc_url: str("wss://irc-ws.chat.twitch.tv:443", "Twitch chat over websocket (ws:// or wss://)"),
+    prefixes: { type: "strings" as const, default: ["!"], doc: 'Prefixes of chat commands, e.g. ["!", "#"]; "" = bare words count too' },
+    aliases: {
+      type: "table" as const,
+      default: {},
+      doc: 'Extra chat words, e.g. fwd = "F", dance = "LED_ON" (built-in: f fwd forward b back backward l left r right s stop u up d down); "" removes one',
+    },
+    mod_only: { type: "strings" as const, default: [], doc: 'Robot commands only moderators and the broadcaster may send, e.g. ["LED_ON"]' },
+    mode: str("direct", "direct = every accepted command is sent; vote = chat votes, the winner of each window is sent", {
+      choices: ["direct", "vote"],
+    }),
+    vote_window_ms: int(3000, 100, 600000, "Vote mode: how long a vote stays open after its first ballot"),
+    user_cooldown_ms: int(1000, 0, 600000, "Least time between two accepted commands of one chat user (0 = none)"),
+    user_per_minute: int(30, 0, 10000, "Commands accepted per chat user per minute (0 = no limit)"),
+    global_per_second: int(10, 0, 10000, "Commands sent per second from all of chat (0 = no limit)"),
+    extension: bool(false, "Serve the Twitch extension backend for the overlay panel (see docs/twitch.md)"),
+    ext_client_id: str("", "Client ID of your Twitch extension; its panel's origin https://<client id>.ext-twitch.tv is allowed"),
+    ext_secret: str("", "Extension secret as shown by Twitch (base64); verifies viewers' tokens", { secret: true }),
+    ext_channel_id: str("", "Numeric Twitch channel id of the robot's channel; tokens for other channels are refused"),
+    ext_origins: { type: "strings" as const, default: [], doc: 'Extra allowed panel origins, e.g. ["https://localhost:8080"] for local testing' },
+    ext_path: str("/twitch/ext", "URL path of the extension backend on the local platform"),
+    ext_user_per_second: int(8, 0, 1000, "Panel requests per viewer per second, hold refreshes included (0 = no limit)"),
+    ext_allow_anonymous: bool(false, "Let logged-out viewers drive from the panel (they get a new id on every page load)"),
   },
 } as const satisfies Record<string, Section>;
 
