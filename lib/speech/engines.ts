@@ -1,11 +1,13 @@
-import type { Config } from "../config/schema.ts";
-
 /**
  * How each text-to-speech engine is run, as data. Every engine synthesises into a WAV file; sox then
  * applies the volume and plays it on the chosen ALSA device, or writes it to a file (tts.output_dir).
  * The text goes through stdin where the engine allows it, so chat text never turns into an option.
  */
-export type EngineName = Exclude<Config["tts"]["engine"], "none">;
+export type EngineName = "espeak-ng" | "festival" | "pico";
+
+export function isEngineName(name: string): name is EngineName {
+  return name === "espeak-ng" || name === "festival" || name === "pico";
+}
 
 export interface Step {
   argv: string[];

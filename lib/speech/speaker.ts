@@ -7,7 +7,7 @@ import type { Logger } from "../log.ts";
 import { listSoundCards } from "../media/devices.ts";
 import { resolveSpeaker } from "../media/sources.ts";
 import type { RunProcess } from "../process/run.ts";
-import { type EngineName, engineProgram, outputStep, type SpeechOutput, type Step, synthStep } from "./engines.ts";
+import { engineProgram, isEngineName, outputStep, type SpeechOutput, type Step, synthStep } from "./engines.ts";
 
 export interface Speaker {
   /** Where speech goes, in words (for the start-up log). */
@@ -49,7 +49,8 @@ async function runStep(step: Step, deps: SpeakerDeps): Promise<void> {
 /** A speaker for the configured engine, or undefined when speech is off. Checks the engine is installed. */
 export async function createSpeaker(tts: Config["tts"], deps: SpeakerDeps): Promise<Speaker | undefined> {
   if (!tts.enabled || tts.engine === "none") return undefined;
-  const engine = tts.engine as EngineName;
+  const engine = tts.engine;
+  if (!isEngineName(engine)) throw new ConfigError(`unknown tts.engine "${engine}"`, 'use "espeak-ng", "festival", "pico" or "none"');
   const program = engineProgram[engine];
   const probe = await deps.runProcess(program, engine === "espeak-ng" ? ["--version"] : ["--help"], { timeoutMs: 5000 });
   if (probe.missing) {
