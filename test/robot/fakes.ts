@@ -1,3 +1,4 @@
+import type { SocketChannel, SocketOptions } from "../../lib/net/channel.ts";
 import type { Action, DriverState, HardwareDriver } from "../../lib/hardware/driver.ts";
 import type { Clock, TimerHandle } from "../../lib/robot/clock.ts";
 
@@ -107,4 +108,60 @@ export class RecordingDriver implements HardwareDriver {
     const waiting = this.waiters.splice(0);
     for (const w of waiting) w();
   }
+}
+
+/** An in-memory SocketChannel the test drives by hand: connect it, ack or ignore emits, push events. */
+export class FakeChannel implements SocketChannel {
+  connected = false;
+  closed = false;
+  acking = true;
+  readonly emitted: { event: string; data: unknown }[] = [];
+  private handlers = new Map<string, ((data: unknown) => void)[]>();
+  private stateHandlers: ((state: "connect" | "disconnect" | "error", detail?: string) => void)[] = [];
+
+  constructor(readonly options: SocketOptions) {}
+
+  emit(event: string, data?: unknown, ack?: (reply: unknown) => void): void {
+    if (this.closed) return;
+    this.emitted.push({ event, data });
+    if (ack && this.acking) queueMicrotask(() => ack({ ok: true }));
+  }
+  on(event: string, handler: (data: unknown) => void): void {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
+  }
+  onState(handler: (state: "connect" | "disconnect" | "error", detail?: string) => void): void {
+    this.stateHandlers.push(handler);
+  }
+  close(): void {
+    this.closed = true;
+    this.connected = false;
+  }
+  /** Server side: */
+  accept(): void {
+    this.connected = true;
+    for (const h of this.stateHandlers) h("connect");
+  }
+  drop(reason = "transport close"): void {
+    this.connected = false;
+    for (const h of this.stateHandlers) h("disconnect", reason);
+  }
+  refuse(message = "ECONNREFUSED"): void {
+    for (const h of this.stateHandlers) h("error", message);
+  }
+  push(event: string, data: unknown): void {
+    for (const h of this.handlers.get(event) ?? []) h(data);
+  }
+}
+
+/** A SocketFactory that hands out FakeChannels and remembers them. */
+export function fakeFactory(): { factory: (o: SocketOptions) => SocketChannel; channels: FakeChannel[] } {
+  const channels: FakeChannel[] = [];
+  return {
+    channels,
+    factory: (options) => {
+      const channel = new FakeChannel(options);
+      channels.push(channel);
+      return channel;
+    },
+  };
 }

@@ -1,0 +1,207 @@
+import type { Logger } from "../log.ts";
+import type { SocketChannel, SocketFactory } from "../net/channel.ts";
+import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
+import type { Clock, TimerHandle } from "./clock.ts";
+
+export type LinkName = "control" | "chat" | "app";
+export type LinkState = "connecting" | "connected" | "down" | "closed";
+
+export interface LinkOptions {
+  name: LinkName;
+  /** Where to connect (http://host:port); asked again before every connection attempt. */
+  url: () => string;
+  factory: SocketFactory;
+  auth?: Record<string, string>;
+  /** Sent on every (re)connect and periodically: `robot_id` on control, `identify_robot_id` on chat/app. */
+  identify: { event: string; data: unknown };
+  /** Server → robot events and their handlers (any of them counts as a sign of life). */
+  handlers: Record<string, (data: unknown) => void>;
+  clock: Clock;
+  /** A server that acks our pings but has been silent this long is considered dead. */
+  livenessMs: number;
+  /** Re-identify this often even when the server never acks (PROTOCOL.md 1.3: 60 s). */
+  reidentifyMs?: number;
+  connectTimeoutMs?: number;
+  backoff?: BackoffOptions;
+  /** After this many failures in a row, call `relookup` before the next attempt. */
+  relookupAfter?: number;
+  relookup?: () => Promise<void>;
+  onState?: (state: LinkState, detail?: string) => void;
+  log?: Logger;
+  random?: () => number;
+}
+
+export interface LinkStatus {
+  name: LinkName;
+  state: LinkState;
+  connects: number;
+  failures: number;
+  /** ms since the server last said anything (ack or event). */
+  silentMs?: number;
+  /** True once the server has acked a ping: silence then means a dead connection. */
+  acks: boolean;
+}
+
+export const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
+
+/**
+ * One robot socket that stays up by itself: identify on every connect, ping with the identify event
+ * (servers ack it) so a connected-but-silent server is noticed within `livenessMs`, reconnect with capped
+ * backoff, re-lookup the host after repeated failures. The socket library's own reconnection is off:
+ * this class owns the whole retry policy.
+ */
+export class RobotLink {
+  private channel: SocketChannel | undefined;
+  private state: LinkState = "down";
+  private timers: TimerHandle[] = [];
+  private pinger: TimerHandle | undefined;
+  private silence: TimerHandle | undefined;
+  private lastHeard = 0;
+  private lastIdentify = 0;
+  private acks = false;
+  private failures = 0;
+  private connects = 0;
+  private closed = false;
+
+  constructor(private readonly options: LinkOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  get connected(): boolean {
+    return this.state === "connected";
+  }
+
+  /** Emit if connected; false when the event could not be sent. */
+  emit(event: string, data: unknown, ack?: (reply: unknown) => void): boolean {
+    if (this.state !== "connected" || !this.channel) return false;
+    this.channel.emit(event, data, ack);
+    return true;
+  }
+
+  status(): LinkStatus {
+    const silentMs = this.state === "connected" ? this.options.clock.now() - this.lastHeard : undefined;
+    return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.teardown();
+    this.setState("closed");
+  }
+
+  private get pingMs(): number {
+    return Math.max(250, Math.floor(this.options.livenessMs / 3));
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    this.teardown();
+    this.setState("connecting");
+    let channel: SocketChannel;
+    try {
+      channel = this.options.factory({ url: this.options.url(), auth: this.options.auth, reconnect: false, timeoutMs: this.options.connectTimeoutMs ?? 5000 });
+    } catch (error) {
+      this.fail(`cannot connect: ${(error as Error).message}`);
+      return;
+    }
+    this.channel = channel;
+    const current = () => this.channel === channel && !this.closed;
+    const timeout = this.options.clock.setTimeout(() => {
+      if (current() && this.state === "connecting") this.fail(`no connection within ${this.options.connectTimeoutMs ?? 5000} ms`);
+    }, this.options.connectTimeoutMs ?? 5000);
+    this.timers.push(timeout);
+    channel.onState((state, detail) => {
+      if (!current()) return;
+      if (state === "connect") this.onConnected(channel);
+      else if (state === "disconnect") this.fail(`disconnected (${detail ?? "no reason"})`);
+      else if (this.state === "connecting") this.fail(detail ?? "connection failed");
+    });
+    for (const [event, handler] of Object.entries(this.options.handlers)) {
+      channel.on(event, (data) => {
+        if (!current()) return;
+        this.heard(channel);
+        handler(data);
+      });
+    }
+  }
+
+  private onConnected(channel: SocketChannel): void {
+    this.failures = 0;
+    this.connects += 1;
+    this.setState("connected");
+    this.heard(channel);
+    this.identify(channel);
+    this.pinger = this.options.clock.setInterval(() => this.tick(channel), this.pingMs);
+  }
+
+  private identify(channel: SocketChannel): void {
+    this.lastIdentify = this.options.clock.now();
+    channel.emit(this.options.identify.event, this.options.identify.data, (reply) => {
+      if (this.channel !== channel) return;
+      this.acks = true;
+      this.heard(channel);
+      const answer = reply as { ok?: boolean; error?: string; message?: string } | undefined;
+      if (answer && answer.ok === false) this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${answer.message ?? answer.error ?? "no reason"}`);
+    });
+  }
+
+  /** The server said something: push the silence deadline out (only once it is known to ack). */
+  private heard(channel: SocketChannel): void {
+    this.lastHeard = this.options.clock.now();
+    if (!this.acks) return;
+    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
+    this.silence = this.options.clock.setTimeout(() => {
+      if (this.channel === channel && this.state === "connected") this.fail(`server silent for ${Math.round(this.options.clock.now() - this.lastHeard)} ms`);
+    }, this.options.livenessMs);
+  }
+
+  private tick(channel: SocketChannel): void {
+    if (this.channel !== channel || this.state !== "connected") return;
+    const now = this.options.clock.now();
+    // With a server that acks, every tick is a ping; otherwise re-identify at the slow keep-alive pace.
+    if (this.acks || now - this.lastIdentify >= (this.options.reidentifyMs ?? 60_000)) this.identify(channel);
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    const wasConnected = this.state === "connected";
+    this.teardown();
+    this.failures += 1;
+    this.setState("down", reason);
+    (wasConnected ? this.options.log?.warn : this.options.log?.debug)?.(`${this.options.name} socket: ${reason}; reconnecting`);
+    const delay = backoffDelay(this.failures - 1, this.options.backoff ?? linkBackoff, this.options.random);
+    const relookup = this.options.relookup && this.failures % (this.options.relookupAfter ?? 3) === 0 ? this.options.relookup : undefined;
+    this.timers.push(
+      this.options.clock.setTimeout(() => {
+        if (!relookup) return this.connect();
+        relookup().then(
+          () => this.connect(),
+          (error: Error) => {
+            this.options.log?.warn(`${this.options.name} socket: re-lookup failed: ${error.message}`);
+            this.connect();
+          },
+        );
+      }, delay),
+    );
+  }
+
+  private teardown(): void {
+    for (const t of this.timers) this.options.clock.clearTimeout(t);
+    this.timers = [];
+    if (this.pinger !== undefined) this.options.clock.clearInterval(this.pinger);
+    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
+    this.pinger = undefined;
+    this.silence = undefined;
+    const channel = this.channel;
+    this.channel = undefined;
+    channel?.close();
+  }
+
+  private setState(state: LinkState, detail?: string): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.options.onState?.(state, detail);
+  }
+}
