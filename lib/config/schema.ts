@@ -23,7 +23,7 @@ const str = (def: string, doc: string, extra: Partial<Field> = {}): Typed<"strin
 const num = (def: number, doc: string, extra: Partial<Field> = {}): Typed<"number"> => ({ ...extra, type: "number", default: def, doc });
 const int = (def: number, min: number, max: number, doc: string): Typed<"number"> => ({ type: "number", default: def, doc, min, max, integer: true });
 const bool = (def: boolean, doc: string): Typed<"boolean"> => ({ type: "boolean", default: def, doc });
-const pin = (def: number, doc: string): Field => int(def, -1, 69, `${doc} (-1 = not connected)`);
+const pin = (def: number, doc: string): Typed<"number"> => int(def, -1, 69, `${doc} (-1 = not connected)`);
 
 export const schema = {
   platform: {
@@ -107,6 +107,8 @@ export const schema = {
     servo_step: int(10, 1, 90, "Degrees moved per pan/tilt command"),
     led_pin: pin(13, "LED pin"),
     battery_pin: int(-1, -1, 15, "Analog pin of a battery voltage divider (-1 = none)"),
+    battery_scale: num(2, "Battery volts per volt at battery_pin (2 for a divider of two equal resistors)", { min: 1, max: 20 }),
+    battery_charging_volts: num(0, "Battery voltage at or above which the robot reports it is charging (0 = never)", { min: 0, max: 60 }),
   },
   behaviour: {
     deadman_ms: int(500, 50, 10000, "Stop the motors this long after the last refresh of a held move"),
