@@ -1,0 +1,43 @@
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+
+export interface PortUser {
+  pid: number;
+  command: string;
+}
+
+/**
+ * Other processes that hold a device open, found through /proc (Linux has no tty lock a user can see,
+ * so this is how a busy port is told apart from a broken one). Processes we may not inspect are skipped.
+ */
+export function portUsers(device: string, procRoot = "/proc", self = process.pid): PortUser[] {
+  let pids: string[];
+  try {
+    pids = readdirSync(procRoot).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const users: PortUser[] = [];
+  for (const pid of pids) {
+    if (Number(pid) === self) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`${procRoot}/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    const holds = fds.some((fd) => {
+      try {
+        return readlinkSync(`${procRoot}/${pid}/fd/${fd}`) === device;
+      } catch {
+        return false;
+      }
+    });
+    if (!holds) continue;
+    let command = "?";
+    try {
+      command = readFileSync(`${procRoot}/${pid}/comm`, "utf8").trim();
+    } catch {}
+    users.push({ pid: Number(pid), command });
+  }
+  return users;
+}
