@@ -42,7 +42,7 @@ export function listSoundCards(procRoot = "/proc"): SoundCard[] {
   if (!cards) return [];
   const pcm = read(join(procRoot, "asound/pcm")) ?? "";
   const found: SoundCard[] = [];
-  for (const match of cards.matchAll(/^\s*(\d+)\s+\[(\S+)\s*\]:\s*[^-]*-\s*(.+)$/gm)) {
+  for (const match of cards.matchAll(/^\s*(\d+)\s+\[(\S+)\s*\]:\s*.+? - (.+)$/gm)) {
     const index = Number(match[1]);
     const prefix = `${String(index).padStart(2, "0")}-`;
     const lines = pcm.split("\n").filter((l) => l.startsWith(prefix));

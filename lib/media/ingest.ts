@@ -1,0 +1,132 @@
+import type { GroupChild, GroupSpawner } from "../process/group.ts";
+import type { FfmpegPlan } from "./plan.ts";
+import { explainFfmpegError, type Progress, ProgressParser } from "./progress.ts";
+
+/**
+ * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
+ * and report progress, log lines and byte counts until something ends it.
+ */
+export interface AttemptEvents {
+  progress(progress: Progress): void;
+  line(line: string): void;
+  bytes(count: number): void;
+}
+
+export interface AttemptEnd {
+  /** Why it ended, in plain words; undefined when it was asked to stop. */
+  error?: string;
+  requested: boolean;
+}
+
+export interface Attempt {
+  pid: number;
+  ended: Promise<AttemptEnd>;
+  /** End it: forward one signal to ffmpeg and drop the upload. `error` says why, for the status. */
+  stop(error?: string): Promise<void>;
+}
+
+export interface AttemptDeps {
+  spawn: GroupSpawner;
+  fetch: typeof fetch;
+}
+
+function relayError(error: unknown, url: URL): string {
+  const code = (error as { code?: string }).code ?? "";
+  const where = `${url.hostname}:${url.port || 80}`;
+  if (/ConnectionRefused|ECONNREFUSED/i.test(code)) return `the relay at ${where} refused the connection (is it running?)`;
+  if (/ConnectionClosed|ECONNRESET|EPIPE/i.test(code)) return `the relay at ${where} closed the connection`;
+  if (/Timeout/i.test(code)) return `the relay at ${where} timed out`;
+  return `sending to the relay at ${where} failed: ${(error as Error).message ?? String(error)}`;
+}
+
+function relayAnswer(status: number, url: URL): string {
+  const where = `${url.hostname}:${url.port || 80}`;
+  if (status === 403 || status === 401) return `the relay at ${where} refused the stream key (HTTP ${status}); check platform.stream_key`;
+  return `the relay at ${where} ended the stream (HTTP ${status})`;
+}
+
+/** Bytes from ffmpeg's stdout, counted on their way into the request body. */
+function countingBody(source: ReadableStream<Uint8Array>, onBytes: (n: number) => void): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) return controller.close();
+      onBytes(value.byteLength);
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEvents, last: { line?: string }): Promise<void> {
+  const parser = new ProgressParser();
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const { blocks, lines } = parser.push(decoder.decode(value, { stream: true }));
+      for (const line of lines) {
+        last.line = line;
+        events.line(line);
+      }
+      for (const block of blocks) events.progress(block);
+    }
+  } catch {
+    // the pipe closed with the process
+  }
+}
+
+export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, events: AttemptEvents): Attempt {
+  const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
+  const target = new URL(url);
+  const upload = new AbortController();
+  const last: { line?: string } = {};
+  let stopError: string | undefined;
+  let requested = false;
+  let finish!: (end: AttemptEnd) => void;
+  const settled = new Promise<AttemptEnd>((resolve) => {
+    finish = resolve;
+  });
+
+  const stderrDone = readLines(child.stderr, events, last);
+  child.exited.then(async (code) => {
+    await Promise.race([stderrDone, Bun.sleep(200)]);
+    const said = last.line ? explainFfmpegError(last.line) : undefined;
+    finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
+  });
+  deps
+    .fetch(url, {
+      method: "POST",
+      body: countingBody(child.stdout, events.bytes),
+      headers: { "content-type": "video/mp2t" },
+      signal: upload.signal,
+      duplex: "half",
+    } as RequestInit)
+    .then(
+      (response) => finish({ requested: false, error: relayAnswer(response.status, target) }),
+      (error) => finish({ requested: false, error: relayError(error, target) }),
+    );
+
+  const ended = settled.then(async (first) => {
+    await child.stop();
+    upload.abort();
+    if (requested || stopError) return { requested, error: stopError };
+    return first;
+  });
+
+  return {
+    pid: child.pid,
+    ended,
+    async stop(error) {
+      if (error) stopError ??= error;
+      else requested = true;
+      finish({ requested: !error, error });
+      await ended;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { Config } from "../config/schema.ts";
+import { ConfigError } from "../errors.ts";
+import { redact } from "../log.ts";
+import { audioInput, type KnownDevices, type SourceInput, videoInput } from "./sources.ts";
+
+/**
+ * The stream plan as data (PROTOCOL.md 1.4): two ffmpeg processes, MPEG-1 video and MP2 audio, each writing
+ * MPEG-TS to its stdout; letsrobot POSTs those bytes to the relay, so the stream key (part of the URL) is
+ * never in ffmpeg's argv and never in a process listing.
+ */
+export interface StreamTarget {
+  relayHost: string;
+  videoPort: number;
+  audioPort: number;
+  streamKey: string;
+  xres: number;
+  yres: number;
+}
+
+export type MediaKind = "video" | "audio";
+
+export interface FfmpegPlan {
+  kind: MediaKind;
+  /** What feeds it, in words. */
+  source: string;
+  /** ffmpeg's full command line, program first. Never contains the stream key. */
+  argv: string[];
+  /** A program whose stdout feeds ffmpeg's stdin (Raspberry Pi camera), or undefined. */
+  feeder?: string[];
+  /** Where the MPEG-TS is POSTed. Contains the stream key: redact before showing. */
+  url: string;
+}
+
+export interface StreamPlan {
+  video?: FfmpegPlan;
+  audio?: FfmpegPlan;
+  /** Values to redact wherever the plan is shown. */
+  secrets: string[];
+}
+
+export interface PlanOptions {
+  /** Written on the test pattern. */
+  robotName?: string;
+}
+
+/** Frame rates the MPEG-1 encoder accepts; the output uses the first one at or above the capture rate. */
+export const MPEG1_RATES = [24, 25, 30, 50, 60] as const;
+
+/** Every ffmpeg we start: quiet logs, machine-readable progress on stderr twice a second, no keyboard. */
+export const FFMPEG_GLOBAL = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning", "-progress", "pipe:2", "-stats_period", "0.5"];
+
+/** MPEG-TS muxing tuned for latency: no mux delay, each packet flushed at once, PES lengths written. */
+const TS_OUT = ["-f", "mpegts", "-muxdelay", "0.001", "-muxpreload", "0", "-flush_packets", "1"];
+
+export function ingestUrl(kind: MediaKind, target: StreamTarget): string {
+  const port = kind === "video" ? target.videoPort : target.audioPort;
+  const [x, y] = kind === "video" ? [target.xres, target.yres] : [640, 480];
+  return `http://${target.relayHost}:${port}/${encodeURIComponent(target.streamKey)}/${x}/${y}/`;
+}
+
+export function outputRate(fps: number): number {
+  return MPEG1_RATES.find((r) => r >= fps) ?? 60;
+}
+
+function safeLabel(text: string): string {
+  return text.replace(/[^A-Za-z0-9 _.-]/g, "").slice(0, 40);
+}
+
+/** The video filter chain: picture adjustments, rotation, mirror, output size, then the test overlay. */
+export function videoFilters(video: Config["video"], size: { xres: number; yres: number }, overlay?: { robotName?: string }): string {
+  if (![0, 90, 180, 270].includes(video.rotate)) {
+    throw new ConfigError(`video.rotate must be 0, 90, 180 or 270, got ${video.rotate}`, "set video.rotate to a multiple of 90");
+  }
+  const filters: string[] = [];
+  if (video.brightness !== 0 || video.contrast !== 1) filters.push(`eq=brightness=${video.brightness}:contrast=${video.contrast}`);
+  if (video.rotate === 90) filters.push("transpose=clock");
+  if (video.rotate === 180) filters.push("hflip", "vflip");
+  if (video.rotate === 270) filters.push("transpose=cclock");
+  if (video.flip) filters.push("hflip");
+  filters.push(`scale=${size.xres}:${size.yres}`);
+  if (overlay) {
+    const name = safeLabel(overlay.robotName ?? "letsrobot") || "letsrobot";
+    const box = "fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=6";
+    filters.push(`drawtext=text='%{localtime\\:%T}':x=10:y=10:fontsize=24:${box}`);
+    filters.push(`drawtext=text='${name}':x=(w-tw)/2+(w-tw)/2*sin(t):y=h-th-20:fontsize=28:${box}`);
+  }
+  return filters.join(",");
+}
+
+/** Encoder and muxer arguments for video, shared with the encoder benchmark. */
+export function videoOutputArgs(video: Config["video"], filters: string): string[] {
+  const rate = outputRate(video.fps);
+  return [
+    "-an", "-vf", filters, "-pix_fmt", "yuv420p", "-r", String(rate),
+    "-codec:v", "mpeg1video", "-b:v", `${video.bitrate_kbps}k`, "-bf", "0", "-g", String(rate),
+    ...TS_OUT, "-omit_video_pes_length", "0", "pipe:1",
+  ];
+}
+
+/** Encoder and muxer arguments for audio, shared with the encoder benchmark. */
+export function audioOutputArgs(audio: Config["audio"]): string[] {
+  return ["-vn", "-codec:a", "mp2", "-b:a", `${audio.bitrate_kbps}k`, "-ar", String(audio.rate), "-ac", String(audio.channels), ...TS_OUT, "-pes_payload_size", "0", "pipe:1"];
+}
+
+function ffmpegPlan(kind: MediaKind, input: SourceInput, output: string[], target: StreamTarget): FfmpegPlan {
+  return { kind, source: input.label, argv: [...FFMPEG_GLOBAL, ...input.args, ...output], feeder: input.feeder, url: ingestUrl(kind, target) };
+}
+
+/** Config + relay target → the two ffmpeg commands. Throws ConfigError/MediaError naming the problem. */
+export function toStreamPlan(config: Config, target: StreamTarget, devices: KnownDevices = {}, options: PlanOptions = {}): StreamPlan {
+  if (!config.video.enabled && !config.audio.enabled) {
+    throw new ConfigError("video and audio are both disabled: nothing to stream", "set video.enabled or audio.enabled to true");
+  }
+  const plan: StreamPlan = { secrets: target.streamKey ? [target.streamKey, encodeURIComponent(target.streamKey)] : [] };
+  if (config.video.enabled) {
+    const input = videoInput(config.video, devices);
+    const filters = videoFilters(config.video, target, input.overlay ? { robotName: options.robotName } : undefined);
+    plan.video = ffmpegPlan("video", input, videoOutputArgs(config.video, filters), target);
+  }
+  if (config.audio.enabled) plan.audio = ffmpegPlan("audio", audioInput(config.audio, devices), audioOutputArgs(config.audio), target);
+  if (/^https?:\/\/[^/]*@/.test(config.video.url)) plan.secrets.push(config.video.url);
+  return plan;
+}
+
+/** argv with every secret replaced by ***. */
+export function redactArgv(argv: string[], secrets: string[]): string[] {
+  return argv.map((arg) => redact(arg, secrets));
+}
+
+/** One argument as shell text, quoted only when needed. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The plan as the shell lines `--dry-run` prints, secrets redacted. */
+export function describePlan(plan: StreamPlan): string[] {
+  const lines: string[] = [];
+  for (const p of [plan.video, plan.audio]) {
+    if (!p) continue;
+    const feeder = p.feeder ? `${p.feeder.map(shellQuote).join(" ")} | ` : "";
+    lines.push(`# ${p.kind}: ${redact(p.source, plan.secrets)} → POST ${redact(p.url, plan.secrets)}`);
+    lines.push(`${feeder}${redactArgv(p.argv, plan.secrets).map(shellQuote).join(" ")}`);
+  }
+  return lines;
+}

@@ -1,0 +1,209 @@
+import type { Deps } from "../deps.ts";
+import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
+import { type GroupSpawner, spawnGroup } from "../process/group.ts";
+import { type Attempt, startAttempt } from "./ingest.ts";
+import { type FfmpegPlan, ingestUrl, type MediaKind, type StreamPlan, type StreamTarget } from "./plan.ts";
+import { advanced, type Progress } from "./progress.ts";
+import { formatStatusLine, type StreamStatus } from "./status.ts";
+
+export type { StreamStatus } from "./status.ts";
+
+/**
+ * Runs the plan's ffmpeg processes and never gives up: a stalled or failed stream is killed and restarted
+ * with capped exponential backoff plus jitter; after repeated failures the relay target is looked up again.
+ */
+export interface StreamSupervisor {
+  status(): { video: StreamStatus; audio: StreamStatus };
+  /** Restart one stream (or both) now, without backoff (e.g. the platform changed the resolution). */
+  restart(kind?: MediaKind): void;
+  /** Forward one signal to each ffmpeg, wait for them to exit (SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export type SupervisorDeps = Pick<Deps, "log" | "fetch"> &
+  Partial<Pick<Deps, "shutdown" | "interactive">> & {
+    /** Process-group spawner (tests inject a recording one). */
+    spawn?: GroupSpawner;
+    /** Rewrites the one-line live status on a terminal. */
+    statusLine?: (text: string) => void;
+    random?: () => number;
+  };
+
+export interface SupervisorOptions {
+  /** Looked up again after `resolveAfter` consecutive failures (platform relay host and ports). */
+  resolveTarget?: () => Promise<StreamTarget>;
+  /** No progress for this long means stalled (default 3000). */
+  stallMs?: number;
+  backoff?: BackoffOptions;
+  /** Consecutive failures before re-resolving the target (default 3). */
+  resolveAfter?: number;
+  /** Plain log line period when not on a terminal (default 10000). */
+  logEveryMs?: number;
+}
+
+export const streamBackoff: BackoffOptions = { baseMs: 500, capMs: 5000, jitter: 0.2 };
+/** A stream that ran this long without trouble starts its backoff from scratch. */
+const HEALTHY_MS = 10000;
+
+interface Runner {
+  kind: MediaKind;
+  plan: FfmpegPlan;
+  attempt?: Attempt;
+  startedAt: number;
+  lastProgressAt: number;
+  progressed: boolean;
+  stalled: boolean;
+  last?: Progress;
+  restarts: number;
+  failures: number;
+  bytes: number;
+  lastError?: string;
+  loop?: Promise<void>;
+}
+
+export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options: SupervisorOptions = {}): StreamSupervisor {
+  const log = deps.log.withTag("stream");
+  const spawn = deps.spawn ?? spawnGroup;
+  const stallMs = options.stallMs ?? 3000;
+  const resolveAfter = options.resolveAfter ?? 3;
+  const stopping = new AbortController();
+  let target: StreamTarget | undefined;
+  let resolving: Promise<void> | undefined;
+  const runners: Runner[] = [plan.video, plan.audio]
+    .filter((p): p is FfmpegPlan => p !== undefined)
+    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, restarts: 0, failures: 0, bytes: 0 }));
+
+  const urlFor = (runner: Runner) => (target ? ingestUrl(runner.kind, target) : runner.plan.url);
+
+  async function reresolve(): Promise<void> {
+    if (!options.resolveTarget) return;
+    resolving ??= options
+      .resolveTarget()
+      .then((next) => {
+        target = next;
+        log.info(`relay looked up again: ${next.relayHost} video port ${next.videoPort}, audio port ${next.audioPort}`);
+      })
+      .catch((error) => log.warn(`looking up the relay again failed: ${(error as Error).message}`))
+      .finally(() => {
+        resolving = undefined;
+      });
+    await resolving;
+  }
+
+  async function run(runner: Runner): Promise<void> {
+    let first = true;
+    while (!stopping.signal.aborted) {
+      if (!first) runner.restarts += 1;
+      first = false;
+      runner.startedAt = runner.lastProgressAt = performance.now();
+      runner.progressed = false;
+      runner.stalled = false;
+      runner.last = undefined;
+      try {
+        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, fetch: deps.fetch }, {
+          progress: (p) => {
+            if (advanced(runner.last, p)) {
+              runner.lastProgressAt = performance.now();
+              runner.progressed = true;
+            }
+            runner.last = p;
+          },
+          line: (line) => log.debug(`${runner.kind} ffmpeg: ${line}`),
+          bytes: (n) => {
+            runner.bytes += n;
+          },
+        });
+      } catch (error) {
+        runner.attempt = undefined;
+        runner.lastError = (error as Error).message;
+      }
+      const end = runner.attempt ? await runner.attempt.ended : { requested: false, error: runner.lastError };
+      const ranMs = performance.now() - runner.startedAt;
+      runner.attempt = undefined;
+      if (stopping.signal.aborted) break;
+      if (end.requested) {
+        log.info(`${runner.kind}: restarting as asked`);
+        continue;
+      }
+      runner.failures = ranMs >= HEALTHY_MS && runner.progressed ? 1 : runner.failures + 1;
+      runner.lastError = end.error;
+      const delay = backoffDelay(runner.failures - 1, options.backoff ?? streamBackoff, deps.random);
+      log.warn(`${runner.kind}: ${end.error ?? "stopped"}; restarting in ${(delay / 1000).toFixed(1)} s`);
+      if (runner.failures % resolveAfter === 0) await reresolve();
+      await sleep(delay, stopping.signal).catch(() => undefined);
+    }
+  }
+
+  function statusOf(kind: MediaKind): StreamStatus {
+    const runner = runners.find((r) => r.kind === kind);
+    if (!runner) return { running: false, restarts: 0, disabled: true };
+    const alive = runner.attempt !== undefined && runner.progressed && performance.now() - runner.lastProgressAt <= stallMs;
+    const p = alive ? runner.last : undefined;
+    return {
+      running: alive,
+      fps: p?.fps,
+      kbps: p?.kbps,
+      frames: p?.frames,
+      speed: p?.speed,
+      restarts: runner.restarts,
+      lastError: runner.lastError,
+      pid: runner.attempt?.pid,
+      bytes: runner.bytes,
+    };
+  }
+
+  const status = () => ({ video: statusOf("video"), audio: statusOf("audio") });
+
+  const watch = setInterval(() => {
+    const now = performance.now();
+    for (const runner of runners) {
+      if (runner.attempt && !runner.stalled && now - runner.lastProgressAt > stallMs) {
+        runner.stalled = true;
+        const seconds = ((now - runner.lastProgressAt) / 1000).toFixed(1);
+        log.warn(`${runner.kind}: stalled, no progress for ${seconds} s; killing ffmpeg ${runner.attempt.pid}`);
+        void runner.attempt.stop(`stalled: ffmpeg made no progress for ${seconds} s`);
+      }
+    }
+  }, Math.min(250, stallMs / 4));
+
+  const live = deps.interactive && deps.statusLine;
+  let lastLog = performance.now();
+  const report = setInterval(
+    () => {
+      if (live) deps.statusLine?.(formatStatusLine(status()));
+      else if (performance.now() - lastLog >= (options.logEveryMs ?? 10000)) {
+        lastLog = performance.now();
+        log.info(formatStatusLine(status()));
+      }
+    },
+    live ? 1000 : 500,
+  );
+
+  for (const runner of runners) {
+    log.start(`${runner.kind}: ${runner.plan.source}`);
+    runner.loop = run(runner);
+  }
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping.abort();
+      clearInterval(watch);
+      clearInterval(report);
+      await Promise.all(runners.map((r) => r.attempt?.stop()));
+      await Promise.all(runners.map((r) => r.loop));
+      if (live) deps.statusLine?.("");
+      log.info("streams stopped");
+    })();
+    return stopped;
+  };
+  deps.shutdown?.addEventListener("abort", () => void stop(), { once: true });
+
+  return {
+    status,
+    restart(kind) {
+      for (const runner of runners) if (!kind || runner.kind === kind) void runner.attempt?.stop();
+    },
+    stop,
+  };
+}
