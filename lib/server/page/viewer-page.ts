@@ -1,0 +1,78 @@
+import type { RobotRecord } from "../robot-record.ts";
+
+/** HTML text with the five special characters escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+const head = (title: string) => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="color-scheme" content="dark light">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/assets/viewer.css">
+</head>`;
+
+/** The page a human opens to watch and drive one robot. The client script reads its data from #boot. */
+export function viewerPage(robot: RobotRecord): string {
+  const boot = { robot_id: robot.id, camera_id: robot.cameraId, name: robot.name, owner: robot.owner, buttons: robot.buttons };
+  return `${head(`${robot.name} · letsrobot`)}
+<body>
+<header class="bar">
+  <a class="brand" href="/">letsrobot</a>
+  <h1 id="robot-name">${escapeHtml(robot.name)}</h1>
+  <span id="online" class="pill offline" data-online="false">offline</span>
+  <span id="viewers" class="pill" title="people watching">0 watching</span>
+</header>
+<main class="layout">
+  <section class="stage">
+    <div class="video-box">
+      <canvas id="video" width="${robot.settings.xres}" height="${robot.settings.yres}" aria-label="live video of ${escapeHtml(robot.name)}"></canvas>
+      <div id="no-video" class="overlay">waiting for video…</div>
+      <button id="sound" class="sound" type="button" aria-pressed="false" title="turn sound on">🔇 sound</button>
+    </div>
+    <div id="exclusive" class="exclusive" hidden></div>
+    <div id="controls" class="controls" aria-label="robot controls"></div>
+    <p class="hint">Hold a button (or its key) to drive; release to stop.</p>
+  </section>
+  <aside class="chat">
+    <div class="chat-head"><h2>Chat</h2><span id="me" class="me"></span></div>
+    <ol id="messages" class="messages" aria-live="polite"></ol>
+    <form id="chat-form" class="chat-form" autocomplete="off">
+      <input id="chat-input" name="message" maxlength="500" placeholder="Say something to ${escapeHtml(robot.name)}…" aria-label="chat message">
+      <button type="submit">Send</button>
+    </form>
+    <p id="notice" class="notice" role="status"></p>
+  </aside>
+</main>
+<script id="boot" type="application/json">${scriptJson(boot)}</script>
+<script src="/assets/socket.io.js"></script>
+<script src="/assets/jsmpeg.min.js"></script>
+<script src="/assets/viewer.js"></script>
+</body>
+</html>
+`;
+}
+
+/** `/`: every robot on this server, linking to its viewer page. */
+export function indexPage(robots: { robot: RobotRecord; online: boolean; viewers: number }[]): string {
+  const rows = robots
+    .map(({ robot, online, viewers }) => `<li><a href="/robot/${robot.id}">${escapeHtml(robot.name)}</a> <span class="pill ${online ? "online" : "offline"}">${online ? "online" : "offline"}</span> <span class="muted">owner ${escapeHtml(robot.owner)} · ${viewers} watching</span></li>`)
+    .join("\n");
+  return `${head("letsrobot")}
+<body>
+<header class="bar"><a class="brand" href="/">letsrobot</a><h1>Robots on this server</h1></header>
+<main class="index">
+${rows ? `<ul class="robots">${rows}</ul>` : '<p class="muted">No robots yet. Add one with <code>letsrobot serve robot add NAME</code>.</p>'}
+</main>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { NetworkError, UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { handleRequest, type RouteContext } from "./http-routes.ts";
+import { Hub } from "./hub.ts";
+import { ownerActions } from "./owner-actions.ts";
+import { assets } from "./page/assets.ts";
+import { indexPage, viewerPage } from "./page/viewer-page.ts";
+import { createRelay } from "./relay.ts";
+import { validName } from "./robot-record.ts";
+import { attachRobotEvents } from "./robot-sockets.ts";
+import { startSocketServer } from "./socket-server.ts";
+import { buildStatus, type PlatformStatus } from "./status.ts";
+import { openStore } from "./store.ts";
+import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./viewer-sockets.ts";
+import { createWebSocketUpgrader } from "./ws-server.ts";
+
+export type { PlatformStatus } from "./status.ts";
+
+export interface PlatformOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  dataDir: string;
+  log: Logger;
+  /** Optional extra listener for the app (video status) socket, e.g. 8022 as old clients hard-coded. */
+  appPort?: number;
+  /** Per-user limits for viewer commands and chat (defaults: 10 commands/s burst 20, 1 chat/s burst 5). */
+  limits?: Partial<ViewerLimits>;
+  /** Relay: most bytes queued for one viewer before chunks are dropped (default 1 MiB). */
+  maxViewerQueueBytes?: number;
+  /** Relay: a viewer over the bound for this long is disconnected (default 10 s). */
+  viewerStallMs?: number;
+}
+
+export interface Platform {
+  /** http://127.0.0.1:PORT: lookups, sockets, relay and viewer pages all live on this port. */
+  url: string;
+  port: number;
+  /** Port of the extra app-socket listener, when `appPort` was given. */
+  appPort?: number;
+  /** Create (or, for an existing name, re-key) a robot and return its ids and plain-text secrets (stored hashed). */
+  ensureRobot(input: { name: string; owner?: string; requireKey?: boolean }): Promise<RobotCredentials>;
+  /** A robot by name, without secrets (undefined when unknown). */
+  findRobot(name: string): { robotId: string; cameraId: string; name: string; owner: string } | undefined;
+  viewerUrl(robotId: string): string;
+  status(): PlatformStatus;
+  close(): Promise<void>;
+}
+
+export interface RobotCredentials {
+  robotId: string;
+  cameraId: string;
+  name: string;
+  owner: string;
+  streamKey: string;
+  robotKey: string;
+  ownerToken: string;
+}
+
+function listen(server: HttpServer, host: string, port: number, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const hint =
+        error.code === "EADDRINUSE" ? `another program uses port ${port}: stop it, or pass --port (0 = any free port)` : error.code === "EACCES" ? `ports below 1024 need root: pick a port above 1024` : `check --host ${host}`;
+      reject(new NetworkError(`cannot listen on ${host}:${port} for the ${what}: ${error.code ?? error.message}`, hint, { cause: error }));
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Start the local robot platform: lookups, socket.io, relay and viewer pages on one port. */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const log = options.log.withTag("serve");
+  const store = openStore(options.dataDir);
+  const hub = new Hub({ store, log });
+  hub.use((socket) => attachRobotEvents(socket, hub));
+  hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
+  hub.use(ownerActions(hub));
+  const relay = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs });
+
+  const publicHost = options.host === "0.0.0.0" || options.host === "::" || options.host === "" ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
+  let port = 0;
+  const url = () => `http://${publicHost}:${port}`;
+  const viewerUrl = (robotId: string) => `${url()}/robot/${robotId}`;
+  const startedAt = Date.now();
+  const status = () => buildStatus({ store, hub, streams: relay.stats(), url: url(), startedAt, now: Date.now(), viewerUrl });
+
+  const routes: RouteContext = {
+    directory: store,
+    host: publicHost,
+    port: () => port,
+    status,
+    indexPage: () => indexPage(store.robots().map((robot) => ({ robot, online: hub.state(robot.id).online, viewers: hub.state(robot.id).viewers }))),
+    viewerPage: (id) => {
+      const robot = store.robot(id);
+      return robot ? viewerPage(robot) : undefined;
+    },
+    assets,
+    ingest: (req, res, streamKey) => {
+      const robot = store.robotByStreamKey(streamKey);
+      if (!robot) {
+        log.warn(`refused a stream upload from ${req.socket.remoteAddress}: wrong stream key`);
+        res.writeHead(403, { "content-type": "text/plain", connection: "close" }).end("wrong stream key\n", () => req.destroy());
+        return;
+      }
+      relay.ingest(req, res, robot);
+    },
+  };
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => handleRequest(req, res, routes);
+  const main = createServer(onRequest);
+  main.on("upgrade", (req, socket, head) => {
+    const path = req.url ?? "";
+    if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it
+    if (!relay.upgrade(req, socket, head, (cameraId) => store.robotByCamera(cameraId) !== undefined)) socket.destroy();
+  });
+  const app = options.appPort !== undefined ? createServer((_req, res) => res.writeHead(404).end()) : undefined;
+  try {
+    port = await listen(main, options.host, options.port, "platform");
+    if (app) await listen(app, options.host, options.appPort ?? 0, "app socket");
+  } catch (error) {
+    main.close();
+    app?.close();
+    store.close();
+    throw error;
+  }
+  const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket));
+  hub.attach(sockets);
+  log.success(`platform listening on ${url()} (${store.robots().length} robot(s); data in ${options.dataDir})`);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: url(),
+    port,
+    appPort: app ? (app.address() as AddressInfo).port : undefined,
+    async ensureRobot(input) {
+      const owner = input.owner ?? "owner";
+      for (const [what, value] of [["robot name", input.name], ["owner name", owner]] as const) {
+        if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
+      }
+      const { robot, secrets, created } = store.ensureRobot({ name: input.name, owner, requireKey: input.requireKey });
+      log.info(`${created ? "created" : "re-keyed"} robot ${robot.name} (${robot.id}, camera ${robot.cameraId}, owner ${robot.owner})`);
+      return { robotId: robot.id, cameraId: robot.cameraId, name: robot.name, owner: robot.owner, ...secrets };
+    },
+    findRobot(name) {
+      const robot = store.robotByName(name);
+      return robot ? { robotId: robot.id, cameraId: robot.cameraId, name: robot.name, owner: robot.owner } : undefined;
+    },
+    viewerUrl,
+    status,
+    close() {
+      closed ??= (async () => {
+        relay.close();
+        const done = sockets.close();
+        main.closeAllConnections();
+        app?.closeAllConnections();
+        await done;
+        await Promise.all([main, app].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
+        store.close();
+        log.info("platform stopped");
+      })();
+      return closed;
+    },
+  };
+}

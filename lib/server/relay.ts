@@ -1,0 +1,201 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "../log.ts";
+import type { RobotRecord } from "./robot-record.ts";
+import { type StreamKind, sniffStreamKind } from "./ts-sniff.ts";
+import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
+
+/**
+ * The MPEG-TS relay. ffmpeg POSTs (chunked, long-lived) to `/{stream_key}/{xres}/{yres}/`; the key was
+ * checked before we get the request. The upload's kind (video or audio) is read from its first PES header.
+ * Viewers open `ws://…/ws/stream/{camera_id}/video` and `/audio` and get every chunk as a binary frame.
+ * One transmitter per camera and kind: a new upload replaces the old one (a restarted ffmpeg is never
+ * locked out). Each viewer's queue is bounded: past `maxQueueBytes` chunks are dropped for that viewer,
+ * and a viewer that stays over the bound for `stallMs` is disconnected.
+ */
+export interface RelayOptions {
+  log: Logger;
+  upgrader: WebSocketUpgrader;
+  maxQueueBytes?: number;
+  stallMs?: number;
+  now?: () => number;
+}
+
+export interface ViewerStats {
+  queued: number;
+  buffered: number;
+  sent: number;
+  dropped: number;
+}
+
+export interface StreamStats {
+  camera_id: string;
+  kind: StreamKind;
+  live: boolean;
+  since: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  dropped_bytes: number;
+  transmitters: number;
+  viewers: ViewerStats[];
+}
+
+export interface Relay {
+  ingest(req: IncomingMessage, res: ServerResponse, robot: RobotRecord): void;
+  /** Take a websocket upgrade for `/ws/stream/{camera_id}[/video|/audio]`; false when the path is not ours. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, knownCamera: (cameraId: string) => boolean): boolean;
+  stats(): StreamStats[];
+  close(): void;
+}
+
+interface Viewer {
+  socket: ViewerSocket;
+  queued: number;
+  sent: number;
+  dropped: number;
+  overSince?: number;
+}
+
+interface Stream {
+  cameraId: string;
+  kind: StreamKind;
+  transmitter?: { req: IncomingMessage; res: ServerResponse };
+  since?: number;
+  bytesIn: number;
+  bytesOut: number;
+  dropped: number;
+  transmitters: number;
+  viewers: Set<Viewer>;
+}
+
+const sniffLimit = 64 * 1024;
+
+export function createRelay(options: RelayOptions): Relay {
+  const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
+  const stallMs = options.stallMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const streams = new Map<string, Stream>();
+  const uploads = new Set<IncomingMessage>();
+
+  const streamOf = (cameraId: string, kind: StreamKind): Stream => {
+    const key = `${cameraId}/${kind}`;
+    let stream = streams.get(key);
+    if (!stream) streams.set(key, (stream = { cameraId, kind, bytesIn: 0, bytesOut: 0, dropped: 0, transmitters: 0, viewers: new Set() }));
+    return stream;
+  };
+
+  const fanOut = (stream: Stream, chunk: Uint8Array) => {
+    stream.bytesIn += chunk.length;
+    for (const viewer of stream.viewers) {
+      if (viewer.queued + chunk.length > maxQueue) {
+        viewer.dropped += chunk.length;
+        stream.dropped += chunk.length;
+        viewer.overSince ??= now();
+        if (now() - viewer.overSince > stallMs) {
+          options.log.warn(`disconnecting a stalled ${stream.kind} viewer of camera ${stream.cameraId} (over ${maxQueue} bytes behind for ${stallMs} ms)`);
+          stream.viewers.delete(viewer);
+          viewer.socket.terminate();
+        }
+        continue;
+      }
+      viewer.overSince = undefined;
+      viewer.queued += chunk.length;
+      viewer.sent += chunk.length;
+      stream.bytesOut += chunk.length;
+      const size = chunk.length;
+      viewer.socket.send(chunk, () => {
+        viewer.queued -= size;
+      });
+    }
+  };
+
+  const start = (stream: Stream, req: IncomingMessage, res: ServerResponse, robot: RobotRecord) => {
+    const old = stream.transmitter;
+    if (old) {
+      options.log.info(`a new ${stream.kind} upload for ${robot.name} replaces the previous one`);
+      old.req.destroy();
+    }
+    stream.transmitter = { req, res };
+    stream.since = now();
+    stream.transmitters += 1;
+    options.log.info(`${stream.kind} stream of ${robot.name} (camera ${robot.cameraId}) is live`);
+  };
+
+  return {
+    ingest(req, res, robot) {
+      uploads.add(req);
+      let stream: Stream | undefined;
+      let pending: Uint8Array[] = [];
+      let pendingBytes = 0;
+      req.on("data", (chunk: Buffer) => {
+        if (stream) return fanOut(stream, chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        const head = Buffer.concat(pending);
+        const kind = sniffStreamKind(head);
+        if (kind === "invalid" || (kind === "unknown" && pendingBytes > sniffLimit)) {
+          options.log.warn(`an upload for ${robot.name} is not an MPEG-TS video or audio stream; closing it`);
+          res.writeHead(415, { "content-type": "text/plain", connection: "close" }).end("expected MPEG-TS with MPEG-1 video or MP2 audio\n");
+          req.destroy();
+          return;
+        }
+        if (kind === "unknown") return;
+        stream = streamOf(robot.cameraId, kind);
+        start(stream, req, res, robot);
+        pending = [];
+        fanOut(stream, head);
+      });
+      const finish = () => {
+        uploads.delete(req);
+        if (stream?.transmitter?.req === req) {
+          stream.transmitter = undefined;
+          stream.since = undefined;
+          options.log.info(`${stream.kind} stream of ${robot.name} (camera ${robot.cameraId}) ended`);
+        }
+      };
+      req.on("end", () => {
+        finish();
+        if (!res.headersSent) res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      });
+      req.on("close", finish);
+      req.on("error", finish);
+    },
+
+    upgrade(req, socket, head, knownCamera) {
+      const match = /^\/ws\/stream\/([0-9]{1,20})(?:\/(video|audio))?\/?$/.exec(new URL(req.url ?? "/", "http://local").pathname);
+      if (!match) return false;
+      const cameraId = match[1] ?? "";
+      if (!knownCamera(cameraId)) {
+        socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        return true;
+      }
+      const stream = streamOf(cameraId, (match[2] as StreamKind | undefined) ?? "video");
+      options.upgrader.upgrade(req, socket, head, (ws) => {
+        const viewer: Viewer = { socket: ws, queued: 0, sent: 0, dropped: 0 };
+        stream.viewers.add(viewer);
+        ws.onClose(() => stream.viewers.delete(viewer));
+      });
+      return true;
+    },
+
+    stats: () =>
+      [...streams.values()].map((s) => ({
+        camera_id: s.cameraId,
+        kind: s.kind,
+        live: s.transmitter !== undefined,
+        since: s.since ?? null,
+        bytes_in: s.bytesIn,
+        bytes_out: s.bytesOut,
+        dropped_bytes: s.dropped,
+        transmitters: s.transmitters,
+        viewers: [...s.viewers].map((v) => ({ queued: v.queued, buffered: v.socket.bufferedAmount, sent: v.sent, dropped: v.dropped })),
+      })),
+
+    close() {
+      for (const req of uploads) req.destroy();
+      uploads.clear();
+      for (const stream of streams.values()) for (const viewer of stream.viewers) viewer.socket.terminate();
+      options.upgrader.close();
+    },
+  };
+}

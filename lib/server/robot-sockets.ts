@@ -1,0 +1,81 @@
+import { type Hub, type RobotRole, reply } from "./hub.ts";
+import type { ClientSocket } from "./socket-server.ts";
+import { parseRobotId, refuse } from "./viewer-messages.ts";
+
+/**
+ * The robot side of the sockets. On the control socket a robot emits `robot_id`; on chat and app it emits
+ * `identify_robot_id`. The key comes as socket.io `auth.robot_key` (v4) or query `robot_key` (v2).
+ * An optional `role` (`control` | `chat` | `app`, auth or query) says which events a socket wants; without
+ * it an `identify_robot_id` socket gets chat and app events until it reports video or charge status,
+ * which marks it as the app socket. Every event is acknowledged when the client passes a callback.
+ */
+export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
+  let robotId: string | undefined;
+  const declared = socket.credential("role");
+  let role: RobotRole = socket.viaAppPort ? "app" : declared === "chat" || declared === "app" ? declared : "any";
+
+  const identify = (event: "robot_id" | "identify_robot_id") => (data: unknown, ack: ((reply: unknown) => void) | undefined) => {
+    const id = parseRobotId(typeof data === "object" && data !== null ? (data as { robot_id?: unknown }).robot_id : data);
+    if (!id) return reply(socket, event, ack, refuse("invalid", `${event} needs the robot id (digits)`));
+    const robot = hub.store.robot(id);
+    if (!robot) return reply(socket, event, ack, refuse("unknown_robot", `no robot ${id} on this server`));
+    if (robotId && robotId !== id) return reply(socket, event, ack, refuse("not_allowed", `this socket already speaks for robot ${robotId}`));
+    const key = socket.credential("robot_key");
+    if (key !== undefined && !hub.store.robotKeyMatches(id, key)) {
+      hub.log.warn(`a socket from ${socket.address} presented a wrong key for robot ${robot.name} (${id})`);
+      return reply(socket, event, ack, refuse("bad_key", "wrong robot key"));
+    }
+    if (key === undefined && robot.requireKey) {
+      hub.log.warn(`a socket from ${socket.address} named robot ${robot.name} (${id}) without its key; refused (require_key is on)`);
+      return reply(socket, event, ack, refuse("key_required", "this robot requires its robot key (auth.robot_key or query robot_key)"));
+    }
+    const first = robotId === undefined;
+    robotId = id;
+    const live = hub.liveOf(id);
+    live.lastSeen = hub.now();
+    if (key === undefined) live.keyless.add(socket.id);
+    if (event === "robot_id") socket.join(`control:${id}`);
+    else {
+      if (role !== "app") socket.join(`chat:${id}`);
+      if (role !== "chat") socket.join(`app:${id}`);
+    }
+    if (first) hub.log.info(`robot ${robot.name} (${id}) connected${key === undefined ? " without its key" : ""}`);
+    reply(socket, event, ack, { ok: true, at: hub.now(), robot_id: id, name: robot.name });
+    hub.publishState(id);
+  };
+  socket.on("robot_id", identify("robot_id"));
+  socket.on("identify_robot_id", identify("identify_robot_id"));
+
+  /** Status reports come from the app socket: from then on it gets no chat. */
+  const report = (event: string, record: (data: Record<string, unknown>, id: string) => void) => {
+    socket.on(event, (data, ack) => {
+      if (!robotId) return reply(socket, event, ack, refuse("not_identified", `emit robot_id or identify_robot_id before ${event}`));
+      if (typeof data !== "object" || data === null) return reply(socket, event, ack, refuse("invalid", `${event} needs an object`));
+      record(data as Record<string, unknown>, robotId);
+      if (role === "any") {
+        role = "app";
+        socket.leave(`chat:${robotId}`);
+      }
+      hub.liveOf(robotId).lastSeen = hub.now();
+      reply(socket, event, ack, { ok: true, at: hub.now() });
+      hub.publishState(robotId);
+    });
+  };
+  report("send_video_status", (d, id) => {
+    hub.liveOf(id).videoStatus = { send_video_process_exists: d.send_video_process_exists === true, ffmpeg_process_exists: d.ffmpeg_process_exists === true, at: hub.now() };
+  });
+  report("charge_state", (d, id) => {
+    hub.liveOf(id).charge = { charging: d.charging === true, at: hub.now() };
+  });
+  report("ip_information", (d, id) => {
+    if (typeof d.ip === "string" && d.ip.length <= 64) hub.liveOf(id).ip = d.ip;
+  });
+
+  socket.onDisconnect(() => {
+    if (!robotId) return;
+    hub.liveOf(robotId).keyless.delete(socket.id);
+    const state = hub.state(robotId);
+    if (!state.online) hub.log.info(`robot ${hub.store.robot(robotId)?.name ?? robotId} (${robotId}) went offline`);
+    hub.publishState(robotId);
+  });
+}

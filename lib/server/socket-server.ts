@@ -1,0 +1,86 @@
+import type { Server as HttpServer } from "node:http";
+import { Server, type Socket } from "socket.io";
+
+/** The adapter for the socket.io server: one socket as the platform sees it. */
+export interface ClientSocket {
+  readonly id: string;
+  readonly address: string;
+  /** Connected through the extra app-socket listener (old clients' port 8022). */
+  readonly viaAppPort: boolean;
+  /** A value from the handshake: socket.io 4 `auth` first, then the query string (socket.io 2 has no auth). */
+  credential(name: string): string | undefined;
+  /** `ack` is the client's acknowledgement callback when it passed one. */
+  on(event: string, handler: (data: unknown, ack: ((reply: unknown) => void) | undefined) => void): void;
+  onDisconnect(handler: (reason: string) => void): void;
+  emit(event: string, data: unknown): void;
+  join(room: string): void;
+  leave(room: string): void;
+  disconnect(): void;
+}
+
+export interface SocketServer {
+  emitTo(room: string, event: string, data: unknown): void;
+  roomSize(room: string): number;
+  connections(): number;
+  close(): Promise<void>;
+}
+
+export interface SocketListener {
+  http: HttpServer;
+  /** Sockets arriving here are app (video status) sockets. */
+  app: boolean;
+}
+
+function wrap(socket: Socket, viaAppPort: boolean): ClientSocket {
+  const { auth, query, address } = socket.handshake;
+  return {
+    id: socket.id,
+    address,
+    viaAppPort,
+    credential(name) {
+      const value = (auth as Record<string, unknown> | undefined)?.[name] ?? (query as Record<string, unknown>)[name];
+      return typeof value === "string" && value !== "" ? value : undefined;
+    },
+    on(event, handler) {
+      socket.on(event, (...args: unknown[]) => {
+        const last = args[args.length - 1];
+        const ack = typeof last === "function" ? (last as (reply: unknown) => void) : undefined;
+        handler(ack && args.length === 1 ? undefined : args[0], ack);
+      });
+    },
+    onDisconnect: (handler) => socket.on("disconnect", (reason) => handler(reason)),
+    emit: (event, data) => socket.emit(event, data),
+    join: (room) => void socket.join(room),
+    leave: (room) => void socket.leave(room),
+    disconnect: () => void socket.disconnect(true),
+  };
+}
+
+/**
+ * socket.io 4 with `allowEIO3`, so socket.io 2.x robots (the historical clients) and 4.x clients both
+ * connect. One server per HTTP listener; rooms are looked up across all of them.
+ */
+export function startSocketServer(listeners: SocketListener[], onConnection: (socket: ClientSocket) => void): SocketServer {
+  const servers = listeners.map(({ http, app }) => {
+    const io = new Server(http, {
+      allowEIO3: true,
+      serveClient: false,
+      // other upgrade paths (the relay's viewer websockets) are handled by their own listener
+      destroyUpgrade: false,
+      maxHttpBufferSize: 64 * 1024,
+      pingInterval: 10_000,
+      pingTimeout: 10_000,
+      cors: { origin: true },
+    });
+    io.on("connection", (socket) => onConnection(wrap(socket, app)));
+    return io;
+  });
+  return {
+    emitTo(room, event, data) {
+      for (const io of servers) io.to(room).emit(event, data);
+    },
+    roomSize: (room) => servers.reduce((n, io) => n + (io.sockets.adapter.rooms.get(room)?.size ?? 0), 0),
+    connections: () => servers.reduce((n, io) => n + io.engine.clientsCount, 0),
+    close: () => Promise.all(servers.map((io) => new Promise<void>((resolve) => io.close(() => resolve())))).then(() => undefined),
+  };
+}

@@ -1,0 +1,177 @@
+import { Database } from "bun:sqlite";
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../errors.ts";
+import { hashSecret, newNumericId, newSecret } from "./credentials.ts";
+import { type ButtonDef, defaultButtons, defaultSettings, type RobotRecord, type RobotSettings } from "./robot-record.ts";
+
+/** Plain-text secrets of a robot, returned once when it is created or re-keyed. */
+export interface RobotSecrets {
+  streamKey: string;
+  robotKey: string;
+  ownerToken: string;
+}
+
+/**
+ * The platform's database (bun:sqlite in `{dataDir}/platform.db`): robots, owners, hashed secrets,
+ * settings and button layouts. Robots are cached in memory; every write goes through to disk.
+ */
+export interface Store {
+  robots(): RobotRecord[];
+  robot(id: string): RobotRecord | undefined;
+  robotByName(name: string): RobotRecord | undefined;
+  robotByCamera(cameraId: string): RobotRecord | undefined;
+  robotByStreamKey(streamKey: string): RobotRecord | undefined;
+  robotKeyMatches(robotId: string, robotKey: string): boolean;
+  /** The owner a token belongs to. */
+  ownerByToken(token: string): string | undefined;
+  isOwner(name: string): boolean;
+  moderators(owner: string): string[] | undefined;
+  setModerators(owner: string, names: string[]): void;
+  /** Create a robot, or give an existing one (by name) fresh keys; the owner's token is renewed too. */
+  ensureRobot(input: { name: string; owner: string; requireKey?: boolean }): { robot: RobotRecord; secrets: RobotSecrets; created: boolean };
+  updateRobot(id: string, patch: { settings?: RobotSettings; buttons?: ButtonDef[]; requireKey?: boolean }): RobotRecord;
+  close(): void;
+}
+
+const schemaSql = `
+CREATE TABLE IF NOT EXISTS owners (name TEXT PRIMARY KEY, token_hash TEXT NOT NULL, moderators TEXT NOT NULL DEFAULT '[]');
+CREATE TABLE IF NOT EXISTS robots (
+  id TEXT PRIMARY KEY, camera_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE, owner TEXT NOT NULL REFERENCES owners(name),
+  stream_key_hash TEXT NOT NULL UNIQUE, robot_key_hash TEXT NOT NULL, require_key INTEGER NOT NULL DEFAULT 0,
+  settings TEXT NOT NULL, buttons TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS owners_token ON owners(token_hash);
+`;
+
+interface RobotRow {
+  id: string;
+  camera_id: string;
+  name: string;
+  owner: string;
+  stream_key_hash: string;
+  robot_key_hash: string;
+  require_key: number;
+  settings: string;
+  buttons: string;
+  created_at: number;
+}
+
+function toRecord(row: RobotRow): RobotRecord {
+  return {
+    id: row.id,
+    cameraId: row.camera_id,
+    name: row.name,
+    owner: row.owner,
+    requireKey: row.require_key === 1,
+    settings: { ...defaultSettings, ...(JSON.parse(row.settings) as Partial<RobotSettings>) },
+    buttons: JSON.parse(row.buttons) as ButtonDef[],
+    createdAt: row.created_at,
+  };
+}
+
+export function openStore(dataDir: string): Store {
+  let db: Database;
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const file = join(dataDir, "platform.db");
+    db = new Database(file, { create: true, strict: true });
+    chmodSync(file, 0o600);
+  } catch (error) {
+    throw new ConfigError(`cannot open the platform database in ${dataDir}: ${(error as Error).message}`, "pass --data-dir with a writable directory (or set server.data_dir)", { cause: error });
+  }
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;");
+  db.exec(schemaSql);
+
+  const rows = new Map<string, RobotRow>();
+  const load = () => {
+    rows.clear();
+    for (const row of db.query<RobotRow, []>("SELECT * FROM robots").all()) rows.set(row.id, row);
+  };
+  load();
+  const records = new Map<string, RobotRecord>();
+  const record = (row: RobotRow | undefined) => {
+    if (!row) return undefined;
+    let r = records.get(row.id);
+    if (!r) records.set(row.id, (r = toRecord(row)));
+    return r;
+  };
+  const find = (test: (row: RobotRow) => boolean) => record([...rows.values()].find(test));
+  const freshId = (taken: (id: string) => boolean) => {
+    for (;;) {
+      const id = newNumericId();
+      if (!taken(id)) return id;
+    }
+  };
+
+  return {
+    robots: () => [...rows.values()].map((r) => record(r) as RobotRecord),
+    robot: (id) => record(rows.get(id)),
+    robotByName: (name) => find((r) => r.name.toLowerCase() === name.toLowerCase()),
+    robotByCamera: (cameraId) => find((r) => r.camera_id === cameraId),
+    robotByStreamKey: (key) => {
+      const hash = hashSecret(key);
+      return find((r) => r.stream_key_hash === hash);
+    },
+    robotKeyMatches: (robotId, key) => rows.get(robotId)?.robot_key_hash === hashSecret(key),
+    ownerByToken: (token) => db.query<{ name: string }, [string]>("SELECT name FROM owners WHERE token_hash = ?").get(hashSecret(token))?.name,
+    isOwner: (name) => db.query("SELECT 1 FROM owners WHERE lower(name) = lower(?)").get(name) !== null,
+    moderators: (owner) => {
+      const row = db.query<{ moderators: string }, [string]>("SELECT moderators FROM owners WHERE name = ?").get(owner);
+      return row ? (JSON.parse(row.moderators) as string[]) : undefined;
+    },
+    setModerators: (owner, names) => {
+      db.query("UPDATE owners SET moderators = ? WHERE name = ?").run(JSON.stringify(names), owner);
+    },
+    ensureRobot(input) {
+      const secrets: RobotSecrets = { streamKey: newSecret(), robotKey: newSecret(), ownerToken: newSecret() };
+      const existing = [...rows.values()].find((r) => r.name.toLowerCase() === input.name.toLowerCase());
+      const write = db.transaction(() => {
+        db.query("INSERT INTO owners (name, token_hash) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET token_hash = ?2").run(input.owner, hashSecret(secrets.ownerToken));
+        if (existing) {
+          db.query("UPDATE robots SET owner = ?, stream_key_hash = ?, robot_key_hash = ?, require_key = ? WHERE id = ?").run(
+            input.owner,
+            hashSecret(secrets.streamKey),
+            hashSecret(secrets.robotKey),
+            input.requireKey === undefined ? existing.require_key : Number(input.requireKey),
+            existing.id,
+          );
+          return existing.id;
+        }
+        const id = freshId((x) => rows.has(x) || [...rows.values()].some((r) => r.camera_id === x));
+        const cameraId = freshId((x) => x === id || rows.has(x) || [...rows.values()].some((r) => r.camera_id === x));
+        db.query("INSERT INTO robots VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(
+          id,
+          cameraId,
+          input.name,
+          input.owner,
+          hashSecret(secrets.streamKey),
+          hashSecret(secrets.robotKey),
+          Number(input.requireKey ?? false),
+          JSON.stringify(defaultSettings),
+          JSON.stringify(defaultButtons),
+          Date.now(),
+        );
+        return id;
+      });
+      const id = write();
+      records.delete(id);
+      load();
+      return { robot: record(rows.get(id)) as RobotRecord, secrets, created: !existing };
+    },
+    updateRobot(id, patch) {
+      const current = record(rows.get(id));
+      if (!current) throw new Error(`unknown robot ${id}`);
+      db.query("UPDATE robots SET settings = ?, buttons = ?, require_key = ? WHERE id = ?").run(
+        JSON.stringify(patch.settings ?? current.settings),
+        JSON.stringify(patch.buttons ?? current.buttons),
+        Number(patch.requireKey ?? current.requireKey),
+        id,
+      );
+      records.delete(id);
+      load();
+      return record(rows.get(id)) as RobotRecord;
+    },
+    close: () => db.close(),
+  };
+}

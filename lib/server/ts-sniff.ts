@@ -1,0 +1,31 @@
+/**
+ * Which elementary stream an MPEG-TS upload carries, from its first PES header: video streams have
+ * stream ids 0xE0–0xEF, MPEG audio 0xC0–0xDF. This lets video and audio share one ingest port and
+ * one URL shape (`/{stream_key}/{xres}/{yres}/`). Pure.
+ */
+export type StreamKind = "video" | "audio";
+
+const packetSize = 188;
+
+/** "video" / "audio" once a PES header is seen; "unknown" when more bytes are needed; "invalid" for non-TS data. */
+export function sniffStreamKind(bytes: Uint8Array): StreamKind | "unknown" | "invalid" {
+  const start = bytes.indexOf(0x47);
+  if (start < 0 || start >= packetSize) return bytes.length >= packetSize ? "invalid" : "unknown";
+  for (let at = start; at + packetSize <= bytes.length; at += packetSize) {
+    if (bytes[at] !== 0x47) return "invalid";
+    const b1 = bytes[at + 1] ?? 0;
+    const b3 = bytes[at + 3] ?? 0;
+    const payloadStart = (b1 & 0x40) !== 0;
+    const pid = ((b1 & 0x1f) << 8) | (bytes[at + 2] ?? 0);
+    const adaptation = (b3 >> 4) & 0x3;
+    if (!payloadStart || pid === 0 || pid === 0x1fff || adaptation === 2) continue;
+    let payload = at + 4;
+    if (adaptation === 3) payload += 1 + (bytes[at + 4] ?? 0);
+    if (payload + 4 > at + packetSize) continue;
+    if (bytes[payload] !== 0 || bytes[payload + 1] !== 0 || bytes[payload + 2] !== 1) continue; // PSI table, not PES
+    const id = bytes[payload + 3] ?? 0;
+    if (id >= 0xe0 && id <= 0xef) return "video";
+    if (id >= 0xc0 && id <= 0xdf) return "audio";
+  }
+  return "unknown";
+}

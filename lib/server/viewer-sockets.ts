@@ -1,0 +1,128 @@
+import { createHash } from "node:crypto";
+import { chatMessage } from "./chat-log.ts";
+import { type Hub, reply } from "./hub.ts";
+import { createRateLimiter } from "./rate-limit.ts";
+import { validName } from "./robot-record.ts";
+import type { ClientSocket } from "./socket-server.ts";
+import { isRefusal, parseChat, parseCommand, parseRobotId, refuse } from "./viewer-messages.ts";
+
+/** Who a viewer socket is: the owner (presented the owner token), a named guest, or anonymous. */
+export interface ViewerSession {
+  name: string;
+  anonymous: boolean;
+  /** Set when the socket presented a valid owner token. */
+  owner?: string;
+  /** Why a requested name or token was not accepted. */
+  notice?: string;
+}
+
+export function viewerSession(socket: ClientSocket, hub: Hub): ViewerSession {
+  const token = socket.credential("token");
+  const wanted = socket.credential("name");
+  const anonymous = (notice?: string): ViewerSession => ({
+    name: `anon-${createHash("sha256").update(socket.id).digest("hex").slice(0, 5)}`,
+    anonymous: true,
+    ...(notice ? { notice } : {}),
+  });
+  if (token !== undefined) {
+    const owner = hub.store.ownerByToken(token);
+    return owner ? { name: owner, anonymous: false, owner } : anonymous("owner token not recognised: you are anonymous");
+  }
+  if (wanted === undefined) return anonymous();
+  if (!validName(wanted)) return anonymous("names are 1-32 letters, digits, _ . - : you are anonymous");
+  if (hub.store.isOwner(wanted)) return anonymous(`"${wanted}" is a robot owner's name; sign in with the owner token to use it`);
+  return { name: wanted, anonymous: false };
+}
+
+export interface ViewerLimits {
+  commandsPerSecond: number;
+  commandBurst: number;
+  chatPerSecond: number;
+  chatBurst: number;
+}
+
+export const defaultViewerLimits: ViewerLimits = { commandsPerSecond: 10, commandBurst: 20, chatPerSecond: 1, chatBurst: 5 };
+
+/** The viewer side: commands and chat (validated, rate-limited per user, only to the addressed robot), and watching a robot. */
+export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimits): (socket: ClientSocket) => void {
+  const commands = createRateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond });
+  // releases are never held back by the command budget (a dropped "up" leaves a robot driving), but are bounded too
+  const releases = createRateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 });
+  const chats = createRateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond });
+
+  return (socket) => {
+    let session: ViewerSession | undefined;
+    const me = () => (session ??= viewerSession(socket, hub));
+    const userKey = () => (me().anonymous ? `socket:${socket.id}` : `user:${me().name.toLowerCase()}`);
+    let watching: string | undefined;
+
+    socket.on("command_to_robot", (data, ack) => {
+      const request = parseCommand(data);
+      if (isRefusal(request)) return reply(socket, "command_to_robot", ack, request);
+      const robot = hub.store.robot(request.robotId);
+      if (!robot) return reply(socket, "command_to_robot", ack, refuse("unknown_robot", `no robot ${request.robotId} on this server`));
+      const user = me();
+      const isOwner = user.owner === robot.owner;
+      const exclusive = hub.liveOf(robot.id).exclusive;
+      if (exclusive && exclusive.user !== user.name && !isOwner) {
+        return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${exclusive.user} has exclusive control of ${robot.name}`));
+      }
+      if (user.anonymous && !robot.settings.anonymous_control) {
+        return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`));
+      }
+      const bucket = request.keyPosition === "up" ? releases : commands;
+      if (!bucket.take(userKey())) {
+        return reply(socket, "command_to_robot", ack, refuse("rate_limited", `too many commands: at most ${bucket.perSecond} per second`));
+      }
+      if (hub.roomSize(`control:${robot.id}`) === 0) {
+        return reply(socket, "command_to_robot", ack, refuse("robot_offline", `${robot.name} is not connected`));
+      }
+      hub.emit(`control:${robot.id}`, "command_to_robot", {
+        robot_id: robot.id,
+        command: request.command,
+        key_position: request.keyPosition,
+        user: user.name,
+        anonymous: user.anonymous,
+      });
+      reply(socket, "command_to_robot", ack, { ok: true, at: hub.now() });
+    });
+
+    socket.on("chat_message", (data, ack) => {
+      const request = parseChat(data);
+      if (isRefusal(request)) return reply(socket, "chat_message", ack, request);
+      const robot = hub.store.robot(request.robotId);
+      if (!robot) return reply(socket, "chat_message", ack, refuse("unknown_robot", `no robot ${request.robotId} on this server`));
+      if (!chats.take(userKey())) return reply(socket, "chat_message", ack, refuse("rate_limited", `too many messages: at most ${chats.perSecond} per second`));
+      const message = chatMessage(robot, me(), request.message, hub.now());
+      hub.chat.add(message);
+      hub.emit(`chat:${robot.id}`, "chat_message_with_name", message);
+      hub.emit(`viewers:${robot.id}`, "chat_message_with_name", message);
+      reply(socket, "chat_message", ack, { ok: true, at: message.timestamp, _id: message._id, delivered: hub.roomSize(`chat:${robot.id}`) });
+    });
+
+    socket.on("watch_robot", (data, ack) => {
+      const id = parseRobotId(typeof data === "object" && data !== null ? (data as { robot_id?: unknown }).robot_id : data);
+      const robot = id ? hub.store.robot(id) : undefined;
+      if (!robot) return reply(socket, "watch_robot", ack, refuse("unknown_robot", `no robot ${String(id ?? data)} on this server`));
+      if (watching && watching !== robot.id) {
+        socket.leave(`viewers:${watching}`);
+        hub.publishState(watching);
+      }
+      watching = robot.id;
+      socket.join(`viewers:${robot.id}`);
+      const user = me();
+      reply(socket, "watch_robot", ack, {
+        ok: true,
+        at: hub.now(),
+        you: { name: user.name, anonymous: user.anonymous, owner: user.owner === robot.owner, ...(user.notice ? { notice: user.notice } : {}) },
+        state: hub.state(robot.id),
+        chat: hub.chat.recent(robot.id),
+      });
+      hub.publishState(robot.id);
+    });
+
+    socket.onDisconnect(() => {
+      if (watching) hub.publishState(watching);
+    });
+  };
+}
