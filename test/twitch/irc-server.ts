@@ -51,6 +51,9 @@ export interface IrcTestServer {
 }
 
 let messageId = 0;
+const userIds = new Map<string, string>();
+/** A stable numeric id per login, as Twitch gives each account one. */
+const idOf = (login: string) => userIds.get(login) ?? (userIds.set(login, String(5000 + userIds.size)), userIds.get(login) as string);
 
 /** Escape a tag value the IRCv3 way. */
 export function escapeTag(value: string): string {
@@ -73,7 +76,7 @@ export function privmsgLine(channel: string, user: ChatUser, text: string, roomI
     subscriber: "0",
     "tmi-sent-ts": String(Date.now()),
     turbo: "0",
-    "user-id": user.userId ?? String(5000 + user.login.length),
+    "user-id": user.userId ?? idOf(user.login),
     "user-type": user.mod ? "mod" : "",
     ...user.tags,
   };
