@@ -84,19 +84,28 @@ export function openStore(dataDir: string): Store {
   db.exec(schemaSql);
 
   const rows = new Map<string, RobotRow>();
+  const records = new Map<string, RobotRecord>();
+  const version = db.query<{ data_version: number }, []>("PRAGMA data_version");
+  let seen = -1;
   const load = () => {
     rows.clear();
+    records.clear();
     for (const row of db.query<RobotRow, []>("SELECT * FROM robots").all()) rows.set(row.id, row);
+    seen = version.get()?.data_version ?? -1;
+  };
+  /** Pick up robots added by another process (`letsrobot serve robot add` while `serve` runs). */
+  const fresh = () => {
+    if ((version.get()?.data_version ?? -1) !== seen) load();
+    return rows;
   };
   load();
-  const records = new Map<string, RobotRecord>();
   const record = (row: RobotRow | undefined) => {
     if (!row) return undefined;
     let r = records.get(row.id);
     if (!r) records.set(row.id, (r = toRecord(row)));
     return r;
   };
-  const find = (test: (row: RobotRow) => boolean) => record([...rows.values()].find(test));
+  const find = (test: (row: RobotRow) => boolean) => record([...fresh().values()].find(test));
   const freshId = (taken: (id: string) => boolean) => {
     for (;;) {
       const id = newNumericId();
@@ -105,15 +114,15 @@ export function openStore(dataDir: string): Store {
   };
 
   return {
-    robots: () => [...rows.values()].map((r) => record(r) as RobotRecord),
-    robot: (id) => record(rows.get(id)),
+    robots: () => [...fresh().values()].map((r) => record(r) as RobotRecord),
+    robot: (id) => record(fresh().get(id)),
     robotByName: (name) => find((r) => r.name.toLowerCase() === name.toLowerCase()),
     robotByCamera: (cameraId) => find((r) => r.camera_id === cameraId),
     robotByStreamKey: (key) => {
       const hash = hashSecret(key);
       return find((r) => r.stream_key_hash === hash);
     },
-    robotKeyMatches: (robotId, key) => rows.get(robotId)?.robot_key_hash === hashSecret(key),
+    robotKeyMatches: (robotId, key) => fresh().get(robotId)?.robot_key_hash === hashSecret(key),
     ownerByToken: (token) => db.query<{ name: string }, [string]>("SELECT name FROM owners WHERE token_hash = ?").get(hashSecret(token))?.name,
     isOwner: (name) => db.query("SELECT 1 FROM owners WHERE lower(name) = lower(?)").get(name) !== null,
     moderators: (owner) => {
@@ -125,7 +134,7 @@ export function openStore(dataDir: string): Store {
     },
     ensureRobot(input) {
       const secrets: RobotSecrets = { streamKey: newSecret(), robotKey: newSecret(), ownerToken: newSecret() };
-      const existing = [...rows.values()].find((r) => r.name.toLowerCase() === input.name.toLowerCase());
+      const existing = [...fresh().values()].find((r) => r.name.toLowerCase() === input.name.toLowerCase());
       const write = db.transaction(() => {
         db.query("INSERT INTO owners (name, token_hash) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET token_hash = ?2").run(input.owner, hashSecret(secrets.ownerToken));
         if (existing) {
@@ -155,7 +164,6 @@ export function openStore(dataDir: string): Store {
         return id;
       });
       const id = write();
-      records.delete(id);
       load();
       return { robot: record(rows.get(id)) as RobotRecord, secrets, created: !existing };
     },
@@ -168,7 +176,6 @@ export function openStore(dataDir: string): Store {
         Number(patch.requireKey ?? current.requireKey),
         id,
       );
-      records.delete(id);
       load();
       return record(rows.get(id)) as RobotRecord;
     },

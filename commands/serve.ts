@@ -1,0 +1,71 @@
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Deps } from "../lib/deps.ts";
+import { addRobot, defaultDataDir, listRobots, parsePortFlag, serve } from "../lib/server/serve.ts";
+import { jsonArg } from "./args.ts";
+
+const serverArgs = {
+  config: { type: "string", description: "Config file (default: ./letsrobot.toml, then ~/.config/letsrobot/letsrobot.toml)", valueHint: "file" },
+  "data-dir": { type: "string", description: "Where the platform keeps its database (default: server.data_dir, else ~/.local/share/letsrobot)", valueHint: "dir" },
+} as const;
+
+const listenArgs = {
+  host: { type: "string", description: "Address to listen on (default: server.host, 127.0.0.1; 0.0.0.0 = every interface)", valueHint: "addr" },
+  port: { type: "string", description: "Port for lookups, sockets, relay and viewer pages (default: server.port, 8080; 0 = any free port)", valueHint: "port" },
+} as const;
+
+/** Config with the server flags applied (flags > env > file > defaults), and the data dir resolved. */
+function serverConfig(args: { config?: string; host?: string; port?: string; "data-dir"?: string }, deps: Deps) {
+  const { config } = resolveConfig({
+    path: args.config,
+    flags: { "server.host": args.host, "server.port": args.port, "server.data_dir": args["data-dir"] },
+    env: deps.env,
+    cwd: deps.cwd,
+  });
+  const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
+  return { server: config.server, dataDir: defaultDataDir(config.server, deps.env), baseUrl: `http://${host}:${config.server.port}` };
+}
+
+function createRobotCommand(deps: Deps) {
+  const add = defineCommand({
+    meta: { name: "add", description: "Create a robot (or give an existing one new keys) and print its ids and keys, shown only this once" },
+    args: {
+      name: { type: "positional", required: true, description: "Robot name (letters, digits, _ . -)", valueHint: "name" },
+      owner: { type: "string", description: "Owner's user name (default: owner)", valueHint: "name" },
+      "require-key": { type: "boolean", description: "Refuse robot sockets that do not present the robot key (old clients cannot)" },
+      ...serverArgs,
+      ...listenArgs,
+      ...jsonArg,
+    },
+    run({ args }) {
+      const { dataDir, baseUrl } = serverConfig(args, deps);
+      addRobot({ dataDir, name: args.name, owner: args.owner || "owner", requireKey: args["require-key"], server: baseUrl, json: args.json === true }, deps);
+    },
+  });
+  const list = defineCommand({
+    meta: { name: "list", description: "List the robots in the data dir (no keys)" },
+    args: { ...serverArgs, ...listenArgs, ...jsonArg },
+    run({ args }) {
+      const { dataDir, baseUrl } = serverConfig(args, deps);
+      listRobots({ dataDir, server: baseUrl, json: args.json === true }, deps);
+    },
+  });
+  return defineCommand({ meta: { name: "robot", description: "Manage the robots of the local platform" }, subCommands: { add, list } });
+}
+
+export function createServeCommand(deps: Deps) {
+  return defineCommand({
+    meta: { name: "serve", description: "Run a complete local robot platform: lookups, sockets, video relay and viewer pages" },
+    args: {
+      ...listenArgs,
+      ...serverArgs,
+      "app-port": { type: "string", description: "Also accept app (video status) sockets on this port, as old clients expect (e.g. 8022)", valueHint: "port" },
+    },
+    subCommands: { robot: createRobotCommand(deps) },
+    async run({ args }) {
+      const { server, dataDir } = serverConfig(args, deps);
+      const appPort = parsePortFlag(args["app-port"], "--app-port");
+      await serve({ host: server.host, port: server.port, dataDir, appPort }, deps);
+    },
+  });
+}

@@ -1,0 +1,110 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Config } from "../config/schema.ts";
+import type { Deps } from "../deps.ts";
+import { UsageError } from "../errors.ts";
+import { formatTable } from "../output.ts";
+import { startPlatform } from "./platform.ts";
+import { validName } from "./robot-record.ts";
+import { openStore } from "./store.ts";
+
+/** What `letsrobot serve` will do, validated. */
+export interface ServePlan {
+  host: string;
+  port: number;
+  dataDir: string;
+  appPort?: number;
+}
+
+/** `server.data_dir`, or `$XDG_DATA_HOME/letsrobot` (default ~/.local/share/letsrobot). */
+export function defaultDataDir(server: Config["server"], env: Record<string, string | undefined>): string {
+  if (server.data_dir) return server.data_dir;
+  const home = env.HOME ?? homedir();
+  return join(env.XDG_DATA_HOME || join(home, ".local", "share"), "letsrobot");
+}
+
+export function parsePortFlag(value: unknown, flag: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be a port number 0-65535, not ${JSON.stringify(value)}`, `e.g. ${flag} 8022 (0 = any free port)`);
+  return port;
+}
+
+/** Run the platform until deps.shutdown aborts; prints the URL and each robot's viewer page on stdout. */
+export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
+  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort });
+  try {
+    const robots = platform.status().robots;
+    deps.out.text(platform.url);
+    for (const robot of robots) deps.out.text(`${robot.name}\t${robot.viewer_url}`);
+    if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME` (it prints the keys)");
+    for (const warning of platform.status().warnings) deps.log.warn(warning);
+    if (plan.appPort !== undefined) deps.log.info(`app sockets also on port ${platform.appPort}`);
+    if (!deps.shutdown.aborted) await new Promise((resolve) => deps.shutdown.addEventListener("abort", resolve, { once: true }));
+  } finally {
+    await platform.close();
+  }
+}
+
+export interface AddRobotPlan {
+  dataDir: string;
+  name: string;
+  owner: string;
+  requireKey?: boolean;
+  /** Base URL to print in the config snippet. */
+  server: string;
+  json: boolean;
+}
+
+/** Create (or re-key) a robot in the data dir and print its ids and secrets, the only time they are shown. */
+export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): void {
+  for (const [what, value] of [["robot name", plan.name], ["owner", plan.owner]] as const) {
+    if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
+  }
+  const store = openStore(plan.dataDir);
+  try {
+    const { robot, secrets, created } = store.ensureRobot({ name: plan.name, owner: plan.owner, requireKey: plan.requireKey });
+    const result = {
+      robot_id: robot.id,
+      camera_id: robot.cameraId,
+      name: robot.name,
+      owner: robot.owner,
+      require_key: robot.requireKey,
+      viewer_url: `${plan.server}/robot/${robot.id}`,
+      stream_key: secrets.streamKey,
+      robot_key: secrets.robotKey,
+      owner_token: secrets.ownerToken,
+    };
+    deps.log.success(`${created ? "created" : "re-keyed"} robot ${robot.name}; the keys below are shown only now`);
+    if (plan.json) return deps.out.json(result);
+    deps.out.text(
+      [
+        `# robot ${robot.name} (owner ${robot.owner}); viewer page ${result.viewer_url}`,
+        "# Put this in the robot's letsrobot.toml (mode 600). The keys are stored hashed: they cannot be shown again.",
+        "[platform]",
+        `server = "${plan.server}"`,
+        `robot_id = "${robot.id}"`,
+        `camera_id = "${robot.cameraId}"`,
+        `owner = "${robot.owner}"`,
+        `stream_key = "${secrets.streamKey}"`,
+        `robot_key = "${secrets.robotKey}"`,
+        `# owner token: sign in as ${robot.owner} (letsrobot send --as-owner)`,
+        `owner_token = "${secrets.ownerToken}"`,
+      ].join("\n"),
+    );
+  } finally {
+    store.close();
+  }
+}
+
+/** The robots in the data dir, without secrets. */
+export function listRobots(plan: { dataDir: string; server: string; json: boolean }, deps: Pick<Deps, "out">): void {
+  const store = openStore(plan.dataDir);
+  try {
+    const robots = store.robots().map((r) => ({ robot_id: r.id, camera_id: r.cameraId, name: r.name, owner: r.owner, require_key: r.requireKey, viewer_url: `${plan.server}/robot/${r.id}` }));
+    if (plan.json) return deps.out.json(robots);
+    deps.out.text(formatTable(["name", "robot id", "camera id", "owner", "key required", "viewer"], robots.map((r) => [r.name, r.robot_id, r.camera_id, r.owner, r.require_key ? "yes" : "no", r.viewer_url])));
+  } finally {
+    store.close();
+  }
+}
