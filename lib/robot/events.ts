@@ -1,0 +1,63 @@
+import type { LinkName, LinkState, LinkStatus } from "./link.ts";
+import type { StopReason } from "./executor.ts";
+
+/** Everything `run` reports: one JSON line each with --json, a log line otherwise. */
+export type RobotEvent =
+  | { type: "online"; robot_id: string; viewer_url?: string }
+  | { type: "link"; link: LinkName; state: LinkState; detail?: string }
+  | { type: "command"; user: string; command: string; key_position: string; accepted: boolean; reason?: string }
+  | { type: "stop"; reason: StopReason }
+  | { type: "chat"; user: string; text: string; spoken: boolean; reason?: string }
+  | { type: "chat_command"; user: string; command: string; reply: string; refused: boolean }
+  | { type: "spoken"; user: string; text: string }
+  | { type: "video_status"; send_video_process_exists: boolean; ffmpeg_process_exists: boolean }
+  | { type: "settings"; changed: string[] }
+  | { type: "media"; kind: "video" | "audio"; op: string; ok: boolean; detail?: string }
+  | { type: "shutdown"; reason: string };
+
+export interface RobotStatus {
+  robot_id: string;
+  links: LinkStatus[];
+  driver: { name: string; moving: boolean; connected: boolean };
+  video: { running: boolean; fps?: number };
+  audio: { running: boolean };
+  last_command?: { command: string; user: string; at: string; latency_ms?: number };
+  tts: { waiting: number; speaking: boolean; spoken: number; muted: boolean } | undefined;
+  moderation: { table: boolean; devmode: string; exclusive?: string };
+  uptime_s: number;
+}
+
+const dot = (state: LinkState) => (state === "connected" ? "up" : state === "connecting" ? "…" : "down");
+
+/** The one-line live status shown on a terminal. Pure. */
+export function statusLine(status: RobotStatus): string {
+  const links = status.links.map((l) => `${l.name} ${dot(l.state)}`).join(" ");
+  const video = status.video.running ? `video ${status.video.fps !== undefined ? `${Math.round(status.video.fps)} fps` : "on"}` : "video off";
+  const last = status.last_command
+    ? `last ${status.last_command.command} by ${status.last_command.user || "anonymous"}${status.last_command.latency_ms !== undefined ? ` ${status.last_command.latency_ms.toFixed(0)} ms` : ""}`
+    : "no commands yet";
+  const tts = status.tts ? `tts ${status.tts.muted ? "muted" : `${status.tts.waiting} waiting`}` : "tts off";
+  return [links, video, status.driver.moving ? "moving" : "stopped", last, tts].join(" | ");
+}
+
+/** A human log line for an event (without --json). */
+export function describeEvent(event: RobotEvent): string | undefined {
+  switch (event.type) {
+    case "online":
+      return `robot ${event.robot_id} is online${event.viewer_url ? ` — open ${event.viewer_url}` : ""}`;
+    case "link":
+      return `${event.link} socket ${event.state}${event.detail ? ` (${event.detail})` : ""}`;
+    case "command":
+      return event.accepted ? undefined : `refused ${event.command} from ${event.user || "anonymous"}: ${event.reason}`;
+    case "chat_command":
+      return `${event.user || "anonymous"}: .${event.command} → ${event.reply}`;
+    case "settings":
+      return `robot settings changed: ${event.changed.join(", ") || "nothing that matters"}`;
+    case "media":
+      return `${event.kind} ${event.op}${event.ok ? "" : ` failed: ${event.detail}`}`;
+    case "shutdown":
+      return `shutting down (${event.reason})`;
+    default:
+      return undefined;
+  }
+}
