@@ -14,6 +14,7 @@ export function createRootCommand(deps: Deps) {
       probe: () => import("./probe.ts").then((m) => m.createProbeCommand(deps)),
       send: () => import("./send.ts").then((m) => m.createSendCommand(deps)),
       watch: () => import("./watch.ts").then((m) => m.createWatchCommand(deps)),
+      stream: () => import("./stream.ts").then((m) => m.createStreamCommand(deps)),
       serve: () => import("./serve.ts").then((m) => m.createServeCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },

@@ -29,7 +29,7 @@ export interface GroupSpawnOptions {
 
 export type GroupSpawner = (argv: string[], options?: GroupSpawnOptions) => GroupChild;
 
-const WATCHDOG = 'read _ignored; kill -CONT -- "-$1" 2>/dev/null; kill -KILL -- "-$1" 2>/dev/null';
+const WATCHDOG = 'read _ignored; kill -CONT -"$1" 2>/dev/null; kill -KILL -"$1" 2>/dev/null';
 
 function quote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;

@@ -52,7 +52,7 @@ describe("stream supervisor against a loopback relay", () => {
     await supervisor.stop();
     expect(pids.filter(alive)).toEqual([]);
     expect(supervisor.status().video.running).toBe(false);
-  });
+  }, 20000);
 
   test("SIGSTOP on ffmpeg: the stall is detected and a new ffmpeg streams again", async () => {
     const { video, target } = relay();
@@ -68,7 +68,7 @@ describe("stream supervisor against a loopback relay", () => {
     await video.waitFor(PATH_VIDEO, 20000);
     await waitUntil(() => supervisor?.status().video.running === true, 5000, "running again");
     expect(supervisor.status().video.pid).not.toBe(stopped);
-  });
+  }, 20000);
 
   test("a wrong stream key is reported in plain words and retried", async () => {
     const { video, target } = relay("wrong-key");
@@ -79,7 +79,7 @@ describe("stream supervisor against a loopback relay", () => {
     expect(supervisor.status().video.running).toBe(false);
     expect(video.refused.length).toBeGreaterThanOrEqual(2);
     expect(video.refused.join()).not.toContain("wrong-key");
-  });
+  }, 20000);
 
   test("the relay goes away for 10 s: streaming resumes by itself, with the target looked up again", async () => {
     const { video, audio, target } = relay();

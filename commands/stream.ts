@@ -1,0 +1,90 @@
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Config } from "../lib/config/schema.ts";
+import type { Deps } from "../lib/deps.ts";
+import { ConfigError, MediaError } from "../lib/errors.ts";
+import { listCameras, listSoundCards } from "../lib/media/devices.ts";
+import { describePlan, type StreamTarget, toStreamPlan } from "../lib/media/plan.ts";
+import { superviseStreams } from "../lib/media/supervisor.ts";
+import { resolveEndpoints } from "../lib/platform/client.ts";
+import { runProcess } from "../lib/process/run.ts";
+import { configArgs } from "./args.ts";
+import { mediaArgs, mediaFlags, secondsFlag } from "./media-args.ts";
+
+/** Where to send: the platform's relay, at the resolution the platform asks for (else the configured size). */
+async function lookupTarget(config: Config, deps: Pick<Deps, "fetch" | "log" | "shutdown">): Promise<StreamTarget & { robotName?: string }> {
+  const endpoints = await resolveEndpoints(config.platform, { fetch: deps.fetch, log: deps.log, signal: deps.shutdown });
+  const fromPlatform = endpoints.settings.raw.xres !== undefined;
+  const name = endpoints.settings.raw.robot_name ?? endpoints.settings.raw.name;
+  return {
+    relayHost: endpoints.relay.host,
+    videoPort: endpoints.relay.videoPort,
+    audioPort: endpoints.relay.audioPort,
+    streamKey: config.platform.stream_key,
+    xres: fromPlatform ? endpoints.settings.xres : config.video.width,
+    yres: fromPlatform ? endpoints.settings.yres : config.video.height,
+    robotName: typeof name === "string" ? name : config.platform.robot_id || undefined,
+  };
+}
+
+function untilStopped(signal: AbortSignal, seconds: number | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = seconds ? setTimeout(done, seconds * 1000) : undefined;
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export function createStreamCommand(deps: Deps) {
+  return defineCommand({
+    meta: { name: "stream", description: "Send camera and mic to the platform relay and keep them running (test pattern and tone when no device is set)" },
+    args: {
+      ...configArgs,
+      ...mediaArgs,
+      video: { type: "boolean", default: true, description: "Stream video (--no-video: audio only)" },
+      audio: { type: "boolean", default: true, description: "Stream audio (--no-audio: video only)" },
+      "dry-run": { type: "boolean", description: "Print the ffmpeg commands (stream key redacted) and exit" },
+      seconds: { type: "string", description: "Stop after this many seconds (default: until Ctrl-C)", valueHint: "s" },
+    },
+    async run({ args }) {
+      const seconds = secondsFlag(args.seconds, "--seconds");
+      const flags = { ...mediaFlags(args), "video.enabled": args.video === false ? "false" : undefined, "audio.enabled": args.audio === false ? "false" : undefined };
+      const { config } = resolveConfig({ path: args.config, flags, env: deps.env, cwd: deps.cwd });
+      const devices = { cameras: listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys"), soundCards: listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc") };
+
+      // validate the whole plan before touching the network
+      const placeholder = { relayHost: "relay.invalid", videoPort: 80, audioPort: 80, streamKey: config.platform.stream_key || "STREAM_KEY", xres: config.video.width, yres: config.video.height };
+      const checked = toStreamPlan(config, placeholder, devices);
+      if (args["dry-run"]) {
+        let plan = checked;
+        if (config.platform.server) {
+          const target = await lookupTarget(config, deps);
+          plan = toStreamPlan(config, target, devices, { robotName: target.robotName });
+        } else deps.out.text("# no platform.server configured: the relay address is a placeholder");
+        for (const line of describePlan(plan)) deps.out.text(line);
+        return;
+      }
+      if (!config.platform.stream_key) {
+        throw new ConfigError("no stream key configured", "set platform.stream_key in letsrobot.toml, or the LETSROBOT_PLATFORM_STREAM_KEY environment variable (it is never a flag)");
+      }
+      const ffmpeg = await runProcess("ffmpeg", ["-hide_banner", "-version"], { timeoutMs: 5000 });
+      if (ffmpeg.missing) throw new MediaError("ffmpeg not found", "install it: sudo apt-get install ffmpeg");
+
+      const target = await lookupTarget(config, deps);
+      const plan = toStreamPlan(config, target, devices, { robotName: target.robotName });
+      const stderr = deps.log.options.stderr;
+      const supervisor = superviseStreams(
+        plan,
+        { ...deps, statusLine: stderr ? (text) => stderr.write(`\r\u001b[2K${text}${text ? "" : "\r"}`) : undefined },
+        { resolveTarget: () => lookupTarget(config, deps) },
+      );
+      await untilStopped(deps.shutdown, seconds);
+      await supervisor.stop();
+    },
+  });
+}
