@@ -97,9 +97,15 @@ export function videoOutputArgs(video: Config["video"], filters: string): string
   ];
 }
 
-/** Encoder and muxer arguments for audio, shared with the encoder benchmark. */
+/**
+ * Encoder and muxer arguments for audio, shared with the encoder benchmark. Audio gets its own PIDs
+ * (PMT 0x1100, stream 0x110) so a relay that mixes both uploads into one viewer socket stays demuxable.
+ */
 export function audioOutputArgs(audio: Config["audio"]): string[] {
-  return ["-vn", "-codec:a", "mp2", "-b:a", `${audio.bitrate_kbps}k`, "-ar", String(audio.rate), "-ac", String(audio.channels), ...TS_OUT, "-pes_payload_size", "0", "pipe:1"];
+  return [
+    "-vn", "-codec:a", "mp2", "-b:a", `${audio.bitrate_kbps}k`, "-ar", String(audio.rate), "-ac", String(audio.channels),
+    ...TS_OUT, "-pes_payload_size", "0", "-mpegts_pmt_start_pid", "0x1100", "-mpegts_start_pid", "0x110", "pipe:1",
+  ];
 }
 
 function ffmpegPlan(kind: MediaKind, input: SourceInput, output: string[], target: StreamTarget): FfmpegPlan {

@@ -115,7 +115,7 @@ describe("encoder and muxer options", () => {
   test("audio: MP2 32k 44.1 kHz mono, one audio frame per PES", () => {
     const full = toStreamPlan(configWith({}), target).audio?.argv ?? [];
     const argv = full.slice(full.lastIndexOf("-i"));
-    for (const [flag, value] of [["-codec:a", "mp2"], ["-b:a", "32k"], ["-ar", "44100"], ["-ac", "1"], ["-f", "mpegts"], ["-pes_payload_size", "0"], ["-flush_packets", "1"]]) {
+    for (const [flag, value] of [["-codec:a", "mp2"], ["-b:a", "32k"], ["-ar", "44100"], ["-ac", "1"], ["-f", "mpegts"], ["-pes_payload_size", "0"], ["-flush_packets", "1"], ["-mpegts_start_pid", "0x110"]]) {
       expect(after(argv, flag as string)).toBe(value as string);
     }
     expect(argv.at(-1)).toBe("pipe:1");
