@@ -36,7 +36,7 @@ export function viewerPage(robot: RobotRecord): string {
     <div class="video-box">
       <canvas id="video" width="${robot.settings.xres}" height="${robot.settings.yres}" aria-label="live video of ${escapeHtml(robot.name)}"></canvas>
       <div id="no-video" class="overlay">waiting for video…</div>
-      <button id="sound" class="sound" type="button" aria-pressed="false" title="turn sound on">🔇 sound</button>
+      <button id="sound" class="sound" type="button" aria-pressed="false" title="turn sound on or off"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 5 6 9H3v6h3l5 4z"/><path class="waves" d="M15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13"/><path class="cross" d="m16 9 6 6m0-6-6 6"/></svg><span id="sound-label">sound off</span></button>
     </div>
     <div id="exclusive" class="exclusive" hidden></div>
     <div id="controls" class="controls" aria-label="robot controls"></div>

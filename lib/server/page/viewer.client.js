@@ -1,1 +1,307 @@
-console.log(1)
+// The viewer page's script (runs in the browser; served from /assets/viewer.js).
+// Video and audio: two jsmpeg players on the relay's websockets. Controls: hold-to-drive buttons from the
+// robot's stored layout (key_position "down" on press, "up" on release; keyboard too). Chat, presence,
+// viewer count and exclusive control over socket.io. window.letsrobotViewer exposes state for tests.
+(() => {
+  "use strict";
+  const boot = JSON.parse(document.getElementById("boot").textContent);
+  const $ = (id) => document.getElementById(id);
+  const view = {
+    robotId: boot.robot_id,
+    connected: false,
+    framesDecoded: 0,
+    audioFramesDecoded: 0,
+    state: null,
+    you: null,
+    commandsSent: 0,
+    lastAck: null,
+    lastError: null,
+  };
+  window.letsrobotViewer = view;
+
+  // Owner sign-in: open the page as /robot/ID#token=OWNER_TOKEN (the fragment never reaches the server's logs).
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("token")) {
+    sessionStorage.setItem("letsrobot-token", fragment.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  // ---- video and audio ----
+  const wsBase = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/stream/${boot.camera_id}`;
+  const canvas = $("video");
+  const noVideo = $("no-video");
+  let videoPlayer = null;
+  let audioPlayer = null;
+  if (window.JSMpeg) {
+    videoPlayer = new JSMpeg.Player(`${wsBase}/video`, {
+      canvas,
+      audio: false,
+      pauseWhenHidden: false,
+      preserveDrawingBuffer: true,
+      reconnectInterval: 2,
+      videoBufferSize: 1024 * 1024,
+      onVideoDecode: () => {
+        view.framesDecoded += 1;
+        if (view.framesDecoded === 1) noVideo.hidden = true;
+      },
+    });
+    audioPlayer = new JSMpeg.Player(`${wsBase}/audio`, {
+      video: false,
+      audio: true,
+      pauseWhenHidden: false,
+      reconnectInterval: 2,
+      maxAudioLag: 0.3,
+      onAudioDecode: () => {
+        view.audioFramesDecoded += 1;
+      },
+    });
+    audioPlayer.volume = 0;
+  } else {
+    noVideo.textContent = "video player failed to load";
+  }
+  const sound = $("sound");
+  sound.addEventListener("click", () => {
+    if (!audioPlayer) return;
+    const on = sound.getAttribute("aria-pressed") !== "true";
+    const context = audioPlayer.audioOut && audioPlayer.audioOut.context;
+    if (on && context && context.state === "suspended") context.resume();
+    audioPlayer.volume = on ? 1 : 0;
+    sound.setAttribute("aria-pressed", String(on));
+    $("sound-label").textContent = on ? "sound on" : "sound off";
+  });
+
+  // ---- socket ----
+  const auth = {};
+  const token = sessionStorage.getItem("letsrobot-token");
+  const savedName = localStorage.getItem("letsrobot-name");
+  if (token) auth.token = token;
+  else if (savedName) auth.name = savedName;
+  const socket = io({ transports: ["websocket"], auth });
+
+  const notice = $("notice");
+  let noticeTimer = 0;
+  function say(text) {
+    notice.textContent = text;
+    clearTimeout(noticeTimer);
+    if (text) noticeTimer = setTimeout(() => (notice.textContent = ""), 5000);
+  }
+
+  function showState(state) {
+    if (!state || state.robot_id !== boot.robot_id) return;
+    view.state = state;
+    const online = $("online");
+    online.textContent = state.online ? "online" : "offline";
+    online.className = `pill ${state.online ? "online" : "offline"}`;
+    online.dataset.online = String(state.online);
+    $("viewers").textContent = `${state.viewers} watching`;
+    showExclusive(state.exclusive);
+  }
+
+  function showExclusive(user) {
+    const box = $("exclusive");
+    if (!user) {
+      box.hidden = true;
+      box.textContent = "";
+      return;
+    }
+    box.hidden = false;
+    const mine = view.you && view.you.name === user;
+    box.textContent = mine ? "You have exclusive control of this robot." : `${user} has exclusive control right now: your buttons are paused.`;
+  }
+
+  socket.on("connect", () => {
+    view.connected = true;
+    socket.emit("watch_robot", { robot_id: boot.robot_id }, (reply) => {
+      if (!reply || !reply.ok) return say((reply && reply.message) || "cannot watch this robot");
+      view.you = reply.you;
+      const me = $("me");
+      me.textContent = `you: ${reply.you.name}${reply.you.owner ? " (owner)" : ""}`;
+      me.title = "click to change your name";
+      if (reply.you.notice) say(reply.you.notice);
+      $("messages").replaceChildren();
+      for (const message of reply.chat) addMessage(message);
+      showState(reply.state);
+    });
+  });
+  socket.on("disconnect", () => {
+    view.connected = false;
+    const online = $("online");
+    online.textContent = "reconnecting…";
+    online.className = "pill offline";
+  });
+  socket.on("robot_state", showState);
+  socket.on("exclusive_control", (event) => {
+    if (event.robot_id !== boot.robot_id) return;
+    systemLine(event.status === "start" ? `${event.user} now has exclusive control` : "exclusive control ended");
+  });
+  socket.on("robot_settings_changed", () => {
+    fetch(`/api/v1/robots/${boot.robot_id}`)
+      .then((r) => r.json())
+      .then((settings) => {
+        if (Array.isArray(settings.buttons)) renderButtons(settings.buttons);
+      })
+      .catch(() => {});
+  });
+  socket.on("error_event", (event) => say(event.message));
+
+  $("me").addEventListener("click", () => {
+    if (token) return;
+    const name = prompt("Your name (letters, digits, _ . -)", savedName || "");
+    if (name === null) return;
+    if (name.trim()) localStorage.setItem("letsrobot-name", name.trim());
+    else localStorage.removeItem("letsrobot-name");
+    location.reload();
+  });
+
+  // ---- chat ----
+  const messages = $("messages");
+  function addMessage(m) {
+    if (m.robot_id !== boot.robot_id) return;
+    const li = document.createElement("li");
+    li.dataset.id = m._id;
+    const who = document.createElement("span");
+    who.className = `who${m.anonymous ? " anon" : ""}`;
+    who.style.color = m.username_color || "";
+    who.textContent = m.name;
+    const text = document.createElement("span");
+    const body = String(m.message);
+    text.textContent = body.startsWith("[") && body.indexOf("] ") > 0 ? body.slice(body.indexOf("] ") + 2) : body;
+    if (!m.anonymous && m.name === boot.owner) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "owner";
+      li.append(badge);
+    }
+    li.append(who, text);
+    const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
+    messages.append(li);
+    while (messages.children.length > 200) messages.firstElementChild.remove();
+    if (atBottom) messages.scrollTop = messages.scrollHeight;
+  }
+  function systemLine(text) {
+    const li = document.createElement("li");
+    li.className = "system";
+    li.textContent = text;
+    messages.append(li);
+    messages.scrollTop = messages.scrollHeight;
+  }
+  socket.on("chat_message_with_name", addMessage);
+  socket.on("message_removed", (event) => {
+    const li = messages.querySelector(`li[data-id="${CSS.escape(event.message_id)}"]`);
+    if (li) li.remove();
+  });
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = $("chat-input");
+    const text = input.value.trim();
+    if (!text) return;
+    socket.emit("chat_message", { robot_id: boot.robot_id, message: text }, (reply) => {
+      view.lastAck = reply;
+      if (reply && reply.ok) input.value = "";
+      else say((reply && reply.message) || "message not sent");
+    });
+  });
+
+  // ---- controls ----
+  const held = new Map(); // command -> button element
+  function send(command, position) {
+    view.commandsSent += 1;
+    socket.emit("command_to_robot", { robot_id: boot.robot_id, command, key_position: position }, (reply) => {
+      view.lastAck = reply;
+      if (reply && !reply.ok) {
+        view.lastError = reply.error;
+        say(reply.message);
+      }
+    });
+  }
+  function press(command, button) {
+    if (held.has(command)) return;
+    held.set(command, button);
+    button.classList.add("held");
+    send(command, "down");
+  }
+  function release(command) {
+    const button = held.get(command);
+    if (!button) return;
+    held.delete(command);
+    button.classList.remove("held");
+    send(command, "up");
+  }
+  function releaseAll() {
+    for (const command of [...held.keys()]) release(command);
+  }
+
+  const arrows = { f: "▲", forward: "▲", b: "▼", back: "▼", backward: "▼", l: "◀", left: "◀", r: "▶", right: "▶" };
+  const slots = { f: "f", forward: "f", b: "b", back: "b", backward: "b", l: "l", left: "l", r: "r", right: "r" };
+  let keyMap = new Map();
+  function renderButtons(buttons) {
+    releaseAll();
+    const box = $("controls");
+    const dpad = document.createElement("div");
+    dpad.className = "dpad";
+    const extras = document.createElement("div");
+    extras.className = "extras";
+    keyMap = new Map();
+    for (const def of buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.command = def.command;
+      const slot = slots[def.command.toLowerCase()];
+      const keys = (def.keys || []).filter(Boolean);
+      button.title = `${def.label}${keys.length ? ` (${keys.join(" / ")})` : ""}`;
+      button.setAttribute("aria-label", def.label);
+      if (slot && !dpad.querySelector(`[data-slot="${slot}"]`)) {
+        button.dataset.slot = slot;
+        button.textContent = arrows[def.command.toLowerCase()];
+        dpad.append(button);
+      } else {
+        button.textContent = def.label;
+        const hint = keys.find((k) => k.length === 1);
+        if (hint) {
+          const small = document.createElement("span");
+          small.className = "key";
+          small.textContent = hint.toUpperCase();
+          button.append(small);
+        }
+        extras.append(button);
+      }
+      for (const key of keys) keyMap.set(key.length === 1 ? key.toLowerCase() : key, { command: def.command, button });
+      button.addEventListener("pointerdown", (event) => {
+        event.preventDefault();
+        button.setPointerCapture(event.pointerId);
+        press(def.command, button);
+      });
+      const up = () => release(def.command);
+      button.addEventListener("pointerup", up);
+      button.addEventListener("pointercancel", up);
+      button.addEventListener("lostpointercapture", up);
+      button.addEventListener("contextmenu", (event) => event.preventDefault());
+      button.addEventListener("keydown", (event) => {
+        if ((event.key === " " || event.key === "Enter") && !event.repeat) press(def.command, button);
+      });
+      button.addEventListener("keyup", (event) => {
+        if (event.key === " " || event.key === "Enter") release(def.command);
+      });
+    }
+    box.replaceChildren(...(dpad.children.length ? [dpad] : []), ...(extras.children.length ? [extras] : []));
+  }
+  renderButtons(boot.buttons);
+
+  const typing = (event) => event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
+  const mapped = (event) => keyMap.get(event.key.length === 1 ? event.key.toLowerCase() : event.key);
+  document.addEventListener("keydown", (event) => {
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const hit = mapped(event);
+    if (!hit) return;
+    event.preventDefault();
+    if (!event.repeat) press(hit.command, hit.button);
+  });
+  document.addEventListener("keyup", (event) => {
+    const hit = mapped(event);
+    if (hit) release(hit.command);
+  });
+  window.addEventListener("blur", releaseAll);
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) releaseAll();
+  });
+})();
