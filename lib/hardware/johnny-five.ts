@@ -21,10 +21,14 @@ export interface Body {
 
 const connected = (pin: number) => pin >= 0;
 
-/** Wait for johnny-five to finish the Firmata handshake on `io`, then set up the body's parts. */
-export async function connectBody(io: unknown, hw: Hardware, options: { timeoutMs: number; where: string }): Promise<Body> {
+/**
+ * Attach johnny-five to `io`, open the link (`open`: johnny-five must be listening before the link says it
+ * is open), wait for the Firmata handshake, then set up the body's parts.
+ */
+export async function connectBody(io: unknown, hw: Hardware, options: { timeoutMs: number; where: string; open: () => Promise<void> }): Promise<Body> {
   const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: options.timeoutMs });
-  await new Promise<void>((resolve, reject) => {
+  board.on("error", () => {}); // handshake failures are reported below; later ones through the link's close event
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(
         new HardwareError(
@@ -42,7 +46,8 @@ export async function connectBody(io: unknown, hw: Hardware, options: { timeoutM
       reject(new HardwareError(`Firmata handshake with ${options.where} failed: ${error.message}`, "check the cable and that StandardFirmata is uploaded", { cause: error }));
     });
   });
-  board.on("error", () => {}); // failures after the handshake surface through the link's close event
+  await options.open();
+  await ready;
 
   const dual = hw.motor_style === "dual";
   const motor = (pwm: number, dir: number) => (connected(pwm) && connected(dir) ? new Motor({ board, pins: { pwm, dir }, invertPWM: dual, threshold: 0 }) : undefined);

@@ -1,26 +1,44 @@
 /**
  * A process that is an Arduino Uno running real StandardFirmata: avr8js executes the firmware and its
- * UART is bridged to one end of a pty pair (made by socat), so the driver under test opens the other end
- * through the same tty code a real board uses.
+ * UART is bridged to one end of a pty pair made by socat (a child of this process), so the driver under
+ * test opens the other end, `<dir>/arduino`, through the same tty code a real board uses.
  *
- *   bun test/hardware/emulator-main.ts <pty path> <firmware.hex>
+ *   bun test/hardware/emulator-main.ts <dir> <firmware.hex>
  *
  * stdout: one JSON line per change of what the pins drive: {"t": epoch ms, "duty": {pin: 0-255},
  * "servo": {pin: µs}} plus {"event": "plugged" | "unplugged"} and replies to stdin commands:
  *   stats            → {"stats": {"simSeconds", "wallSeconds", "ratio"}}
  *   adc <ch> <volts> → sets an analog input
- * When the pty disappears (unplugged) the board stops; when it returns the board powers up afresh.
+ *   unplug / replug  → ends / recreates the pty pair, as pulling and replugging the USB cable does
+ * When the pty disappears the board stops; when it returns the board powers up afresh. The process (and
+ * socat with it) ends when its stdin closes, so it never outlives the test.
  */
 import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { TtyPort } from "../../lib/hardware/tty-port.ts";
 import { AvrBoard, CLOCK_HZ } from "./avr-board.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
-const [path, hexPath] = process.argv.slice(2);
-if (!path || !hexPath) {
-  console.error("usage: emulator-main.ts <pty> <hex>");
+const [dir, hexPath] = process.argv.slice(2);
+if (!dir || !hexPath) {
+  console.error("usage: emulator-main.ts <dir> <hex>");
   process.exit(2);
+}
+const path = join(dir, "board-side");
+const arduino = join(dir, "arduino");
+let socat: ReturnType<typeof Bun.spawn> | undefined;
+
+async function plug(): Promise<void> {
+  socat = Bun.spawn(["socat", `pty,raw,echo=0,link=${arduino}`, `pty,raw,echo=0,link=${path}`], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
+  for (let i = 0; i < 400 && !(existsSync(arduino) && existsSync(path)); i++) await Bun.sleep(5);
+}
+
+async function unplug(): Promise<void> {
+  const child = socat;
+  socat = undefined;
+  child?.kill("SIGTERM");
+  await child?.exited;
 }
 const flash = parseIntelHex(readFileSync(hexPath, "utf8"));
 const WATCH = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
@@ -48,8 +66,8 @@ function snapshot(b: AvrBoard) {
 
 async function connect(): Promise<void> {
   for (;;) {
-    if (existsSync(path!)) {
-      const p = new TtyPort({ path: path!, baudRate: 57600 });
+    if (existsSync(path)) {
+      const p = new TtyPort({ path, baudRate: 57600 });
       try {
         await p.open();
         port = p;
@@ -104,10 +122,19 @@ async function runBoard(b: AvrBoard, p: TtyPort, out: number[]): Promise<void> {
 createInterface({ input: process.stdin }).on("line", (line) => {
   const [op, a, b] = line.trim().split(/\s+/);
   if (op === "stats") say({ stats: { simSeconds: simCycles / CLOCK_HZ, wallSeconds: wallMs / 1000, ratio: simCycles / CLOCK_HZ / (wallMs / 1000 || 1) } });
+  if (op === "unplug") void unplug().then(() => say({ done: "unplug" }));
+  if (op === "replug") void plug().then(() => say({ done: "replug" }));
   if (op === "adc") {
     analog.set(Number(a), Number(b));
     board?.setAnalog(Number(a), Number(b));
   }
 });
-process.stdin.on("end", () => process.exit(0)); // the test went away: so do we
+process.stdin.on("end", () => {
+  // the test went away (or is done): so do we, and socat with us
+  socat?.kill("SIGKILL");
+  process.exit(0);
+});
+process.on("exit", () => socat?.kill("SIGKILL"));
+await plug();
+say({ pty: arduino });
 void connect();

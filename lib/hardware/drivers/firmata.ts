@@ -1,8 +1,136 @@
-import type { Config } from "../../config/schema.ts";
 import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
-import type { HardwareDriver } from "../driver.ts";
+import { BoardLink } from "../board-link.ts";
+import type { Action, DriverState, HardwareDriver } from "../driver.ts";
+import { createFirmataIo, firmwareName } from "../firmata-io.ts";
+import { type Body, connectBody } from "../johnny-five.ts";
+import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
+import type { SerialPortInfo } from "../ports.ts";
+import type { SerialLink } from "../tty-port.ts";
 
-export function createFirmataDriver(_hw: Config["hardware"], _deps: { log: Logger }): HardwareDriver {
-  throw new HardwareError("the firmata driver is not built yet", 'use hardware.driver = "sim" for now');
+export interface FirmataDriverDeps {
+  log: Logger;
+  listPorts?: () => SerialPortInfo[];
+  makeLink?: (path: string, baud: number) => SerialLink;
+  /** How long to wait for the Firmata handshake (a real Uno takes ~2 s to boot after open). */
+  handshakeMs?: number;
+  retryMs?: number;
+}
+
+/** An Arduino running StandardFirmata, driven pin by pin through johnny-five over the tty link. */
+export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): HardwareDriver {
+  let left = 0;
+  let right = 0;
+  let pan = servoCentre(hw, "pan");
+  let tilt = servoCentre(hw, "tilt");
+  let led = false;
+  let opened = false;
+  let closed = false;
+
+  const link = new BoardLink<Body>({
+    what: "Firmata board",
+    port: hw.port,
+    baud: hw.baud || 57600,
+    log: deps.log,
+    listPorts: deps.listPorts,
+    makeLink: deps.makeLink,
+    retryMs: deps.retryMs,
+    async connect(serial, path) {
+      const io = createFirmataIo(serial);
+      const body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open() });
+      deps.log.debug(`${path}: ${firmwareName(io)}`);
+      return body;
+    },
+    onLost() {
+      left = 0; // a board that lost power or USB stops its motors
+      right = 0;
+    },
+    onBack(body) {
+      // motors stay stopped; the camera and LED go back where they were
+      body.servo("pan", pan);
+      body.servo("tilt", tilt);
+      body.led(led);
+    },
+  });
+
+  const body = (what: string): Body => {
+    if (closed) throw new HardwareError(`cannot ${what}: the Firmata driver is closed`, "open a new driver (letsrobot restarts it on its own)");
+    if (!opened) throw new HardwareError(`cannot ${what}: the Firmata driver is not open yet`, "call open() first");
+    const current = link.current;
+    if (!current) throw new HardwareError(`cannot ${what}: the board on ${link.portPath} is disconnected`, "plug it back in; letsrobot reconnects by itself");
+    return current;
+  };
+
+  const halt = () => {
+    left = 0;
+    right = 0;
+    try {
+      link.current?.stop();
+    } catch (error) {
+      deps.log.debug(`stop: ${(error as Error).message}`);
+    }
+  };
+
+  return {
+    name: "firmata",
+    async open() {
+      if (closed) throw new HardwareError("the Firmata driver was closed and cannot be reopened", "create a new driver");
+      if (opened) return;
+      const b = await link.open();
+      opened = true;
+      b.stop();
+      deps.log.success(`Firmata board ready on ${link.portPath}`);
+    },
+    async apply(action: Action) {
+      const b = body(`apply ${action.kind}`);
+      switch (action.kind) {
+        case "drive":
+          ({ left, right } = sideSpeeds(action, hw));
+          b.drive(left, right);
+          break;
+        case "stop":
+          halt();
+          break;
+        case "servo": {
+          const current = action.servo === "pan" ? pan : tilt;
+          const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
+          if (action.servo === "pan") pan = angle;
+          else tilt = angle;
+          b.servo(action.servo, angle);
+          break;
+        }
+        case "led":
+          led = action.on;
+          b.led(led);
+          break;
+        case "raw":
+          deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored`);
+          break;
+      }
+    },
+    async stop() {
+      halt();
+    },
+    state(): DriverState {
+      const volts = link.current?.batteryVolts();
+      const battery = volts === undefined ? undefined : volts * hw.battery_scale;
+      return {
+        driver: "firmata",
+        connected: opened && !closed && link.current !== undefined,
+        moving: left !== 0 || right !== 0,
+        left,
+        right,
+        pan,
+        tilt,
+        led,
+        ...(battery === undefined ? {} : { battery: { volts: Math.round(battery * 100) / 100, charging: hw.battery_charging_volts > 0 && battery >= hw.battery_charging_volts } }),
+      };
+    },
+    async close() {
+      if (closed) return;
+      halt();
+      closed = true;
+      await link.close(); // drains the stop before the port closes
+    },
+  };
 }

@@ -1,0 +1,118 @@
+import { HardwareError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { parsePortSpec, selectPort } from "./port-select.ts";
+import { listSerialPorts, type SerialPortInfo } from "./ports.ts";
+import { type SerialLink, TtyPort } from "./tty-port.ts";
+
+export interface BoardLinkOptions<T> {
+  /** What is on the other end, for messages: "Firmata board", "serial board". */
+  what: string;
+  /** hardware.port: a path, usb:VID:PID or auto; resolved again on every reconnect. */
+  port: string;
+  baud: number;
+  log: Logger;
+  /**
+   * Open the (not yet open) link and talk to the board until it is usable (handshake); throw a
+   * HardwareError when it does not answer. Listeners attached before open() see the `open` event.
+   */
+  connect(link: SerialLink, path: string): Promise<T>;
+  /** Called when the board went away (the session is gone) and when it is back with a new session. */
+  onLost?(path: string): void;
+  onBack?(session: T, path: string): void;
+  listPorts?: () => SerialPortInfo[];
+  makeLink?: (path: string, baud: number) => SerialLink;
+  /** Delay between reconnect attempts. */
+  retryMs?: number;
+}
+
+/**
+ * A serial board that may be unplugged and plugged back in: opens the port named by config, runs the
+ * caller's handshake, and after the device disappears keeps trying (every retryMs) until it returns or
+ * close() is called. Reports both transitions in the log.
+ */
+export class BoardLink<T> {
+  private link: SerialLink | undefined;
+  private session: T | undefined;
+  private path: string | undefined;
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: BoardLinkOptions<T>) {}
+
+  get current(): T | undefined {
+    return this.session;
+  }
+
+  get portPath(): string | undefined {
+    return this.path;
+  }
+
+  /** Connect once; errors (no port, busy, no reply) are thrown to the caller. */
+  async open(): Promise<T> {
+    return await this.attempt();
+  }
+
+  private async attempt(): Promise<T> {
+    const o = this.options;
+    const path = selectPort(parsePortSpec(o.port), (o.listPorts ?? listSerialPorts)());
+    const link = (o.makeLink ?? ((p, baud) => new TtyPort({ path: p, baudRate: baud })))(path, o.baud);
+    let session: T;
+    try {
+      session = await o.connect(link, path);
+    } catch (error) {
+      await link.close().catch(() => {});
+      throw error;
+    }
+    if (this.closed) {
+      await link.close().catch(() => {});
+      throw new HardwareError(`${o.what} link was closed while connecting`, "open the driver again");
+    }
+    this.link = link;
+    this.path = path;
+    this.session = session;
+    link.once("close", (event?: { disconnected?: boolean; error?: Error }) => {
+      if (this.link !== link || !event?.disconnected) return;
+      this.lost(path, event.error);
+    });
+    return session;
+  }
+
+  private lost(path: string, error?: Error): void {
+    this.link = undefined;
+    this.session = undefined;
+    const reason = error?.message ? ` (${error.message})` : "";
+    this.options.log.warn(`lost the ${this.options.what} on ${path}${reason}: unplugged? reconnecting when it returns`);
+    this.options.onLost?.(path);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.retry = setTimeout(async () => {
+      this.retry = undefined;
+      if (this.closed) return;
+      try {
+        const session = await this.attempt();
+        this.options.log.success(`${this.options.what} is back on ${this.path}`);
+        this.options.onBack?.(session, this.path ?? "");
+      } catch (error) {
+        this.options.log.debug(`reconnect: ${(error as Error).message}`);
+        this.schedule();
+      }
+    }, this.options.retryMs ?? 250);
+  }
+
+  /** Let queued writes reach the board (bounded). */
+  async drain(): Promise<void> {
+    await this.link?.drain();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    const link = this.link;
+    this.link = undefined;
+    this.session = undefined;
+    await link?.close().catch(() => {});
+  }
+}
