@@ -16,6 +16,7 @@ export function createRootCommand(deps: Deps) {
       watch: () => import("./watch.ts").then((m) => m.createWatchCommand(deps)),
       stream: () => import("./stream.ts").then((m) => m.createStreamCommand(deps)),
       serve: () => import("./serve.ts").then((m) => m.createServeCommand(deps)),
+      run: () => import("./run.ts").then((m) => m.createRunCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },
   });

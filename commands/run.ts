@@ -1,0 +1,40 @@
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Deps } from "../lib/deps.ts";
+import { runProcess } from "../lib/process/run.ts";
+import { runRobot } from "../lib/robot/session.ts";
+import { configArgs, configFlags, jsonArg } from "./args.ts";
+
+export function createRunCommand(deps: Deps) {
+  return defineCommand({
+    meta: {
+      name: "run",
+      description:
+        "Run the robot: connect to the platform (or start a local one when platform.server is empty), obey commands, speak chat, stream video, recover by itself; Ctrl-C stops it",
+    },
+    args: {
+      ...configArgs,
+      ...jsonArg,
+      port: { type: "string", description: "Port of the local platform when none is configured (server.port; 0 = any free port)", valueHint: "port" },
+      "status-port": { type: "string", description: "Serve live status JSON on http://127.0.0.1:PORT/status (behaviour.status_port)", valueHint: "port" },
+    },
+    async run({ args }) {
+      const { config } = resolveConfig({
+        path: args.config,
+        flags: { ...configFlags(args), "server.port": args.port, "behaviour.status_port": args["status-port"] },
+        env: deps.env,
+        cwd: deps.cwd,
+      });
+      const stderr = deps.log.options.stderr;
+      await runRobot(
+        { config, json: args.json === true },
+        {
+          ...deps,
+          runProcess,
+          crashSource: process,
+          statusLine: stderr?.isTTY ? (text) => stderr.write(`\r\u001b[2K${text}${text ? "" : "\r"}`) : undefined,
+        },
+      );
+    },
+  });
+}

@@ -1,0 +1,52 @@
+import type { Logger } from "../log.ts";
+
+/**
+ * Things started, in order, each with how to undo it. `close()` undoes them in reverse order of start-up,
+ * each step bounded in time and never throwing, so one stuck part cannot keep the others running.
+ */
+export class Lifecycle {
+  private readonly steps: { name: string; undo: () => unknown }[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  add(name: string, undo: () => unknown): void {
+    this.steps.push({ name, undo });
+  }
+
+  async close(timeoutMs = 5000): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          Promise.resolve().then(step.undo),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`took longer than ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        this.log.debug(`stopped ${step.name}`);
+      } catch (error) {
+        this.log.warn(`stopping ${step.name} failed: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+}
+
+/** Where crash handlers are installed (the real `process` in `run`; an EventEmitter in tests). */
+export interface CrashSource {
+  on(event: "uncaughtException" | "unhandledRejection", handler: (error: unknown) => void): unknown;
+  off(event: "uncaughtException" | "unhandledRejection", handler: (error: unknown) => void): unknown;
+}
+
+/** On an uncaught error: stop the motors first, then report. Returns the uninstaller. */
+export function installCrashStop(source: CrashSource, onCrash: (error: unknown) => void): () => void {
+  const handler = (error: unknown) => onCrash(error);
+  source.on("uncaughtException", handler);
+  source.on("unhandledRejection", handler);
+  return () => {
+    source.off("uncaughtException", handler);
+    source.off("unhandledRejection", handler);
+  };
+}

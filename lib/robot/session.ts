@@ -1,0 +1,161 @@
+import type { Config } from "../config/schema.ts";
+import type { Deps } from "../deps.ts";
+import { LetsrobotError } from "../errors.ts";
+import { openDriver } from "../hardware/registry.ts";
+import { connectSocket } from "../net/socket-client.ts";
+import { connectLegacySocket } from "../net/socket-client-legacy.ts";
+import { probeSocket } from "../net/handshake.ts";
+import type { SocketFactory } from "../net/channel.ts";
+import { type Endpoints, requireIds, resolveEndpoints } from "../platform/client.ts";
+import { normaliseSettings } from "../platform/lookups.ts";
+import { getJson } from "../platform/http.ts";
+import type { RunProcess } from "../process/run.ts";
+import { SpeechQueue } from "../speech/queue.ts";
+import { createSpeaker } from "../speech/speaker.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { type Embedded, startEmbedded } from "./embedded.ts";
+import { describeEvent, type RobotEvent, statusLine } from "./events.ts";
+import { type CrashSource, installCrashStop, Lifecycle } from "./lifecycle.ts";
+import { startMedia } from "./media-start.ts";
+import { startRobot } from "./robot.ts";
+import { startStatusServer } from "./status-server.ts";
+
+export interface RunRequest {
+  config: Config;
+  /** One JSON event per line on stdout instead of log lines. */
+  json: boolean;
+}
+
+export type RunDeps = Pick<Deps, "log" | "out" | "env" | "fetch" | "shutdown" | "interactive"> & {
+  runProcess: RunProcess;
+  clock?: Clock;
+  /** Rewrites the live status line (terminal only). */
+  statusLine?: (text: string) => void;
+  /** Where uncaught errors are caught to stop the motors (the real process in `run`). */
+  crashSource?: CrashSource;
+};
+
+/** socket.io 2.x or 4.x client: as configured, or asked from the control server. */
+async function chooseFactory(config: Config, endpoints: Endpoints, deps: Pick<RunDeps, "fetch" | "log">): Promise<SocketFactory> {
+  const version = config.platform.socket_version;
+  if (version === "2") return connectLegacySocket;
+  if (version === "4") return connectSocket;
+  const probe = await probeSocket(endpoints.control, { fetch: deps.fetch, timeoutMs: config.platform.timeout_ms });
+  const legacy = probe.ok && !probe.engineIo.includes(4) && probe.engineIo.includes(3);
+  deps.log.debug(`control server speaks Engine.IO ${probe.engineIo.join("+") || "?"}: using the socket.io ${legacy ? "2.x" : "4.x"} client`);
+  return legacy ? connectLegacySocket : connectSocket;
+}
+
+function waitForStop(signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(String(signal.reason ?? "stop"));
+    signal.addEventListener("abort", () => resolve(String(signal.reason ?? "stop")), { once: true });
+  });
+}
+
+/**
+ * `letsrobot run`: bring the robot up (embedded platform when none is configured), keep it up until
+ * shutdown, then take everything down in reverse order. Throws LetsrobotErrors for user mistakes.
+ */
+export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void> {
+  const log = deps.log;
+  const clock = deps.clock ?? realClock;
+  const life = new Lifecycle(log);
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort(deps.shutdown.reason ?? "SIGINT");
+  deps.shutdown.addEventListener("abort", onShutdown, { once: true });
+  let crash: unknown;
+  const emit = (event: RobotEvent) => {
+    if (request.json) deps.out.text(JSON.stringify({ at: new Date().toISOString(), ...event }));
+    else {
+      const line = describeEvent(event);
+      if (line) (event.type === "link" && event.state === "down" ? log.warn : log.info)(line);
+    }
+  };
+  try {
+    let config = request.config;
+    let embedded: Embedded | undefined;
+    if (!config.platform.server) {
+      embedded = await startEmbedded(config, { log, env: deps.env });
+      life.add("local platform", () => embedded?.platform.close());
+      config = embedded.config;
+    }
+    const ids = requireIds(config.platform);
+    const lookups = () => resolveEndpoints(config.platform, { fetch: deps.fetch, log, signal: stop.signal });
+    const endpoints = await lookups();
+    const factory = await chooseFactory(config, endpoints, { fetch: deps.fetch, log });
+
+    const driver = await openDriver(config, { log });
+    life.add("hardware driver", () => driver.close());
+    if (deps.crashSource) {
+      const uninstall = installCrashStop(deps.crashSource, (error) => {
+        void driver.stop().catch(() => {});
+        crash ??= error;
+        log.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}; motors stopped, shutting down`);
+        stop.abort("crash");
+      });
+      life.add("crash guard", uninstall);
+    }
+
+    const speaker = await createSpeaker(config.tts, { runProcess: deps.runProcess, log }).catch((error: LetsrobotError) => {
+      log.warn(`${error.message}; chat will not be spoken${error.hint ? ` (${error.hint})` : ""}`);
+      return undefined;
+    });
+    let speech: SpeechQueue | undefined;
+    if (speaker) {
+      life.add("speaker", () => speaker.close());
+      speech = new SpeechQueue({ say: (t, v) => speaker.say(t, v), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
+      life.add("speech queue", () => speech?.stop());
+      log.info(`speech: ${speaker.describe}`);
+    }
+
+    const media = await startMedia(config, endpoints, { ...deps, log, lookups, robotName: embedded?.robot.name });
+    life.add("media", () => media.close());
+
+    const settingsUrl = new URL(`/api/v1/robots/${encodeURIComponent(ids.robotId)}`, endpoints.info).toString();
+    const robot = startRobot(
+      { config, robotId: ids.robotId, cameraId: ids.cameraId, endpoints, factory },
+      {
+        log,
+        clock,
+        driver,
+        media,
+        speech,
+        relookup: lookups,
+        fetchSettings: async () => normaliseSettings(await getJson(settingsUrl, { fetch: deps.fetch, timeoutMs: config.platform.timeout_ms, retries: 1 })),
+        emit,
+      },
+    );
+    life.add("robot sockets", () => robot.stop());
+
+    if (config.behaviour.status_port > 0) {
+      const server = await startStatusServer(config.behaviour.status_port, robot.status);
+      life.add("status endpoint", () => server.close());
+      log.info(`status: ${server.url}`);
+    }
+    if (deps.interactive && !request.json && deps.statusLine) {
+      const timer = clock.setInterval(() => deps.statusLine?.(statusLine(robot.status())), 1000);
+      life.add("status line", () => {
+        clock.clearInterval(timer);
+        deps.statusLine?.("");
+      });
+    }
+
+    emit({ type: "online", robot_id: ids.robotId, viewer_url: embedded?.viewerUrl });
+    if (embedded && !request.json) {
+      deps.out.text(embedded.viewerUrl);
+      deps.out.text(`owner: ${embedded.ownerUrl}`);
+      log.success(`your robot is live: open ${embedded.viewerUrl} to drive it (the owner link above signs you in as the owner; keep it private)`);
+    } else if (embedded) {
+      deps.out.text(JSON.stringify({ type: "owner_url", owner_url: embedded.ownerUrl }));
+    }
+    const reason = await waitForStop(stop.signal);
+    emit({ type: "shutdown", reason });
+  } finally {
+    deps.shutdown.removeEventListener("abort", onShutdown);
+    await life.close();
+  }
+  if (crash !== undefined) {
+    throw new LetsrobotError(`the robot stopped after an unexpected error: ${crash instanceof Error ? crash.message : String(crash)}`, "this is a bug in letsrobot; run again with --verbose and report the output", { cause: crash });
+  }
+}
