@@ -15,6 +15,8 @@ export function createRootCommand(deps: Deps) {
       send: () => import("./send.ts").then((m) => m.createSendCommand(deps)),
       watch: () => import("./watch.ts").then((m) => m.createWatchCommand(deps)),
       stream: () => import("./stream.ts").then((m) => m.createStreamCommand(deps)),
+      camera: () => import("./camera.ts").then((m) => m.createCameraCommand(deps)),
+      mic: () => import("./mic.ts").then((m) => m.createMicCommand(deps)),
       serve: () => import("./serve.ts").then((m) => m.createServeCommand(deps)),
       run: () => import("./run.ts").then((m) => m.createRunCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),

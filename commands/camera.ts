@@ -1,0 +1,58 @@
+import { resolve } from "node:path";
+import { defineCommand } from "citty";
+import { resolveConfig } from "../lib/config/load.ts";
+import type { Deps } from "../lib/deps.ts";
+import { checkCamera, toCameraPlan } from "../lib/media/camera.ts";
+import { listCameras } from "../lib/media/devices.ts";
+import { describeCameras, formatSummary } from "../lib/media/formats.ts";
+import { formatTable } from "../lib/output.ts";
+import { spawnGroup } from "../lib/process/group.ts";
+import { runProcess } from "../lib/process/run.ts";
+import { configArgs, jsonArg } from "./args.ts";
+import { mediaArgs, mediaFlags, secondsFlag } from "./media-args.ts";
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
+export function createCameraCommand(deps: Deps) {
+  const { mic: _mic, bitrate: _bitrate, ...cameraArgs } = mediaArgs;
+  return defineCommand({
+    meta: { name: "camera", description: "Grab a frame from the camera to a PNG and measure its real frame rate; --list shows cameras with formats and sizes" },
+    args: {
+      ...configArgs,
+      ...cameraArgs,
+      ...jsonArg,
+      list: { type: "boolean", description: "List cameras (name, path, formats and sizes) and exit" },
+      seconds: { type: "string", description: "How long to measure the frame rate (default 3)", valueHint: "s" },
+      out: { type: "string", description: "Where to write the PNG (default ./camera-<time>.png)", valueHint: "file" },
+    },
+    async run({ args }) {
+      const cameras = listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys");
+      if (args.list) {
+        const listing = await describeCameras(cameras, runProcess);
+        if (args.json) return deps.out.json({ cameras: listing });
+        if (listing.length === 0) {
+          deps.out.text("no cameras found");
+          deps.log.info("hint: plug a USB camera in; without one, `letsrobot stream` sends a test pattern");
+          return;
+        }
+        deps.out.text(formatTable(["name", "path", "formats and sizes"], listing.map((c) => [c.name, c.path, c.error ? `(${c.error})` : formatSummary(c.formats)])));
+        return;
+      }
+      const seconds = secondsFlag(args.seconds, "--seconds") ?? 3;
+      const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
+      const png = resolve(deps.cwd, args.out || `camera-${stamp(new Date())}.png`);
+      const plan = toCameraPlan(config.video, { cameras }, png, seconds);
+      deps.log.start(`reading ${plan.source} for ${seconds} s`);
+      const report = await checkCamera(plan, { spawn: spawnGroup, shutdown: deps.shutdown });
+      if (args.json) return deps.out.json(report);
+      const fps = report.fps === undefined ? "unknown fps" : `${report.fps.toFixed(1)} fps`;
+      deps.out.text(report.png);
+      deps.out.text(`${report.width}x${report.height} at ${fps} (measured over ${seconds} s, ${report.frames} frames) from ${report.source}`);
+      if (report.fps !== undefined && report.fps < config.video.fps * 0.8) {
+        deps.log.warn(`the camera delivers ${fps}, less than video.fps = ${config.video.fps}; try a smaller size, more light, or video.input_format = "mjpeg"`);
+      }
+    },
+  });
+}
