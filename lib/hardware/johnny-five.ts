@@ -58,7 +58,7 @@ export async function connectBody(io: unknown, hw: Hardware, options: { timeoutM
   const pan = servo(hw.pan_pin, hw.pan_min, hw.pan_max, Math.round((hw.pan_min + hw.pan_max) / 2));
   const tilt = servo(hw.tilt_pin, hw.tilt_min, hw.tilt_max, Math.round((hw.tilt_min + hw.tilt_max) / 2));
   const led = connected(hw.led_pin) ? new Led({ board, pin: hw.led_pin }) : undefined;
-  const battery = hw.battery_pin >= 0 ? new Sensor({ board, pin: `A${hw.battery_pin}`, freq: 1000, threshold: 1 }) : undefined;
+  const battery = hw.battery_pin >= 0 ? new Sensor({ board, pin: `A${hw.battery_pin}`, freq: 200, threshold: 1 }) : undefined;
   let reading: number | undefined;
   battery?.on("data", () => {
     reading = battery.value;
