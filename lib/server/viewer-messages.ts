@@ -76,5 +76,5 @@ export function parseChat(data: unknown): ChatRequest | Refusal {
 export function nameColour(name: string): string {
   let h = 0;
   for (const c of name) h = (h * 31 + (c.codePointAt(0) ?? 0)) % 360;
-  return `hsl(${h}, 65%, 45%)`;
+  return `hsl(${h}, 70%, 65%)`;
 }
