@@ -1,0 +1,79 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { cleanEnv, root } from "../helpers/cli.ts";
+import { tempDataDir } from "./helpers.ts";
+
+const data = tempDataDir();
+const children: Bun.Subprocess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+  data.remove();
+});
+
+const env = cleanEnv();
+const main = join(root, "cli/main.ts");
+
+/** The CLI from source (the same code the compiled binary runs). */
+async function run(args: string[]) {
+  const child = Bun.spawn([process.execPath, main, ...args], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  children.push(child);
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { code, stdout, stderr };
+}
+
+describe("letsrobot serve", () => {
+  let keys: Record<string, string>;
+
+  test("robot add --json prints ids and keys once", async () => {
+    const { code, stdout, stderr } = await run(["serve", "robot", "add", "bot", "--owner", "ann", "--data-dir", data.dir, "--json"]);
+    expect(code).toBe(0);
+    keys = JSON.parse(stdout);
+    expect(keys).toMatchObject({ name: "bot", owner: "ann", robot_id: expect.stringMatching(/^\d+$/), camera_id: expect.stringMatching(/^\d+$/) });
+    for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) {
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+      expect(stderr).not.toContain(secret);
+    }
+  });
+
+  test("robot list shows robots without keys", async () => {
+    const { code, stdout } = await run(["serve", "robot", "list", "--data-dir", data.dir, "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ name: "bot", robot_id: keys.robot_id })]);
+    for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) expect(stdout).not.toContain(secret as string);
+  });
+
+  test.each([
+    [["serve", "robot", "add", "bad name"], 2, 'invalid robot name "bad name"'],
+    [["serve", "--app-port", "eighty"], 2, "--app-port must be a port number"],
+    [["serve", "--port", "70000"], 10, "server.port"],
+  ])("%j exits %d with a clear message", async (args, exitCode, message) => {
+    const { code, stderr } = await run([...args, "--data-dir", data.dir]);
+    expect(code).toBe(exitCode);
+    expect(stderr).toContain(message);
+    expect(stderr).toContain("hint:");
+    expect(stderr).not.toMatch(/\s+at \S+ \(/);
+  });
+
+  test("serves until interrupted, then stops cleanly; a busy port is a clear error", async () => {
+    const child = Bun.spawn([process.execPath, main, "serve", "--port", "0", "--data-dir", data.dir], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    children.push(child);
+    const reader = child.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    const url = out.split("\n")[0] ?? "";
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    const busy = await run(["serve", "--port", new URL(url).port, "--data-dir", data.dir]);
+    expect(busy.code).toBe(20);
+    expect(busy.stderr).toContain("cannot listen");
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(130);
+    const stderr = await new Response(child.stderr).text();
+    expect(stderr).toContain("platform stopped");
+    for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) expect(stderr + out).not.toContain(secret as string);
+  }, 20_000);
+});
