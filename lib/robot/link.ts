@@ -58,7 +58,9 @@ export class RobotLink {
   private silence: TimerHandle | undefined;
   private lastHeard = 0;
   private lastIdentify = 0;
-  private acks = false;
+  /** Does this server ack identify events? Learned from the first ack, or from repeated silence. */
+  private acks: "unknown" | "yes" | "no" = "unknown";
+  private unackedConnects = 0;
   private failures = 0;
   private connects = 0;
   private closed = false;
@@ -82,7 +84,7 @@ export class RobotLink {
 
   status(): LinkStatus {
     const silentMs = this.state === "connected" ? this.options.clock.now() - this.lastHeard : undefined;
-    return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks };
+    return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks === "yes" };
   }
 
   close(): void {
@@ -140,20 +142,32 @@ export class RobotLink {
     this.lastIdentify = this.options.clock.now();
     channel.emit(this.options.identify.event, this.options.identify.data, (reply) => {
       if (this.channel !== channel) return;
-      this.acks = true;
+      this.acks = "yes";
+      this.unackedConnects = 0;
       this.heard(channel);
       const answer = reply as { ok?: boolean; error?: string; message?: string } | undefined;
       if (answer && answer.ok === false) this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${answer.message ?? answer.error ?? "no reason"}`);
     });
   }
 
-  /** The server said something: push the silence deadline out (only once it is known to ack). */
+  /**
+   * The server said something: push the silence deadline out. A server that has never acked gets the same
+   * deadline; silence on two connections in a row means it does not ack, and liveness falls back to the
+   * socket library's heartbeat (and the 60 s re-identify) for it.
+   */
   private heard(channel: SocketChannel): void {
     this.lastHeard = this.options.clock.now();
-    if (!this.acks) return;
+    if (this.acks === "no") return;
     if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
     this.silence = this.options.clock.setTimeout(() => {
-      if (this.channel === channel && this.state === "connected") this.fail(`server silent for ${Math.round(this.options.clock.now() - this.lastHeard)} ms`);
+      this.silence = undefined;
+      if (this.channel !== channel || this.state !== "connected") return;
+      const silent = Math.round(this.options.clock.now() - this.lastHeard);
+      if (this.acks === "yes") return this.fail(`server silent for ${silent} ms`);
+      this.unackedConnects += 1;
+      if (this.unackedConnects < 2) return this.fail(`no answer to ${this.options.identify.event} within ${silent} ms`);
+      this.acks = "no";
+      this.options.log?.info(`${this.options.name} socket: the server does not acknowledge ${this.options.identify.event}; relying on socket.io's heartbeat`);
     }, this.options.livenessMs);
   }
 
@@ -161,7 +175,7 @@ export class RobotLink {
     if (this.channel !== channel || this.state !== "connected") return;
     const now = this.options.clock.now();
     // With a server that acks, every tick is a ping; otherwise re-identify at the slow keep-alive pace.
-    if (this.acks || now - this.lastIdentify >= (this.options.reidentifyMs ?? 60_000)) this.identify(channel);
+    if (this.acks !== "no" || now - this.lastIdentify >= (this.options.reidentifyMs ?? 60_000)) this.identify(channel);
   }
 
   private fail(reason: string): void {

@@ -69,16 +69,33 @@ describe("robot link", () => {
     expect(channel.closed).toBe(true);
   });
 
-  test("a server that never acks is not declared dead, and is re-identified every 60 s", async () => {
+  test("a server that never acks: one retry, then it is trusted and re-identified every 60 s", async () => {
     const { clock, channels, states, link } = setup();
     link.start();
-    const channel = channels[0]!;
-    channel.acking = false;
-    channel.accept();
+    channels[0]!.acking = false;
+    channels[0]!.accept();
+    clock.advance(15_000);
+    expect(states.at(-1)).toMatchObject({ state: "down", detail: "no answer to robot_id within 15000 ms" });
+    clock.advance(2000);
+    const second = channels[1]!;
+    second.acking = false;
+    second.accept();
     clock.advance(121_000);
     await tick();
+    expect(channels).toHaveLength(2);
     expect(states.at(-1)?.state).toBe("connected");
-    expect(channel.emitted.filter((e) => e.event === "robot_id")).toHaveLength(3);
+    expect(second.emitted.filter((e) => e.event === "robot_id").length).toBeGreaterThanOrEqual(3);
+    expect(second.emitted.filter((e) => e.event === "robot_id").length).toBeLessThanOrEqual(8);
+  });
+
+  test("silence right after connect (before the first ack) is detected too", async () => {
+    const { clock, channels, states, link } = setup();
+    link.start();
+    channels[0]!.acking = false;
+    channels[0]!.accept();
+    clock.advance(15_000);
+    expect(states.filter((s) => s.state === "down")).toHaveLength(1);
+    expect(states.at(-1)?.at).toBe(15_000);
   });
 
   test("refused connections retry with capped backoff and re-lookup every 3 failures", async () => {

@@ -1,17 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { defaults } from "../../lib/config/schema.ts";
-import { merge } from "../../lib/config/validate.ts";
-import { createLogger } from "../../lib/log.ts";
-import { connectSocket } from "../../lib/net/socket-client.ts";
-import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
-import { resolveEndpoints } from "../../lib/platform/client.ts";
-import { realClock } from "../../lib/robot/clock.ts";
-import type { RobotEvent } from "../../lib/robot/events.ts";
-import { noMedia } from "../../lib/robot/media-control.ts";
-import { type Robot, startRobot } from "../../lib/robot/robot.ts";
-import { SpeechQueue } from "../../lib/speech/queue.ts";
-import { RecordingDriver } from "./fakes.ts";
-import { type RobotServer, startRobotServer } from "./robot-server.ts";
+import { chat, command, connectRobot, until } from "./harness.ts";
+import { startRobotServer } from "./robot-server.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -21,36 +10,9 @@ afterEach(async () => {
 async function bringUp(version: 2 | 4) {
   const server = await startRobotServer({ version });
   cleanups.push(() => server.stop());
-  const config = merge(defaults(), {
-    platform: { server: server.url, robot_id: "100", camera_id: "100", robot_key: "sekrit-key", retries: 0, timeout_ms: 2000 },
-    behaviour: { status_interval_s: 1 },
-  });
-  const log = createLogger("silent");
-  const driver = new RecordingDriver();
-  const said: string[] = [];
-  const speech = new SpeechQueue({ clock: realClock, delayMs: 0, volume: 80, say: async (t) => void said.push(t) });
-  const events: RobotEvent[] = [];
-  const endpoints = await resolveEndpoints(config.platform, { fetch });
-  const robot: Robot = startRobot(
-    { config, robotId: "100", cameraId: "100", endpoints, factory: version === 2 ? connectLegacySocket : connectSocket },
-    { log, clock: realClock, driver, media: noMedia, speech, relookup: () => resolveEndpoints(config.platform, { fetch }), fetchSettings: async () => endpoints.settings, emit: (e) => events.push(e) },
-  );
-  cleanups.push(() => robot.stop());
-  await server.waitFor((r) => r.event === "robot_id");
-  await server.waitFor((r) => r.event === "identify_robot_id" && r.role === "chat");
-  await server.waitFor((r) => r.event === "identify_robot_id" && r.role === "app");
-  return { server, driver, said, events, robot };
-}
-
-const command = (c: string, user: string, key = "") => ({ robot_id: "100", command: c, user, key_position: key, anonymous: false });
-const chat = (text: string, name: string, id = "m") => ({ name, message: `[bot] ${text}`, robot_id: "100", _id: id, anonymous: false });
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > end) throw new Error("condition not met in time");
-    await Bun.sleep(10);
-  }
+  const robot = await connectRobot(server);
+  cleanups.push(() => robot.robot.stop());
+  return { server, ...robot };
 }
 
 describe.each([4, 2] as const)("robot against a real socket.io %p.x server", (version) => {
