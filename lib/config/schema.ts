@@ -109,6 +109,7 @@ export const schema = {
     battery_pin: int(-1, -1, 15, "Analog pin of a battery voltage divider (-1 = none)"),
     battery_scale: num(2, "Battery volts per volt at battery_pin (2 for a divider of two equal resistors)", { min: 1, max: 20 }),
     battery_charging_volts: num(0, "Battery voltage at or above which the robot reports it is charging (0 = never)", { min: 0, max: 60 }),
+    serial_ack: bool(false, "serial driver: wait for the sketch's OK/ERR reply to each command and fail on ERR"),
   },
   behaviour: {
     deadman_ms: int(500, 50, 10000, "Stop the motors this long after the last refresh of a held move"),

@@ -129,9 +129,10 @@ createInterface({ input: process.stdin }).on("line", (line) => {
     board?.setAnalog(Number(a), Number(b));
   }
 });
-process.stdin.on("end", () => {
+process.stdin.on("end", async () => {
   // the test went away (or is done): so do we, and socat with us
-  socat?.kill("SIGKILL");
+  socat?.kill("SIGTERM");
+  await Promise.race([socat?.exited, Bun.sleep(1000)]);
   process.exit(0);
 });
 process.on("exit", () => socat?.kill("SIGKILL"));

@@ -1,8 +1,170 @@
-import type { Config } from "../../config/schema.ts";
 import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
-import type { HardwareDriver } from "../driver.ts";
+import { BoardLink } from "../board-link.ts";
+import type { Action, DriverState, HardwareDriver } from "../driver.ts";
+import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
+import type { SerialPortInfo } from "../ports.ts";
+import type { SerialLink } from "../tty-port.ts";
 
-export function createSerialLineDriver(_hw: Config["hardware"], _deps: { log: Logger }): HardwareDriver {
-  throw new HardwareError("the serial-line driver is not built yet", 'use hardware.driver = "sim" for now');
+export interface SerialLineDriverDeps {
+  log: Logger;
+  listPorts?: () => SerialPortInfo[];
+  makeLink?: (path: string, baud: number) => SerialLink;
+  retryMs?: number;
+  /** How long to wait for an OK/ERR reply when hardware.serial_ack is on. */
+  replyMs?: number;
+}
+
+/** The word a classic LetsRobot sketch understands for an action (it reads one lower-case word per line). */
+export function wordFor(action: Action): string {
+  switch (action.kind) {
+    case "drive": {
+      const { left: l, right: r } = action;
+      if (l === 0 && r === 0) return "stop";
+      if (l > 0 && r > 0) return "f";
+      if (l < 0 && r < 0) return "b";
+      if (l <= 0 && r >= 0) return "l";
+      return "r";
+    }
+    case "stop":
+      return "stop";
+    case "servo":
+      if (action.centre) return "centre";
+      if (action.servo === "tilt") return (action.step ?? 0) >= 0 ? "u" : "d";
+      return (action.step ?? 0) >= 0 ? "pan_left" : "pan_right";
+    case "led":
+      return action.on ? "led_on" : "led_off";
+    case "raw":
+      return action.command.trim().toLowerCase();
+  }
+}
+
+interface Session {
+  link: SerialLink;
+  /** Lines the board sent that nobody has waited for yet. */
+  replies: { waiter?: (line: string) => void };
+}
+
+/** A classic serial sketch: one lower-cased word plus CRLF per command at 9600 baud; reads back OK/ERR. */
+export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps): HardwareDriver {
+  let left = 0;
+  let right = 0;
+  let pan = servoCentre(hw, "pan");
+  let tilt = servoCentre(hw, "tilt");
+  let led = false;
+  let opened = false;
+  let closed = false;
+
+  const link = new BoardLink<Session>({
+    what: "serial board",
+    port: hw.port,
+    baud: hw.baud || 9600,
+    log: deps.log,
+    listPorts: deps.listPorts,
+    makeLink: deps.makeLink,
+    retryMs: deps.retryMs,
+    async connect(serial) {
+      const session: Session = { link: serial, replies: {} };
+      let pending = "";
+      // always read what the board says, so its transmit buffer never fills and blocks the sketch
+      serial.on("data", (data: Buffer) => {
+        pending += data.toString("latin1");
+        let end = pending.search(/\r?\n/);
+        while (end >= 0) {
+          const line = pending.slice(0, end).trim();
+          pending = pending.slice(pending[end] === "\r" ? end + 2 : end + 1);
+          end = pending.search(/\r?\n/);
+          if (!line) continue;
+          deps.log.debug(`board: ${line}`);
+          const waiter = session.replies.waiter;
+          session.replies.waiter = undefined;
+          waiter?.(line);
+        }
+        if (pending.length > 4096) pending = ""; // a sketch that never ends a line
+      });
+      await serial.open();
+      return session;
+    },
+    onLost() {
+      left = 0;
+      right = 0;
+    },
+  });
+
+  const send = async (word: string, what: string) => {
+    if (closed) throw new HardwareError(`cannot ${what}: the serial driver is closed`, "open a new driver (letsrobot restarts it on its own)");
+    if (!opened) throw new HardwareError(`cannot ${what}: the serial driver is not open yet`, "call open() first");
+    const session = link.current;
+    if (!session) throw new HardwareError(`cannot ${what}: the board on ${link.portPath} is disconnected`, "plug it back in; letsrobot reconnects by itself");
+    const reply = hw.serial_ack
+      ? new Promise<string | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), deps.replyMs ?? 1000);
+          session.replies.waiter = (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          };
+        })
+      : undefined;
+    session.link.write(`${word}\r\n`);
+    const line = await reply;
+    if (!hw.serial_ack) return;
+    if (line === undefined) deps.log.warn(`no reply from the board to "${word}" (hardware.serial_ack is on)`);
+    else if (/^ERR/i.test(line)) throw new HardwareError(`the board rejected "${word}": ${line}`, "check the command names your sketch accepts ([commands] in letsrobot.toml)");
+  };
+
+  const halt = () => {
+    left = 0;
+    right = 0;
+    link.current?.link.write("stop\r\n");
+  };
+
+  return {
+    name: "serial",
+    async open() {
+      if (closed) throw new HardwareError("the serial driver was closed and cannot be reopened", "create a new driver");
+      if (opened) return;
+      await link.open();
+      opened = true;
+      halt();
+      deps.log.success(`serial board ready on ${link.portPath} at ${hw.baud || 9600} baud`);
+    },
+    async apply(action: Action) {
+      const word = wordFor(action);
+      if (!word) return;
+      await send(word, `send "${word}"`);
+      switch (action.kind) {
+        case "drive":
+          ({ left, right } = sideSpeeds(action, hw));
+          break;
+        case "stop":
+          left = 0;
+          right = 0;
+          break;
+        case "servo": {
+          const current = action.servo === "pan" ? pan : tilt;
+          const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
+          if (action.servo === "pan") pan = angle;
+          else tilt = angle;
+          break;
+        }
+        case "led":
+          led = action.on;
+          break;
+        case "raw":
+          break;
+      }
+    },
+    async stop() {
+      halt();
+    },
+    state(): DriverState {
+      return { driver: "serial", connected: opened && !closed && link.current !== undefined, moving: left !== 0 || right !== 0, left, right, pan, tilt, led };
+    },
+    async close() {
+      if (closed) return;
+      halt();
+      closed = true;
+      await link.close();
+    },
+  };
 }

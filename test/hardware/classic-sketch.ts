@@ -1,0 +1,56 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TtyPort } from "../../lib/hardware/tty-port.ts";
+import type { BodyView } from "./conformance.ts";
+
+/**
+ * A stand-in for a classic LetsRobot serial sketch (there is no single firmware to emulate: each robot's
+ * sketch differs), on the far end of a real pty pair so the driver uses its real tty code. It reads one
+ * word per line, tracks what the motors would do, and answers OK/ERR.
+ */
+export interface ClassicSketch {
+  port: string;
+  words: string[];
+  body(): BodyView;
+  dispose(): Promise<void>;
+}
+
+const motion: Record<string, [number, number]> = { f: [1, 1], b: [-1, -1], l: [-1, 1], r: [1, -1], stop: [0, 0] };
+const known = new Set([...Object.keys(motion), "u", "d", "pan_left", "pan_right", "centre", "led_on", "led_off"]);
+
+export async function startClassicSketch(options: { reply?: boolean } = {}): Promise<ClassicSketch> {
+  const dir = mkdtempSync(join(tmpdir(), "letsrobot-sketch-"));
+  const port = join(dir, "arduino");
+  const side = join(dir, "sketch-side");
+  const socat = Bun.spawn(["socat", `pty,raw,echo=0,link=${port}`, `pty,raw,echo=0,link=${side}`], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
+  for (let i = 0; i < 400 && !(existsSync(port) && existsSync(side)); i++) await Bun.sleep(5);
+  const tty = new TtyPort({ path: side, baudRate: 9600 });
+  await tty.open();
+  const words: string[] = [];
+  let view: BodyView = { left: 0, right: 0, led: false };
+  let pending = "";
+  tty.on("data", (data: Buffer) => {
+    pending += data.toString("latin1");
+    for (let end = pending.indexOf("\r\n"); end >= 0; end = pending.indexOf("\r\n")) {
+      const word = pending.slice(0, end);
+      pending = pending.slice(end + 2);
+      words.push(word);
+      const m = motion[word];
+      if (m) view = { ...view, left: m[0], right: m[1] };
+      if (word === "led_on" || word === "led_off") view = { ...view, led: word === "led_on" };
+      if (options.reply) tty.write(known.has(word) ? `OK ${word}\r\n` : `ERR unknown ${word}\r\n`);
+    }
+  });
+  return {
+    port,
+    words,
+    body: () => ({ ...view }),
+    async dispose() {
+      await tty.close();
+      socat.kill("SIGTERM");
+      await socat.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { defaults } from "../../lib/config/schema.ts";
+import { planCommand } from "../../lib/hardware/driver.ts";
+import { createSerialLineDriver, wordFor } from "../../lib/hardware/drivers/serial-line.ts";
+import { HardwareError } from "../../lib/errors.ts";
+import { createLogger } from "../../lib/log.ts";
+import { type ClassicSketch, startClassicSketch } from "./classic-sketch.ts";
+import { hardware, runConformance } from "./conformance.ts";
+
+const log = createLogger("silent");
+
+let sketch: ClassicSketch;
+runConformance("serial line (classic sketch over a pty)", async () => {
+  sketch = await startClassicSketch();
+  return {
+    driver: (overrides) => createSerialLineDriver(hardware({ ...overrides, driver: "serial", port: sketch.port }), { log }),
+    observe: async () => sketch.body(),
+    features: { servo: false, led: true, speed: false },
+    dispose: () => sketch.dispose(),
+  };
+});
+
+describe("classic serial words", () => {
+  const config = defaults();
+  const cases: [string, string][] = [
+    ["F", "f"],
+    ["b", "b"],
+    ["L", "l"],
+    ["right", "r"],
+    ["stop", "stop"],
+    ["U", "u"],
+    ["d", "d"],
+    ["pan_left", "pan_left"],
+    ["centre", "centre"],
+    ["LED_ON", "led_on"],
+    ["Dance", "dance"],
+  ];
+  for (const [command, word] of cases) test(`${command} → ${word}`, () => expect(wordFor(planCommand(command, config)!.action)).toBe(word));
+});
+
+describe("serial driver with OK/ERR read-back", () => {
+  let replying: ClassicSketch;
+  beforeAll(async () => {
+    replying = await startClassicSketch({ reply: true });
+  });
+  afterAll(() => replying.dispose());
+
+  test("commands go out lower-cased with CRLF; ERR is a HardwareError naming the word", async () => {
+    const driver = createSerialLineDriver(hardware({ driver: "serial", port: replying.port, serial_ack: true }), { log });
+    await driver.open();
+    await driver.apply(planCommand("F", defaults())!.action);
+    await driver.apply(planCommand("LED_ON", defaults())!.action);
+    const error = await driver.apply({ kind: "raw", command: "Moonwalk" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HardwareError);
+    expect((error as HardwareError).message).toBe('the board rejected "moonwalk": ERR unknown moonwalk');
+    await driver.close();
+    for (let i = 0; i < 200 && replying.words.length < 5; i++) await Bun.sleep(5); // the close's stop is in flight
+    expect(replying.words).toEqual(["stop", "f", "led_on", "moonwalk", "stop"]);
+  });
+});
