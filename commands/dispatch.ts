@@ -31,7 +31,7 @@ function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): vo
   const known = knownFlags(args);
   for (const token of rawArgs) {
     if (token === "--") break;
-    if (!token.startsWith("-") || /^-\d/.test(token)) continue;
+    if (token === "-" || !token.startsWith("-") || /^-\d/.test(token)) continue;
     const flag = token.split("=")[0] ?? token;
     if (!known.has(flag)) {
       const valid = [...known].filter((f) => f.startsWith("--") && !f.startsWith("--no-")).join(" ");

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, ProtocolError, RejectedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { getJson } from "./http.ts";
 import {
@@ -125,4 +125,25 @@ export async function resolveEndpoints(platform: PlatformConfig, deps: ClientDep
     settings: get<RobotSettings>("settings", { xres: 640, yres: 480, micEnabled: true, raw: {} }),
     moderators: get<string[]>("moderators", []),
   };
+}
+
+/**
+ * Only the socket servers of a robot (control, chat and the app socket on the info host), for clients that
+ * need no camera: viewers and watchers. A 404 means the server does not know the robot.
+ */
+export async function resolveSockets(platform: PlatformConfig, deps: ClientDeps): Promise<Pick<Endpoints, "control" | "chat" | "app">> {
+  const info = infoUrl(platform);
+  const { robotId } = requireIds(platform);
+  const specs = lookupSpecs({ robotId, cameraId: robotId }).filter((s) => s.name === "control" || s.name === "chat");
+  const [control, chat] = await Promise.all(specs.map((spec) => runLookup(info, spec, platform, deps)));
+  const pick = (result: LookupResult | undefined): HostPort => {
+    if (result?.ok) return result.value as HostPort;
+    const error = result?.error;
+    if (error instanceof ProtocolError && /HTTP 404/.test(error.message)) {
+      throw new RejectedError("unknown_robot", `the server does not know robot "${robotId}"`, "check platform.robot_id / --robot-id (letsrobot serve robot add prints the ids)");
+    }
+    throw error ?? new ProtocolError(`no socket server for robot ${robotId}`);
+  };
+  const infoPort = Number(info.port || (info.protocol === "https:" ? 443 : 80));
+  return { control: pick(control), chat: pick(chat), app: { host: info.hostname, port: platform.app_port || infoPort } };
 }

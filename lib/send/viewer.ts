@@ -1,9 +1,9 @@
 import type { Config } from "../config/schema.ts";
-import { NetworkError, ProtocolError, RejectedError } from "../errors.ts";
+import { NetworkError, RejectedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type SocketChannel, type SocketFactory, waitConnected } from "../net/channel.ts";
 import { probeSocket } from "../net/handshake.ts";
-import { probeLookups } from "../platform/client.ts";
+import { resolveSockets } from "../platform/client.ts";
 import type { HostPort } from "../platform/lookups.ts";
 import type { Step } from "./steps.ts";
 
@@ -38,21 +38,6 @@ export interface ViewerOptions {
   ackTimeoutMs: number;
 }
 
-/** Find the control and chat servers of the robot; a 404 from the lookups means the server does not know it. */
-async function locate(platform: Config["platform"], deps: ViewerDeps): Promise<{ control: HostPort; chat: HostPort }> {
-  const results = await probeLookups({ ...platform, camera_id: platform.camera_id || platform.robot_id }, { fetch: deps.fetch, log: deps.log, signal: deps.signal });
-  const pick = (name: "control" | "chat"): HostPort => {
-    const found = results.find((r) => r.name === name);
-    if (found?.ok) return found.value as HostPort;
-    const error = found?.error;
-    if (error instanceof ProtocolError && /HTTP 404/.test(error.message)) {
-      throw new RejectedError("unknown_robot", `the server does not know robot "${platform.robot_id}"`, "check platform.robot_id / --robot-id (letsrobot serve robot add prints the ids)");
-    }
-    throw error ?? new ProtocolError(`no ${name} server for robot ${platform.robot_id}`);
-  };
-  return { control: pick("control"), chat: pick("chat") };
-}
-
 async function chooseFactory(platform: Config["platform"], target: HostPort, deps: ViewerDeps): Promise<SocketFactory> {
   if (platform.socket_version === "2") return deps.connect.v2;
   if (platform.socket_version === "4") return deps.connect.v4;
@@ -73,7 +58,7 @@ function emitWithAck(channel: SocketChannel, event: string, payload: unknown, ti
 /** Connect as a viewer of the configured robot: commands go to the control server, chat to the chat server. */
 export async function openViewer(config: Config, options: ViewerOptions, deps: ViewerDeps): Promise<ViewerSession> {
   const platform = config.platform;
-  const { control, chat } = await locate(platform, deps);
+  const { control, chat } = await resolveSockets(platform, { fetch: deps.fetch, log: deps.log, signal: deps.signal });
   const factory = await chooseFactory(platform, control, deps);
   const auth: Record<string, string> = {};
   if (options.user) auth.name = options.user;

@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { NetworkError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type SocketChannel, type SocketFactory, waitConnected } from "../net/channel.ts";
-import { resolveEndpoints } from "../platform/client.ts";
+import { resolveSockets } from "../platform/client.ts";
 import type { HostPort } from "../platform/lookups.ts";
 
 /** What a robot receives, seen from the robot's side: for `letsrobot watch`. */
@@ -25,7 +25,7 @@ export interface WatchDeps {
 /** Identify as the robot on its control, chat and app sockets and report every event until `stop` resolves. */
 export async function watchRobot(config: Config, deps: WatchDeps, onEvent: (event: WatchedEvent) => void, until: Promise<void>): Promise<void> {
   const platform = config.platform;
-  const endpoints = await resolveEndpoints(platform, { fetch: deps.fetch, log: deps.log, signal: deps.signal });
+  const endpoints = await resolveSockets(platform, { fetch: deps.fetch, log: deps.log, signal: deps.signal });
   const auth = platform.robot_key ? { robot_key: platform.robot_key } : undefined;
   const targets: [WatchedEvent["socket"], HostPort, string][] = [
     ["control", endpoints.control, "robot_id"],

@@ -20,12 +20,12 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
 }
 
 /** Run the compiled binary (built by `bun run build`; scripts/setup.sh builds it). */
-export async function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; stdin?: string } = {}): Promise<CliResult> {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bun run build\` first`);
   const child = Bun.spawn([binary, ...args], {
     cwd: options.cwd ?? mkdtempSync(join(tmpdir(), "letsrobot-cwd-")),
     env: options.env ?? cleanEnv(),
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -17,6 +17,7 @@ let robotSocket: SocketChannel;
 let otherSocket: SocketChannel;
 const received: { command: string; key_position: string; user: string }[] = [];
 const chats: string[] = [];
+const chatNames: string[] = [];
 const otherReceived: unknown[] = [];
 
 async function connectRobot(credentials: RobotCredentials, onCommand: (data: never) => void): Promise<SocketChannel> {
@@ -39,7 +40,10 @@ beforeAll(async () => {
   robot = await platform.ensureRobot({ name: "sendbot", owner: "olive" });
   other = await platform.ensureRobot({ name: "otherbot", owner: "oscar" });
   robotSocket = await connectRobot(robot, (data: { command: string; key_position: string; user: string }) => received.push(data));
-  robotSocket.on("chat_message_with_name", (data) => chats.push((data as { message: string }).message));
+  robotSocket.on("chat_message_with_name", (data) => {
+    chats.push((data as { message: string }).message);
+    chatNames.push((data as { name: string }).name);
+  });
   otherSocket = await connectRobot(other, (data: never) => otherReceived.push(data));
 });
 
@@ -102,6 +106,51 @@ describe("letsrobot send against serve", () => {
     expect(code).toBe(0);
     await until(() => chats.length >= 1);
     expect(chats).toEqual(["[sendbot] hello from the shell"]);
+  });
+});
+
+describe("owner, stdin and watch", () => {
+  test("--as-owner sends a dot-command as the owner", async () => {
+    chats.length = 0;
+    chatNames.length = 0;
+    const env = cleanEnv({ LETSROBOT_PLATFORM_OWNER_TOKEN: robot.ownerToken });
+    const { code } = await runCli(["send", "--chat", ".table on", "--as-owner", ...flags()], { env });
+    expect(code).toBe(0);
+    await until(() => chats.length >= 1);
+    expect(chats).toEqual(["[sendbot] .table on"]);
+    expect(chatNames).toEqual(["olive"]);
+    const refused = await runCli(["send", "--chat", "x", "--as-owner", ...flags()]);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain("owner token");
+  });
+
+  test("a script on stdin", async () => {
+    received.length = 0;
+    const { code } = await runCli(["send", "--script", "-", ...flags()], { stdin: "B\nwait 10\nstop\n" });
+    expect(code).toBe(0);
+    await until(() => received.length >= 2);
+    expect(received.map((r) => r.command)).toEqual(["B", "stop"]);
+  });
+
+  test("watch prints what the robot receives", async () => {
+    const { binary } = await import("../helpers/cli.ts");
+    const watcher = Bun.spawn([binary, "watch", "--count", "2", "--json", ...flags()], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const stderr = watcher.stderr.getReader();
+    let text = "";
+    while (!text.includes("watching robot")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    await runCli(["send", "U", ...flags()]);
+    await runCli(["send", "--chat", "psst", ...flags()]);
+    const timer = setTimeout(() => watcher.kill(), 5000);
+    const out = await new Response(watcher.stdout).text();
+    clearTimeout(timer);
+    expect(await watcher.exited).toBe(0);
+    const events = out.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events.map((e) => e.event)).toEqual(["command_to_robot", "chat_message_with_name"]);
+    expect(events[0].data.command).toBe("U");
   });
 });
 
