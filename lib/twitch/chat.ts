@@ -1,17 +1,17 @@
 /**
- * Twitch chat control: log in to Twitch IRC over websocket, join the channel, turn chat lines into robot
- * commands through the ChatControl policy, and stay connected (PING/PONG both ways, RECONNECT, capped
- * backoff). Orchestration only: parsing is irc.ts, the rules are control.ts, the socket is socket.ts.
+ * Twitch chat control: the entry point `run`/`serve` call. Keeps an IRC session (connection.ts), turns
+ * channel messages into robot commands through the ChatControl policy (control.ts), runs the vote timer,
+ * and reports a status. Orchestration only.
  */
 import type { Deps } from "../deps.ts";
-import { AuthError, NetworkError } from "../errors.ts";
-import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
+import { NetworkError } from "../errors.ts";
 import type { TwitchCommand } from "./commands.ts";
+import { type ConnectionTuning, type IrcConnection, openIrcConnection } from "./connection.ts";
 import { ChatControl, type IgnoreReason } from "./control.ts";
-import { type IrcMessage, loginLines, nickOf, parseIrcLine, toChatLine } from "./irc.ts";
+import { type IrcMessage, toChatLine } from "./irc.ts";
 import type { Clock } from "./limits.ts";
 import { chatPlan, type TwitchConfig } from "./plan.ts";
-import { connectLineSocket, type LineSocket, type LineSocketFactory } from "./socket.ts";
+import { connectLineSocket, type LineSocketFactory } from "./socket.ts";
 
 export type ChatState = "connecting" | "joined" | "reconnecting" | "failed" | "closed";
 
@@ -46,12 +46,7 @@ export interface ChatHooks {
   connect?: LineSocketFactory;
 }
 
-export interface ChatTuning {
-  backoff: BackoffOptions;
-  /** Send our own PING after this much silence… */
-  pingIntervalMs: number;
-  /** …and reconnect when nothing arrives this long after it. */
-  pongTimeoutMs: number;
+export interface ChatTuning extends ConnectionTuning {
   /** Reject start when not joined this soon (0 = resolve at once and keep trying in the background). */
   startTimeoutMs: number;
 }
@@ -63,31 +58,29 @@ export const defaultTuning: ChatTuning = {
   startTimeoutMs: 15_000,
 };
 
-/** NOTICE texts Twitch sends (then closes) when the login itself is refused: retrying cannot help. */
-const authFailures = [/login authentication failed/i, /improperly formatted auth/i, /invalid nick/i];
-
-/** Connect, log in and join; resolves once joined (see ChatTuning.startTimeoutMs). Throws ConfigError for bad keys. */
-export async function startTwitchChat(config: TwitchConfig, deps: Pick<Deps, "log"> & ChatHooks, tuning: Partial<ChatTuning> = {}): Promise<TwitchChat> {
+/**
+ * Connect, log in and join; resolves once joined (see ChatTuning.startTimeoutMs). Throws ConfigError for bad
+ * keys, AuthError when Twitch refuses the login, NetworkError when not joined in time, and the abort reason
+ * when `shutdown` fires first. After start, `shutdown` closes the chat too.
+ */
+export async function startTwitchChat(
+  config: TwitchConfig,
+  deps: Pick<Deps, "log"> & Partial<Pick<Deps, "shutdown">> & ChatHooks,
+  tuning: Partial<ChatTuning> = {},
+): Promise<TwitchChat> {
   const plan = chatPlan(config);
   const tune = { ...defaultTuning, ...tuning };
   const now = deps.now ?? Date.now;
-  const connect = deps.connect ?? connectLineSocket;
   const log = deps.log.withTag("twitch");
+  deps.shutdown?.throwIfAborted();
   const control = new ChatControl(plan.policy, plan.vocabulary, now);
   const status: ChatStatus = { state: "connecting", channel: plan.channel, nick: plan.nick, anonymous: !plan.token, joins: 0, messages: 0, sent: 0, votes: 0, ignored: {} };
-
-  let socket: LineSocket | undefined;
-  let attempt = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let liveTimer: ReturnType<typeof setTimeout> | undefined;
   let voteTimer: ReturnType<typeof setTimeout> | undefined;
-  let socketClosed: (() => void) | undefined;
-  let started: { resolve: () => void; reject: (error: Error) => void } | undefined;
-  const startPromise = new Promise<void>((resolve, reject) => {
-    started = { resolve, reject };
+  let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  const joinedOnce = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
   });
-
-  const finished = () => status.state === "closed" || status.state === "failed";
+  joinedOnce.catch(() => undefined);
 
   const deliver = (command: TwitchCommand) => {
     status.sent += 1;
@@ -112,7 +105,12 @@ export async function startTwitchChat(config: TwitchConfig, deps: Pick<Deps, "lo
     }, Math.max(0, closesAt - now()));
   };
 
-  const onChat = (message: IrcMessage) => {
+  const onMessage = (message: IrcMessage) => {
+    if (message.command === "NOTICE") {
+      status.lastError = message.params.at(-1);
+      log.warn(`Twitch: ${status.lastError}`);
+      return;
+    }
     const line = toChatLine(message);
     if (!line || line.channel !== plan.channel) return;
     status.messages += 1;
@@ -129,123 +127,58 @@ export async function startTwitchChat(config: TwitchConfig, deps: Pick<Deps, "lo
     }
   };
 
-  const keepAlive = () => {
-    clearTimeout(liveTimer);
-    if (finished()) return;
-    liveTimer = setTimeout(() => {
-      socket?.send("PING :letsrobot");
-      liveTimer = setTimeout(() => {
-        log.warn(`Twitch chat silent for ${tune.pingIntervalMs + tune.pongTimeoutMs} ms; reconnecting`);
-        socket?.close();
-      }, tune.pongTimeoutMs);
-    }, tune.pingIntervalMs);
-  };
-
-  const fail = (error: Error) => {
-    status.state = "failed";
-    status.lastError = error.message;
-    log.error(error.message);
-    started?.reject(error);
-    socket?.close();
-  };
-
-  const onLine = (text: string) => {
-    keepAlive();
-    const message = parseIrcLine(text);
-    if (!message) return;
-    switch (message.command) {
-      case "PING":
-        socket?.send(`PONG :${message.params.at(-1) ?? "tmi.twitch.tv"}`);
-        return;
-      case "PRIVMSG":
-        return onChat(message);
-      case "JOIN":
-        if (nickOf(message.prefix) === plan.nick && message.params[0]?.toLowerCase() === `#${plan.channel}`) {
-          status.state = "joined";
-          status.joins += 1;
-          attempt = 0;
-          log.success(`joined Twitch chat #${plan.channel} as ${plan.nick}${plan.token ? "" : " (anonymous, read-only)"}`);
-          started?.resolve();
-        }
-        return;
-      case "RECONNECT":
-        log.info("Twitch asked us to reconnect");
-        attempt = 0;
-        socket?.close();
-        return;
-      case "NOTICE": {
-        const text = message.params.at(-1) ?? "";
-        if (authFailures.some((pattern) => pattern.test(text)))
-          return fail(new AuthError(`Twitch refused the chat login of ${plan.nick}: ${text}`, "check twitch.bot_login and twitch.oauth_token (a user token with chat:read; it may have expired)"));
-        log.warn(`Twitch: ${text}`);
-        return;
-      }
-    }
-  };
-
-  const open = () => {
-    if (finished()) return;
-    status.state = status.joins > 0 ? "reconnecting" : "connecting";
-    log.start(`connecting to Twitch chat #${plan.channel}`);
-    const current = connect(plan.url, {
-      open: () => {
-        keepAlive();
-        for (const line of loginLines({ nick: plan.nick, token: plan.token, channel: plan.channel })) current.send(line);
+  log.start(`connecting to Twitch chat #${plan.channel}`);
+  const connection: IrcConnection = openIrcConnection(
+    { ...tune, url: plan.url, nick: plan.nick, token: plan.token, channel: plan.channel, connect: deps.connect ?? connectLineSocket, log },
+    {
+      joined() {
+        status.state = "joined";
+        status.joins += 1;
+        log.success(`joined Twitch chat #${plan.channel} as ${plan.nick}${plan.token ? "" : " (anonymous, read-only)"}`);
+        settle?.resolve();
       },
-      line: (text) => {
-        if (socket === current) onLine(text);
-      },
-      close: (reason) => {
-        if (socket !== current) return;
-        socket = undefined;
-        clearTimeout(liveTimer);
-        socketClosed?.();
-        if (finished()) return;
+      message: onMessage,
+      lost(reason, delayMs) {
         status.state = "reconnecting";
         status.lastError = reason;
-        const delay = backoffDelay(attempt, tune.backoff);
-        attempt += 1;
-        log.warn(`Twitch chat connection lost (${reason}); reconnecting in ${delay} ms`);
-        retryTimer = setTimeout(open, delay);
+        log.warn(`Twitch chat connection lost (${reason}); reconnecting in ${delayMs} ms`);
       },
-    });
-    socket = current;
-  };
+      fatal(error) {
+        status.state = "failed";
+        status.lastError = error.message;
+        log.error(error.message);
+        settle?.reject(error);
+      },
+    },
+  );
 
-  open();
+  async function close(): Promise<void> {
+    deps.shutdown?.removeEventListener("abort", onAbort);
+    if (status.state !== "failed") status.state = "closed";
+    clearTimeout(voteTimer);
+    voteTimer = undefined;
+    await connection.close();
+  }
+  function onAbort() {
+    settle?.reject(deps.shutdown?.reason);
+    void close();
+  }
+  deps.shutdown?.addEventListener("abort", onAbort, { once: true });
+
   if (tune.startTimeoutMs > 0) {
     const timer = setTimeout(() => {
-      if (status.joins === 0 && !finished())
-        fail(new NetworkError(`could not join Twitch chat #${plan.channel} within ${tune.startTimeoutMs} ms${status.lastError ? ` (${status.lastError})` : ""}`, `check the network and twitch.irc_url (${plan.url})`));
+      const why = status.lastError ? ` (${status.lastError})` : "";
+      settle?.reject(new NetworkError(`could not join Twitch chat #${plan.channel} within ${tune.startTimeoutMs} ms${why}`, `check the network and twitch.irc_url (${plan.url})`));
     }, tune.startTimeoutMs);
     try {
-      await startPromise;
+      await joinedOnce;
     } catch (error) {
+      if (!deps.shutdown?.aborted) status.state = "failed";
       await close();
       throw error;
     } finally {
       clearTimeout(timer);
     }
-  } else {
-    startPromise.catch(() => undefined);
   }
-
-  async function close(): Promise<void> {
-    if (status.state !== "failed") status.state = "closed";
-    clearTimeout(retryTimer);
-    clearTimeout(liveTimer);
-    clearTimeout(voteTimer);
-    voteTimer = undefined;
-    const current = socket;
-    if (!current) return;
-    const gone = new Promise<void>((resolve) => {
-      socketClosed = resolve;
-    });
-    current.close();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([gone, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
-    clearTimeout(timer);
-  }
-
   return { status: () => structuredClone(status), close };
 }

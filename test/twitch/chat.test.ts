@@ -121,6 +121,25 @@ describe("Twitch chat client against a local IRC-over-websocket server", () => {
     expect((error as NetworkError).hint).toContain("irc_url");
   });
 
+  test("shutdown while waiting to join ends start at once with the abort reason", async () => {
+    server.silent = true; // never answers, so start would wait for startTimeoutMs
+    const stop = new AbortController();
+    const starting = startTwitchChat(twitchConfig({ irc_url: server.url }), { log, shutdown: stop.signal, onCommand: () => undefined }, { ...fast, startTimeoutMs: 20_000 });
+    await server.waitForLine(/^JOIN #robochan$/);
+    stop.abort(new Error("SIGINT"));
+    expect(await starting.catch((e: unknown) => e)).toEqual(new Error("SIGINT"));
+  });
+
+  test("shutdown after start closes the chat", async () => {
+    const stop = new AbortController();
+    const queue = commandQueue();
+    const chat = await startTwitchChat(twitchConfig({ irc_url: server.url }), { log, shutdown: stop.signal, onCommand: queue.onCommand }, fast);
+    stop.abort();
+    expect(chat.status().state).toBe("closed");
+    await server.waitForNoClients();
+    expect(server.connections).toBe(1);
+  });
+
   test("bad config is a ConfigError before any connection", async () => {
     const attempts: [Parameters<typeof twitchConfig>[0], RegExp][] = [
       [{ channel: "" }, /twitch\.channel is empty/],

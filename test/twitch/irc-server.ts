@@ -44,6 +44,8 @@ export interface IrcTestServer {
   dropAll(): void;
   /** Wait until a client has sent a line matching `pattern` (counting lines already received). */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Wait until no client is connected. */
+  waitForNoClients(timeoutMs?: number): Promise<void>;
   /** Wait until the number of JOINs answered reaches `count`. */
   waitForJoins(count: number, timeoutMs?: number): Promise<void>;
   joins: number;
@@ -116,6 +118,10 @@ export async function startIrcTestServer(): Promise<IrcTestServer> {
       if (found) return Promise.resolve(found);
       return waitFor(events, "line", (line: string) => pattern.test(line), timeoutMs, `a line matching ${pattern}`);
     },
+    waitForNoClients(timeoutMs = 5000) {
+      if (clients.size === 0) return Promise.resolve();
+      return waitFor(events, "gone", () => clients.size === 0, timeoutMs, "every client to disconnect").then(() => undefined);
+    },
     waitForJoins(count, timeoutMs = 5000) {
       if (server.joins >= count) return Promise.resolve();
       return waitFor(events, "join", () => server.joins >= count, timeoutMs, `${count} joins`).then(() => undefined);
@@ -173,7 +179,10 @@ export async function startIrcTestServer(): Promise<IrcTestServer> {
     server.connections += 1;
     const client: Client = { socket, channels: new Set() };
     clients.add(client);
-    socket.on("close", () => clients.delete(client));
+    socket.on("close", () => {
+      clients.delete(client);
+      events.emit("gone");
+    });
     socket.on("message", (data) => {
       for (const line of data.toString().split(/\r?\n/)) {
         if (!line) continue;
