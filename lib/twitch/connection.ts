@@ -44,7 +44,7 @@ export interface IrcConnection {
 }
 
 /** NOTICE texts Twitch sends (then closes) when the login itself is refused. */
-const authFailures = [/login authentication failed/i, /improperly formatted auth/i, /invalid nick/i];
+const authFailures = [/login authentication failed/i, /login unsuccessful/i, /improperly formatted auth/i, /invalid nick/i];
 
 export function openIrcConnection(options: ConnectionOptions, events: ConnectionEvents): IrcConnection {
   const { log } = options;
