@@ -18,7 +18,7 @@ export type RobotEvent =
 export interface RobotStatus {
   robot_id: string;
   links: LinkStatus[];
-  driver: { name: string; moving: boolean; connected: boolean };
+  driver: { name: string; moving: boolean; connected: boolean; pose?: { x: number; y: number; heading: number } };
   video: { running: boolean; fps?: number };
   audio: { running: boolean };
   last_command?: { command: string; user: string; at: string; latency_ms?: number };

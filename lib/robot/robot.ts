@@ -154,7 +154,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
       return {
         robot_id: robotId,
         links: links.map((l) => l.status()),
-        driver: { name: driver.driver, moving: driver.moving, connected: driver.connected },
+        driver: { name: driver.driver, moving: driver.moving, connected: driver.connected, pose: driver.pose },
         video: media.video,
         audio: media.audio,
         last_command: ctx.last && { command: ctx.last.command, user: ctx.last.user, at: new Date(ctx.last.at).toISOString(), latency_ms: ctx.last.latencyMs },

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { cleanEnv } from "../helpers/cli.ts";
+import { launchChromium } from "../server/browser.ts";
+import { until } from "./harness.ts";
+import { alive, childPids, type RunProcess, spawnRun } from "./run-process.ts";
+import { wavRms } from "./wav.ts";
+
+/**
+ * The embedded default, end to end: `letsrobot run` with no config and no network starts the local platform,
+ * the simulated robot, the test pattern and speech; a viewer page in real Chromium drives it.
+ */
+let run: RunProcess;
+let browser: Browser | undefined;
+let viewerUrl = "";
+let ownerUrl = "";
+let statusUrl = "";
+const wavDir = mkdtempSync(join(tmpdir(), "letsrobot-run-wav-"));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+const status = async () => (await (await fetch(statusUrl)).json()) as { driver: { moving: boolean; pose?: { x: number; y: number } }; links: { state: string }[] };
+const events = (type: string) => run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === type);
+
+async function openViewer(url: string): Promise<Page> {
+  const page = await browser!.newPage();
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { letsrobotViewer: { you: unknown } }).letsrobotViewer.you !== null, null, { timeout: 10_000 });
+  return page;
+}
+
+async function chat(page: Page, text: string): Promise<void> {
+  await page.fill("#chat-input", text);
+  await page.press("#chat-input", "Enter");
+  await page.waitForFunction(() => (document.getElementById("chat-input") as HTMLInputElement).value === "", null, { timeout: 5000 });
+}
+
+beforeAll(async () => {
+  const statusPort = await freePort();
+  statusUrl = `http://127.0.0.1:${statusPort}/status`;
+  run = spawnRun(["--port", "0", "--json", "--status-port", String(statusPort)], cleanEnv({ LETSROBOT_TTS_OUTPUT_DIR: wavDir }));
+  const online = await run.waitForJson<{ viewer_url: string }>((e) => e.type === "online", 20_000);
+  viewerUrl = online.viewer_url;
+  ownerUrl = (await run.waitForJson<{ owner_url: string }>((e) => e.type === "owner_url")).owner_url;
+  await until(() => events("link").filter((e) => e.state === "connected").length >= 3, 10_000, "three sockets up");
+  browser = await launchChromium();
+}, 40_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (run && alive(run.pid)) await run.interrupt();
+});
+
+describe("letsrobot run with no config (embedded platform, sim driver, test pattern)", () => {
+  test("prints the viewer URL; the page shows the robot online with video", async () => {
+    expect(viewerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/robot\/\d+$/);
+    expect(ownerUrl.startsWith(`${viewerUrl}#token=`)).toBe(true);
+    const page = await openViewer(viewerUrl);
+    await page.waitForSelector('#online[data-online="true"]', { timeout: 10_000 });
+    await page.waitForFunction(() => (window as unknown as { letsrobotViewer: { framesDecoded: number } }).letsrobotViewer.framesDecoded > 0, null, { timeout: 15_000 });
+    await page.close();
+  }, 30_000);
+
+  test("pressing Forward in Chromium moves the simulated robot; releasing stops it", async () => {
+    const page = await openViewer(viewerUrl);
+    const before = (await status()).driver.pose ?? { x: 0, y: 0 };
+    await page.locator('[data-slot="f"]').hover();
+    await page.mouse.down();
+    await until(() => events("command").some((e) => e.command === "F" && e.key_position === "down" && e.accepted === true), 5000, "F down at the robot");
+    await page.mouse.up();
+    await until(() => events("command").some((e) => e.command === "F" && e.key_position === "up"), 5000, "F up at the robot");
+    const after = await status();
+    expect(after.driver.moving).toBe(false);
+    expect(Math.hypot((after.driver.pose?.x ?? 0) - before.x, (after.driver.pose?.y ?? 0) - before.y)).toBeGreaterThan(0.001);
+    await page.close();
+  }, 20_000);
+
+  test("chat from the page is spoken into a non-silent WAV", async () => {
+    const page = await openViewer(viewerUrl);
+    await chat(page, "hello from chromium");
+    await until(() => events("spoken").some((e) => e.text === "hello from chromium"), 10_000, "speech");
+    const files = readdirSync(wavDir).filter((f) => f.endsWith(".wav"));
+    expect(files.length).toBeGreaterThanOrEqual(1);
+    expect(wavRms(join(wavDir, files.sort().at(-1)!)).rms).toBeGreaterThan(0.01);
+    await page.close();
+  }, 20_000);
+
+  test("owner commands work from the owner's page; a non-owner's are refused", async () => {
+    const owner = await openViewer(ownerUrl);
+    const guest = await openViewer(viewerUrl);
+    await chat(guest, ".table on");
+    await until(() => events("chat_command").some((e) => e.refused === true), 5000, "refusal");
+    await chat(owner, ".table on");
+    await until(() => events("chat_command").some((e) => e.refused === false && e.reply === "table mode on"), 5000, "owner command");
+    await guest.locator('[data-slot="f"]').hover();
+    await guest.mouse.down();
+    await until(() => events("command").some((e) => e.command === "F" && e.accepted === false && e.reason === "table mode blocks forward/back"), 5000, "table refusal");
+    await guest.mouse.up();
+    await chat(owner, ".table off");
+    await owner.close();
+    await guest.close();
+  }, 30_000);
+
+  test("Ctrl-C: exit 130, motors stopped, no ffmpeg left behind", async () => {
+    const children = await childPids(run.pid);
+    const code = await run.interrupt();
+    expect(code).toBe(130);
+    const lines = run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((e) => e.type === "stop" && e.reason === "shutdown")).toBe(true);
+    await until(() => children.every((pid) => !alive(pid)), 5000, "children gone");
+    expect(run.stderr()).not.toContain("sekrit");
+  }, 20_000);
+});
