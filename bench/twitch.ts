@@ -7,7 +7,9 @@
  *   1. in-process: handler(request) → onCommand, i.e. what verification, CORS, limits and parsing add;
  *   2. HTTP on 127.0.0.1 through node:http (how lib/server serves), ours vs a baseline route that calls
  *      onCommand without any checks; the difference is what the backend adds to a real request;
- *   3. the same through Bun.serve with the fetch-style handler.
+ *   3. the same through Bun.serve with the fetch-style handler;
+ *   4. chat: a PRIVMSG from the local IRC-over-websocket test server → onCommand (limits off), next to a
+ *      plain websocket round trip to the same server (PING → PONG) as the floor.
  * Prints median and p99 per run, then median/min/max over runs.
  */
 import { randomBytes } from "node:crypto";
@@ -16,7 +18,9 @@ import type { AddressInfo } from "node:net";
 import { defaults } from "../lib/config/schema.ts";
 import { createLogger } from "../lib/log.ts";
 import { createExtensionBackend } from "../lib/twitch/extension-http.ts";
+import { startTwitchChat } from "../lib/twitch/chat.ts";
 import { signExtensionToken } from "../lib/twitch/jwt.ts";
+import { startIrcTestServer } from "../test/twitch/irc-server.ts";
 
 const perRun = Number(process.argv[2] ?? 2000);
 const runs = Number(process.argv[3] ?? 5);
@@ -109,6 +113,37 @@ ours.close();
 baseline.close();
 bun.stop(true);
 
+// 4. chat path over a real websocket on loopback
+const irc = await startIrcTestServer();
+let chatWaiter: (() => void) | undefined;
+const chat = await startTwitchChat(
+  { ...defaults().twitch, chat: true, channel: "benchchan", irc_url: irc.url, user_cooldown_ms: 0, user_per_minute: 0, global_per_second: 0 },
+  { log: createLogger("silent"), onCommand: () => chatWaiter?.() },
+);
+const chatOnce = () =>
+  new Promise<number>((resolve) => {
+    const start = performance.now();
+    chatWaiter = () => resolve(performance.now() - start);
+    irc.say("benchchan", { login: "bencher" }, "!f");
+  });
+const pingWs = new WebSocket(irc.url);
+await new Promise((resolve) => pingWs.addEventListener("open", resolve, { once: true }));
+const pingOnce = () =>
+  new Promise<number>((resolve) => {
+    const start = performance.now();
+    pingWs.addEventListener("message", () => resolve(performance.now() - start), { once: true });
+    pingWs.send("PING :bench\r\n");
+  });
+series["chat: websocket PING→PONG (floor)"] = [];
+series["chat: PRIVMSG → onCommand"] = [];
+for (let run = 0; run < runs; run++) {
+  series["chat: websocket PING→PONG (floor)"]?.push(await measure(pingOnce));
+  series["chat: PRIVMSG → onCommand"]?.push(await measure(chatOnce));
+}
+pingWs.close();
+await chat.close();
+await irc.close();
+
 const fmt = (ms: number) => `${(ms * 1000).toFixed(0).padStart(6)} µs`;
 const stats = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -116,8 +151,8 @@ const stats = (values: number[]) => {
 };
 console.log(`request → onCommand, ${perRun} requests × ${runs} runs (per-run median and p99, then over runs)`);
 for (const [name, samples] of Object.entries(series)) {
-  console.log(`${name.padEnd(32)} p50: ${stats(samples.map((s) => s.median))}`);
-  console.log(`${"".padEnd(32)} p99: ${stats(samples.map((s) => s.p99))}`);
+  console.log(`${name.padEnd(36)} p50: ${stats(samples.map((s) => s.median))}`);
+  console.log(`${"".padEnd(36)} p99: ${stats(samples.map((s) => s.p99))}`);
 }
 const med = (name: string) => percentile([...(series[name] ?? []).map((s) => s.median)].sort((a, b) => a - b), 50);
 const added = med("node:http extension backend") - med("node:http baseline (no checks)");
