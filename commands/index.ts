@@ -19,6 +19,7 @@ export function createRootCommand(deps: Deps) {
       mic: () => import("./mic.ts").then((m) => m.createMicCommand(deps)),
       serve: () => import("./serve.ts").then((m) => m.createServeCommand(deps)),
       run: () => import("./run.ts").then((m) => m.createRunCommand(deps)),
+      hw: () => import("./hw.ts").then((m) => m.createHwCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },
   });
