@@ -82,8 +82,8 @@ async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEven
 }
 
 export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, events: AttemptEvents): Attempt {
-  const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
   const target = new URL(url);
+  const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
   const upload = new AbortController();
   const last: { line?: string } = {};
   let stopError: string | undefined;
