@@ -43,7 +43,43 @@ function watch(cameraId: string, kind: "video" | "audio") {
   return { ws, got, open };
 }
 
-const ingestUrl = (key: string) => `${platform.url}/${key}/640/480/`;
+const ingestUrl = (key: string, base = platform.url) => `${base}/${key}/640/480/`;
+
+/** A viewer that completes the websocket handshake and then never reads. */
+async function stalledViewer(port: number, cameraId: string): Promise<Socket> {
+  const stalled = tcpConnect(port, "127.0.0.1");
+  sockets.push(stalled);
+  await new Promise<void>((resolve) => stalled.once("connect", () => resolve()));
+  stalled.write(`GET /ws/stream/${cameraId}/video HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  await new Promise<void>((resolve) => stalled.once("data", () => resolve()));
+  stalled.pause();
+  return stalled;
+}
+
+/** POST `total` bytes of MPEG-TS-shaped video as fast as the relay takes them; `onChunk` runs between writes. */
+function pump(url: string, total: number, onChunk: () => void = () => {}): Promise<void> {
+  const packet = new Uint8Array(188).fill(0xff);
+  packet.set([0x47, 0x41, 0x00, 0x10, 0x00, 0x00, 0x01, 0xe0]);
+  const chunk = new Uint8Array(188 * 348);
+  for (let i = 0; i < 348; i++) chunk.set(packet, i * 188);
+  return new Promise<void>((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve());
+    });
+    req.on("error", reject);
+    let sent = 0;
+    const next = () => {
+      while (sent < total) {
+        onChunk();
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", next);
+      }
+      req.end();
+    };
+    next();
+  });
+}
 const streamOf = (cameraId: string, kind: string) => platform.status().streams.find((s) => s.camera_id === cameraId && s.kind === kind);
 
 describe("relay", () => {
@@ -94,21 +130,10 @@ describe("relay", () => {
 
   test("a stalled viewer is bounded: its queue never passes 1 MiB while a healthy viewer keeps up", async () => {
     const cameraId = robot.cameraId;
-    // the stalled viewer: completes the websocket handshake, then never reads
-    const stalled = tcpConnect(platform.port, "127.0.0.1");
-    sockets.push(stalled);
-    await new Promise<void>((resolve) => stalled.once("connect", () => resolve()));
-    stalled.write(`GET /ws/stream/${cameraId}/video HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-    await new Promise<void>((resolve) => stalled.once("data", () => resolve()));
-    stalled.pause();
+    await stalledViewer(platform.port, cameraId);
     const healthy = watch(cameraId, "video");
     await healthy.open;
     for (const p of pushers) p.stop();
-    // push 24 MiB of MPEG-TS-shaped data as fast as the relay takes it
-    const packet = new Uint8Array(188).fill(0xff);
-    packet.set([0x47, 0x41, 0x00, 0x10, 0x00, 0x00, 0x01, 0xe0]);
-    const chunk = new Uint8Array(188 * 348);
-    for (let i = 0; i < 348; i++) chunk.set(packet, i * 188);
     let maxQueued = 0;
     let maxBuffered = 0; // the websocket library's own count, as a cross-check
     const sample = () => {
@@ -119,23 +144,7 @@ describe("relay", () => {
       }
     };
     const total = 24 * 1024 * 1024;
-    await new Promise<void>((resolve, reject) => {
-      const req = request(ingestUrl(robot.streamKey), { method: "POST", headers: { "transfer-encoding": "chunked" } }, (res) => {
-        res.resume();
-        res.on("end", () => resolve());
-      });
-      req.on("error", reject);
-      let sent = 0;
-      const pump = () => {
-        while (sent < total) {
-          sample();
-          sent += chunk.length;
-          if (!req.write(chunk)) return void req.once("drain", pump);
-        }
-        req.end();
-      };
-      pump();
-    });
+    await pump(ingestUrl(robot.streamKey), total, sample);
     sample();
     const viewers = streamOf(cameraId, "video")?.viewers ?? [];
     const stalledStats = viewers.reduce((a, b) => (b.dropped > a.dropped ? b : a));
@@ -146,5 +155,22 @@ describe("relay", () => {
     // the healthy viewer shares this process with the pump, so it may fall behind too; it still gets most of it
     await until(() => healthy.got.bytes >= total * 0.5, 10_000, "healthy viewer received most of the stream");
     expect(stalledStats.sent).toBeLessThan(total / 4);
+  }, 30_000);
+
+  test("a viewer that stays behind the bound is disconnected", async () => {
+    const extra = tempDataDir();
+    const strict = await startTestPlatform(extra.dir, { maxViewerQueueBytes: 64 * 1024, viewerStallMs: 100 });
+    try {
+      const creds = await strict.ensureRobot({ name: "strict", owner: "olga" });
+      await stalledViewer(strict.port, creds.cameraId);
+      const viewers = () => strict.status().streams.find((s) => s.camera_id === creds.cameraId)?.viewers.length ?? 0;
+      expect(viewers()).toBe(1);
+      const started = Date.now();
+      while (viewers() > 0 && Date.now() - started < 10_000) await pump(ingestUrl(creds.streamKey, strict.url), 8 * 1024 * 1024);
+      expect(viewers()).toBe(0);
+    } finally {
+      await strict.close();
+      extra.remove();
+    }
   }, 30_000);
 });
