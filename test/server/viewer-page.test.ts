@@ -121,6 +121,37 @@ describe("viewer page in headless Chromium", () => {
     expect((await viewerState()).audioFramesDecoded).toBeGreaterThan(0);
   });
 
+  test("shows who has exclusive control, and drops the banner when it ends", async () => {
+    const owner = await connect(connectSocket, platform.url, { token: robot.ownerToken }, opened);
+    await emitAck(owner, "set_exclusive_control", { robot_id: robot.robotId, user: "maria" });
+    await page.waitForSelector("#exclusive:not([hidden])", { timeout: 5000 });
+    expect(await page.textContent("#exclusive")).toContain("maria has exclusive control");
+    await emitAck(owner, "set_exclusive_control", { robot_id: robot.robotId, user: null });
+    await page.waitForSelector("#exclusive[hidden]", { state: "attached", timeout: 5000 });
+    owner.close();
+  });
+
+  test("fits a phone screen: nothing scrolls sideways and the buttons are reachable", async () => {
+    const phone = await (browser as Browser).newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    try {
+      await phone.goto(platform.viewerUrl(robot.robotId));
+      await phone.waitForSelector('button[data-command="F"]');
+      const layout = await phone.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth, video: document.getElementById("video")?.getBoundingClientRect().width ?? 0 }));
+      expect(layout.scroll).toBeLessThanOrEqual(layout.width);
+      expect(layout.video).toBeGreaterThan(300);
+      const before = commands.length;
+      await phone.tap('button[data-command="R"]');
+      await until(() => commands.length >= before + 2, 5000, "tap delivered down and up");
+      expect(commands.slice(before).map((c) => c.key_position)).toEqual(["down", "up"]);
+      if (process.env.LETSROBOT_SCREENSHOT) {
+        await phone.waitForFunction(() => (window as unknown as { letsrobotViewer: { framesDecoded: number } }).letsrobotViewer.framesDecoded > 3);
+        await phone.screenshot({ path: process.env.LETSROBOT_SCREENSHOT.replace(/\.png$/, "-phone.png") });
+      }
+    } finally {
+      await phone.close();
+    }
+  });
+
   // LETSROBOT_SCREENSHOT=docs/viewer.png bun test test/server/viewer-page.test.ts
   test.if(process.env.LETSROBOT_SCREENSHOT !== undefined)("screenshot for the docs", async () => {
     const maria = await connect(connectSocket, platform.url, { name: "maria" }, opened);
