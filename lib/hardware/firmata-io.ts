@@ -1,4 +1,6 @@
 import firmataIo from "firmata-io";
+import { HardwareError } from "../errors.ts";
+import type { Hardware } from "./kinematics.ts";
 import type { SerialLink } from "./tty-port.ts";
 
 /** The firmata-io adapter: the Firmata protocol over any serialport-style link. The only import of firmata-io. */
@@ -16,4 +18,46 @@ export function createFirmataIo(link: SerialLink, options: { queryAfterMs?: numb
 export function firmwareName(io: FirmataIo): string {
   const { name, version } = io.firmware ?? {};
   return `${name ?? "Firmata"}${version ? ` ${version.major}.${version.minor}` : ""}`;
+}
+
+/** Firmata pin modes (from the protocol): what a configured pin must support. */
+const MODES = { output: 1, pwm: 3, servo: 4 } as const;
+type Need = keyof typeof MODES;
+
+/** Which config keys name pins, and what each pin must be able to do for the configured wiring. */
+export function pinNeeds(hw: Hardware): [key: string, pin: number, need: Need][] {
+  // dual wiring drives PWM on the first pin and a plain level on the second, exactly like pwm-dir
+  const needs: [string, number, Need][] = [
+    ["left_pwm", hw.left_pwm, "pwm"],
+    ["left_dir", hw.left_dir, "output"],
+    ["right_pwm", hw.right_pwm, "pwm"],
+    ["right_dir", hw.right_dir, "output"],
+    ["pan_pin", hw.pan_pin, "servo"],
+    ["tilt_pin", hw.tilt_pin, "servo"],
+    ["led_pin", hw.led_pin, "output"],
+  ];
+  return needs.filter(([, pin]) => pin >= 0);
+}
+
+/**
+ * Check the configured pins against what the board reported in the capability query, so a wrong pin is
+ * an error naming the key rather than a motor that silently never moves.
+ */
+export function checkPins(io: FirmataIo, hw: Hardware): void {
+  const pins = io.pins ?? [];
+  if (pins.length === 0) return; // the board skipped the capability report: nothing to check against
+  const able = (need: Need) => pins.flatMap((p, i) => (p.supportedModes.includes(MODES[need]) ? [i] : []));
+  const problems: string[] = [];
+  let hint = "";
+  for (const [key, pin, need] of pinNeeds(hw)) {
+    const info = pins[pin];
+    if (!info || info.supportedModes.length === 0) {
+      problems.push(`hardware.${key} = ${pin}: this board has no usable pin ${pin}`);
+      hint ||= `usable pins are 0-${pins.length - 1}`;
+    } else if (!info.supportedModes.includes(MODES[need])) {
+      problems.push(`hardware.${key} = ${pin}: pin ${pin} cannot do ${need === "pwm" ? "PWM" : need}`);
+      hint ||= `${need === "pwm" ? "PWM" : need} pins on this board: ${able(need).join(", ")}`;
+    }
+  }
+  if (problems.length > 0) throw new HardwareError(problems.join("; "), `${hint}; fix [hardware] in letsrobot.toml (-1 = not connected)`);
 }

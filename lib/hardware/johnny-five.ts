@@ -25,7 +25,7 @@ const connected = (pin: number) => pin >= 0;
  * Attach johnny-five to `io`, open the link (`open`: johnny-five must be listening before the link says it
  * is open), wait for the Firmata handshake, then set up the body's parts.
  */
-export async function connectBody(io: unknown, hw: Hardware, options: { timeoutMs: number; where: string; open: () => Promise<void> }): Promise<Body> {
+export async function connectBody(io: unknown, hw: Hardware, options: { timeoutMs: number; where: string; open: () => Promise<void>; check?: () => void }): Promise<Body> {
   const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: options.timeoutMs });
   board.on("error", () => {}); // handshake failures are reported below; later ones through the link's close event
   const ready = new Promise<void>((resolve, reject) => {
@@ -48,6 +48,7 @@ export async function connectBody(io: unknown, hw: Hardware, options: { timeoutM
   });
   await options.open();
   await ready;
+  options.check?.(); // before any part is set up, so a bad pin is never driven
 
   const dual = hw.motor_style === "dual";
   const motor = (pwm: number, dir: number) => (connected(pwm) && connected(dir) ? new Motor({ board, pins: { pwm, dir }, invertPWM: dual, threshold: 0 }) : undefined);

@@ -6,6 +6,7 @@ declare module "firmata-io" {
     readonly isReady: boolean;
     readonly firmware: { name?: string; version?: { major: number; minor: number } };
     readonly pending: number;
+    readonly pins: { supportedModes: number[]; analogChannel: number }[];
   }
   const bindTransport: ((transport: unknown) => typeof Firmata) & { Firmata: typeof Firmata };
   export default bindTransport;

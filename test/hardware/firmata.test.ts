@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createFirmataDriver } from "../../lib/hardware/drivers/firmata.ts";
 import type { HardwareDriver } from "../../lib/hardware/driver.ts";
 import type { Hardware } from "../../lib/hardware/kinematics.ts";
+import { HardwareError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type BodyView, hardware, runConformance } from "./conformance.ts";
 import { type EmulatedBoard, type PinSnapshot, startEmulatedBoard } from "./emulated-board.ts";
@@ -109,6 +110,14 @@ describe("StandardFirmata on an emulated ATmega328P, through a pty", () => {
     await driver.stop();
     await board.waitFor((s) => [3, 5, 6, 11].every((p) => s.duty[p] === 0), 5000, "dual stop");
     await driver.close();
+  }, 15000);
+
+  test("a pin the board cannot use is a HardwareError naming the config key, and nothing is driven", async () => {
+    const error = await open({ left_pwm: 4, left_dir: 2, pan_pin: 40 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HardwareError);
+    expect((error as HardwareError).message).toBe("hardware.left_pwm = 4: pin 4 cannot do PWM; hardware.pan_pin = 40: this board has no usable pin 40");
+    expect((error as HardwareError).hint).toContain("PWM pins on this board: 3, 5, 6, 9, 10, 11");
+    expect(board.latest()?.duty[4]).toBe(0);
   }, 15000);
 
   test("the battery sensor reports volts through the divider and a charging state", async () => {

@@ -2,7 +2,7 @@ import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
-import { createFirmataIo, firmwareName } from "../firmata-io.ts";
+import { checkPins, createFirmataIo, firmwareName } from "../firmata-io.ts";
 import { type Body, connectBody } from "../johnny-five.ts";
 import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
 import type { SerialPortInfo } from "../ports.ts";
@@ -37,7 +37,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
     retryMs: deps.retryMs,
     async connect(serial, path) {
       const io = createFirmataIo(serial);
-      const body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open() });
+      const body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open(), check: () => checkPins(io, hw) });
       deps.log.debug(`${path}: ${firmwareName(io)}`);
       return body;
     },
