@@ -50,7 +50,7 @@ describe("chat text → robot command", () => {
     [{ prefixes: ["!"], aliases: { u: "", up: "" } }, "!u", undefined],
     [{ prefixes: ["!"], aliases: { u: "", up: "" } }, "!d", "D"],
     [{ prefixes: ["robot "], aliases: {} }, "Robot left", "L"],
-  ])("configured %p: %p → %p", (options, text, command) => {
+  ])("configured %j: %p → %p", (options, text, command) => {
     expect(commandFromChat(text, buildVocabulary({ ...options, modOnly: [] }))).toBe(command);
   });
 

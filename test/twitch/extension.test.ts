@@ -235,14 +235,14 @@ describe("node:http adapter (as lib/server mounts it)", () => {
 
 describe("configuration", () => {
   test.each([
-    [{ ext_secret: "" }, /ext_secret is empty/],
-    [{ ext_secret: "not base64!" }, /not base64/],
-    [{ ext_secret: "c2hvcnQ=" }, /too short/],
-    [{ ext_channel_id: "" }, /numeric id/],
-    [{ ext_client_id: "" }, /Client ID/],
-    [{ ext_origins: ["https://localhost:8080/panel.html"] }, /not an origin/],
-    [{ ext_path: "/" }, /must not be \//],
-  ] as [Parameters<typeof twitchConfig>[0], RegExp][])("%p → ConfigError", (overrides, message) => {
+    ["no secret", { ext_secret: "" }, /ext_secret is empty/],
+    ["a secret that is not base64", { ext_secret: "not base64!" }, /not base64/],
+    ["a short secret", { ext_secret: "c2hvcnQ=" }, /too short/],
+    ["no channel id", { ext_channel_id: "" }, /numeric id/],
+    ["no client id", { ext_client_id: "" }, /Client ID/],
+    ["an origin with a path", { ext_origins: ["https://localhost:8080/panel.html"] }, /not an origin/],
+    ["the root path", { ext_path: "/" }, /must not be \//],
+  ] as [string, Parameters<typeof twitchConfig>[0], RegExp][])("%s → ConfigError", (_name, overrides, message) => {
     expect(() => createExtensionHandler(extConfig(overrides), { log, onCommand: () => undefined })).toThrow(ConfigError);
     expect(() => createExtensionHandler(extConfig(overrides), { log, onCommand: () => undefined })).toThrow(message);
   });
