@@ -13,6 +13,7 @@
  *    time for cpu-seconds (after a 2 s warm-up), as % of one core.
  * Each round's p50/p99 (or CPU %) is printed; then median [min–max] over the rounds, with the targets.
  */
+import { readFileSync } from "node:fs";
 import { defaults } from "../lib/config/schema.ts";
 import { startAttempt } from "../lib/media/ingest.ts";
 import { audioOutputArgs, FFMPEG_GLOBAL, videoOutputArgs } from "../lib/media/plan.ts";
@@ -153,7 +154,8 @@ const range = (values: number[]) => {
 
 await readClockTicks();
 const frames = await rawFrames(WIDTH, HEIGHT, 60);
-console.log(`media benchmark: ${rounds} rounds; ${WIDTH}x${HEIGHT}@${FPS} MPEG-1 at ${config.video.bitrate_kbps} kbit/s; ${navigator.hardwareConcurrency} cores`);
+const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+console.log(`media benchmark: ${rounds} rounds; ${WIDTH}x${HEIGHT}@${FPS} MPEG-1 at ${config.video.bitrate_kbps} kbit/s; ${navigator.hardwareConcurrency} cores; load average ${load()}`);
 const variants: [string, string[], Delivery][] = [
   ["ours, stdout", ours.slice(0, -1), "stdout"],
   ["ffmpeg defaults, stdout", plain, "stdout"],
@@ -186,6 +188,7 @@ const plainP99 = summary(holds.get("ffmpeg defaults, stdout")?.p99 ?? []).median
 const viaPost = summary(holds.get("ours via letsrobot POST → relay")?.p50 ?? []).median;
 const direct = summary(holds.get("ffmpeg POSTs directly → relay")?.p50 ?? []).median;
 console.log(`ratio ours/defaults p99: ${(ourP99 / plainP99).toFixed(2)}; letsrobot POST − direct POST p50: ${fmt(viaPost - direct)} ms`);
+console.log(`load average at the end: ${load()} (a busy machine inflates p99 first)`);
 console.log(`\nC1 encoder CPU, % of one core over ${cpuWindow - 3} s, median [min–max] over ${rounds} rounds`);
 console.log(`video (640x480@30, mpeg1video)  ${range(cpuVideo).padEnd(22)} target ≤ 5 %`);
 console.log(`audio (44.1 kHz mono, mp2 32k)   ${range(cpuAudio).padEnd(22)} target ≤ 2 %`);
