@@ -20,6 +20,7 @@ export function createRootCommand(deps: Deps) {
       serve: () => import("./serve.ts").then((m) => m.createServeCommand(deps)),
       run: () => import("./run.ts").then((m) => m.createRunCommand(deps)),
       hw: () => import("./hw.ts").then((m) => m.createHwCommand(deps)),
+      service: () => import("./service.ts").then((m) => m.createServiceCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },
   });

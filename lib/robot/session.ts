@@ -19,6 +19,7 @@ import { type CrashSource, installCrashStop, Lifecycle } from "./lifecycle.ts";
 import { startMedia } from "./media-start.ts";
 import { startRobot } from "./robot.ts";
 import { startStatusServer } from "./status-server.ts";
+import { startSystemdNotify } from "./watchdog.ts";
 
 export interface RunRequest {
   config: Config;
@@ -142,6 +143,9 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     }
 
     emit({ type: "online", robot_id: ids.robotId, viewer_url: embedded?.viewerUrl });
+    const systemd = startSystemdNotify(deps.env, { runProcess: deps.runProcess, clock, log, healthy: () => true });
+    systemd.ready();
+    life.add("systemd watchdog", () => systemd.stop());
     if (embedded && !request.json) {
       deps.out.text(embedded.viewerUrl);
       deps.out.text(`owner: ${embedded.ownerUrl}`);
