@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { cleanEnv, root } from "../helpers/cli.ts";
+import { existsSync } from "node:fs";
+import { binary, cleanEnv, root } from "../helpers/cli.ts";
 import { tempDataDir } from "./helpers.ts";
 
 const data = tempDataDir();
@@ -75,5 +76,31 @@ describe("letsrobot serve", () => {
     const stderr = await new Response(child.stderr).text();
     expect(stderr).toContain("platform stopped");
     for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) expect(stderr + out).not.toContain(secret as string);
+  }, 20_000);
+});
+
+describe("compiled binary", () => {
+  test("embeds the viewer page's assets (jsmpeg, socket.io client, page script and style)", async () => {
+    if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bun run build\` first`);
+    const child = Bun.spawn([binary, "serve", "--port", "0", "--data-dir", data.dir], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    children.push(child);
+    const reader = child.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`serve exited: ${await new Response(child.stderr).text()}`);
+      out += new TextDecoder().decode(value);
+    }
+    const url = out.split("\n")[0] ?? "";
+    const sizes: Record<string, number> = {};
+    for (const path of ["/assets/jsmpeg.min.js", "/assets/socket.io.js", "/assets/viewer.js", "/assets/viewer.css"]) {
+      const response = await fetch(`${url}${path}`);
+      expect([path, response.status]).toEqual([path, 200]);
+      sizes[path] = (await response.text()).length;
+    }
+    expect(sizes["/assets/jsmpeg.min.js"]).toBeGreaterThan(100_000);
+    expect(sizes["/assets/socket.io.js"]).toBeGreaterThan(50_000);
+    child.kill("SIGINT");
+    expect(await child.exited).toBe(130);
   }, 20_000);
 });
