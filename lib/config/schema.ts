@@ -160,6 +160,7 @@ export const schema = {
     ext_path: str("/twitch/ext", "URL path of the extension backend on the local platform"),
     ext_user_per_second: int(8, 0, 1000, "Panel requests per viewer per second, hold refreshes included (0 = no limit)"),
     ext_allow_anonymous: bool(false, "Let logged-out viewers drive from the panel (they get a new id on every page load)"),
+    robot_id: str("", "serve: id of the robot that Twitch commands drive (empty = the only robot on the server)"),
   },
 } as const satisfies Record<string, Section>;
 
