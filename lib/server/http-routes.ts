@@ -41,8 +41,16 @@ export function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Ro
   const method = req.method ?? "GET";
 
   if (method === "POST") {
-    const ingest = /^\/([A-Za-z0-9_-]{1,128})\/(\d{1,5})\/(\d{1,5})\/?$/.exec(path);
-    if (ingest && ctx.ingest) return ctx.ingest(req, res, ingest[1] ?? "");
+    const ingest = /^\/([^/]{1,256})\/(\d{1,5})\/(\d{1,5})\/?$/.exec(path);
+    if (ingest && ctx.ingest) {
+      let key = "";
+      try {
+        key = decodeURIComponent(ingest[1] ?? "");
+      } catch {
+        // a malformed escape is simply a wrong key
+      }
+      return ctx.ingest(req, res, key);
+    }
     // never echo the path: it may hold a stream key
     return json(res, 404, { error: "not_found", message: "POST video or audio to /{stream_key}/{xres}/{yres}/" });
   }

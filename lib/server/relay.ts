@@ -8,9 +8,11 @@ import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
 /**
  * The MPEG-TS relay. ffmpeg POSTs (chunked, long-lived) to `/{stream_key}/{xres}/{yres}/`; the key was
  * checked before we get the request. The upload's kind (video or audio) is read from its first PES header.
- * Viewers open `ws://…/ws/stream/{camera_id}/video` and `/audio` and get every chunk as a binary frame.
+ * Viewers open `ws://…/ws/stream/{camera_id}/video` and `/audio` (or `/ws/stream/{camera_id}` for both
+ * interleaved, which suits one jsmpeg player when the two uploads use different PIDs) and get the data as
+ * binary frames of whole 188-byte TS packets, so a dropped frame never breaks a viewer's demuxer.
  * One transmitter per camera and kind: a new upload replaces the old one (a restarted ffmpeg is never
- * locked out). Each viewer's queue is bounded: past `maxQueueBytes` chunks are dropped for that viewer,
+ * locked out). Each viewer's queue is bounded: past `maxQueueBytes` frames are dropped for that viewer,
  * and a viewer that stays over the bound for `stallMs` is disconnected.
  */
 export interface RelayOptions {
@@ -69,6 +71,7 @@ interface Stream {
 }
 
 const sniffLimit = 64 * 1024;
+const packetSize = 188;
 
 export function createRelay(options: RelayOptions): Relay {
   const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
@@ -125,25 +128,28 @@ export function createRelay(options: RelayOptions): Relay {
     ingest(req, res, robot) {
       uploads.add(req);
       let stream: Stream | undefined;
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
+      // bytes not yet forwarded: the sniffed head, then the tail of a TS packet cut by the chunking
+      let carry: Buffer = Buffer.alloc(0);
       req.on("data", (chunk: Buffer) => {
-        if (stream) return fanOut(stream, chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        const head = Buffer.concat(pending);
-        const kind = sniffStreamKind(head);
-        if (kind === "invalid" || (kind === "unknown" && pendingBytes > sniffLimit)) {
-          options.log.warn(`an upload for ${robot.name} is not an MPEG-TS video or audio stream; closing it`);
-          res.writeHead(415, { "content-type": "text/plain", connection: "close" }).end("expected MPEG-TS with MPEG-1 video or MP2 audio\n");
-          req.destroy();
-          return;
+        const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+        if (!stream) {
+          const kind = sniffStreamKind(bytes);
+          if (kind === "invalid" || (kind === "unknown" && bytes.length > sniffLimit) || (kind !== "unknown" && bytes[0] !== 0x47)) {
+            options.log.warn(`an upload for ${robot.name} is not an MPEG-TS video or audio stream; closing it`);
+            res.writeHead(415, { "content-type": "text/plain", connection: "close" }).end("expected MPEG-TS with MPEG-1 video or MP2 audio\n");
+            req.destroy();
+            return;
+          }
+          if (kind === "unknown") {
+            carry = bytes;
+            return;
+          }
+          stream = streamOf(robot.cameraId, kind);
+          start(stream, req, res, robot);
         }
-        if (kind === "unknown") return;
-        stream = streamOf(robot.cameraId, kind);
-        start(stream, req, res, robot);
-        pending = [];
-        fanOut(stream, head);
+        const whole = bytes.length - (bytes.length % packetSize);
+        carry = bytes.subarray(whole);
+        if (whole > 0) fanOut(stream, bytes.subarray(0, whole));
       });
       const finish = () => {
         uploads.delete(req);
@@ -169,11 +175,14 @@ export function createRelay(options: RelayOptions): Relay {
         socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
         return true;
       }
-      const stream = streamOf(cameraId, (match[2] as StreamKind | undefined) ?? "video");
+      const kinds: StreamKind[] = match[2] ? [match[2] as StreamKind] : ["video", "audio"];
+      const joined = kinds.map((kind) => streamOf(cameraId, kind));
       options.upgrader.upgrade(req, socket, head, (ws) => {
         const viewer: Viewer = { socket: ws, queued: 0, sent: 0, dropped: 0 };
-        stream.viewers.add(viewer);
-        ws.onClose(() => stream.viewers.delete(viewer));
+        for (const stream of joined) stream.viewers.add(viewer);
+        ws.onClose(() => {
+          for (const stream of joined) stream.viewers.delete(viewer);
+        });
       });
       return true;
     },

@@ -26,15 +26,22 @@ afterAll(async () => {
 });
 
 /** A viewer websocket that counts what it receives. */
-function watch(cameraId: string, kind: "video" | "audio") {
-  const ws = new WebSocket(`${platform.url.replace("http", "ws")}/ws/stream/${cameraId}/${kind}`);
+function watch(cameraId: string, kind: "video" | "audio" | "both") {
+  const ws = new WebSocket(`${platform.url.replace("http", "ws")}/ws/stream/${cameraId}${kind === "both" ? "" : `/${kind}`}`);
   ws.binaryType = "arraybuffer";
   sockets.push(ws);
-  const got = { bytes: 0, first: undefined as Uint8Array | undefined };
+  const got = { bytes: 0, first: undefined as Uint8Array | undefined, misaligned: 0, pes: new Set<number>() };
   ws.onmessage = (event) => {
     const chunk = new Uint8Array(event.data as ArrayBuffer);
     got.first ??= chunk;
     got.bytes += chunk.length;
+    // every frame is whole TS packets; note which PES stream ids start in it
+    if (chunk.length % 188 !== 0) got.misaligned++;
+    for (let at = 0; at + 188 <= chunk.length; at += 188) {
+      if (chunk[at] !== 0x47) got.misaligned++;
+      const payload = at + 4 + (((chunk[at + 3] ?? 0) & 0x20) !== 0 ? 1 + (chunk[at + 4] ?? 0) : 0);
+      if (((chunk[at + 1] ?? 0) & 0x40) !== 0 && chunk[payload] === 0 && chunk[payload + 1] === 0 && chunk[payload + 2] === 1) got.pes.add(chunk[payload + 3] ?? 0);
+    }
   };
   const open = new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
@@ -83,19 +90,21 @@ function pump(url: string, total: number, onChunk: () => void = () => {}): Promi
 const streamOf = (cameraId: string, kind: string) => platform.status().streams.find((s) => s.camera_id === cameraId && s.kind === kind);
 
 describe("relay", () => {
-  test("real ffmpeg video and audio on one port reach the right viewers", async () => {
+  test("real ffmpeg video and audio on one port reach the right viewers, in whole TS packets", async () => {
     const video = watch(robot.cameraId, "video");
     const audio = watch(robot.cameraId, "audio");
-    await Promise.all([video.open, audio.open]);
+    const both = watch(robot.cameraId, "both");
+    await Promise.all([video.open, audio.open, both.open]);
     pushers.push(pushTestStream("video", ingestUrl(robot.streamKey)), pushTestStream("audio", ingestUrl(robot.streamKey)));
-    await until(() => video.got.bytes > 20_000 && audio.got.bytes > 2_000, 10_000, "video and audio bytes at the viewers");
-    expect(video.got.first?.[0]).toBe(0x47);
-    expect(audio.got.first?.[0]).toBe(0x47);
+    await until(() => video.got.pes.has(0xe0) && audio.got.pes.has(0xc0) && both.got.pes.size === 2, 10_000, "video and audio at the viewers");
+    expect([...video.got.pes]).toEqual([0xe0]);
+    expect([...audio.got.pes]).toEqual([0xc0]);
+    expect([video.got.misaligned, audio.got.misaligned, both.got.misaligned]).toEqual([0, 0, 0]);
     expect(streamOf(robot.cameraId, "video")).toMatchObject({ live: true, transmitters: 1 });
     expect(streamOf(robot.cameraId, "audio")).toMatchObject({ live: true, transmitters: 1 });
     const status = platform.status();
     expect(status.totals.bytes_in).toBeGreaterThan(0);
-    expect(status.totals.stream_viewers).toBe(2);
+    expect(status.totals.stream_viewers).toBe(4); // video, audio, and the combined viewer on both
   });
 
   test("a wrong stream key gets 403 and not one byte reaches viewers", async () => {
