@@ -49,3 +49,17 @@ export function smallConfig(options: { audio?: boolean } = {}): Config {
 export function testLogger(): Logger {
   return createLogger(process.env.LETSROBOT_TEST_LOG === "1" ? "debug" : "silent");
 }
+
+/** The PES packet length field of every PES that starts on `pid` in captured MPEG-TS (0 = length omitted). */
+export function pesLengths(chunks: Uint8Array[], pid = 0x100): number[] {
+  const bytes = Buffer.concat(chunks);
+  const lengths: number[] = [];
+  for (let at = bytes.indexOf(0x47); at >= 0 && at + 188 <= bytes.length; at += 188) {
+    const b1 = bytes[at + 1] ?? 0;
+    if (!(b1 & 0x40) || (((b1 & 0x1f) << 8) | (bytes[at + 2] ?? 0)) !== pid) continue;
+    const afc = ((bytes[at + 3] ?? 0) >> 4) & 3;
+    const start = at + 4 + (afc === 3 ? 1 + (bytes[at + 4] ?? 0) : 0);
+    if (bytes[start] === 0 && bytes[start + 1] === 0 && bytes[start + 2] === 1) lengths.push(((bytes[start + 4] ?? 0) << 8) | (bytes[start + 5] ?? 0));
+  }
+  return lengths;
+}

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { type StreamTarget, toStreamPlan } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
-import { alive, commandLine, probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
+import { alive, commandLine, pesLengths, probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
 import { type Sink, startSink } from "./sink.ts";
 
 const KEY = "k3y-very-secret";
@@ -47,6 +47,10 @@ describe("stream supervisor against a loopback relay", () => {
     const [videoStreams, audioStreams] = await Promise.all([probeStreams(video.received.get(PATH_VIDEO) ?? []), probeStreams(audio.received.get(PATH_AUDIO) ?? [])]);
     expect(videoStreams.map((s) => [s.codec_type, s.codec_name])).toEqual([["video", "mpeg1video"]]);
     expect(audioStreams.map((s) => [s.codec_type, s.codec_name])).toEqual([["audio", "mp2"]]);
+    // every picture's PES carries its length, so a jsmpeg viewer can finish it without waiting for the next one
+    const lengths = pesLengths(video.received.get(PATH_VIDEO) ?? []);
+    expect(lengths.length).toBeGreaterThan(10);
+    expect(lengths.filter((n) => n === 0)).toEqual([]);
 
     const pids = [status.video.pid, status.audio.pid];
     await supervisor.stop();

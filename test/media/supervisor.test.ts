@@ -170,4 +170,20 @@ describe("supervisor decisions (fake spawner)", () => {
       clearInterval(timer);
     }
   });
+
+  test("on a terminal: one live status line, rewritten, cleared on stop", async () => {
+    const f = fakes();
+    const shown: string[] = [];
+    const s = superviseStreams(plan(["video", "audio"]), { log, fetch: f.fetch, spawn: f.spawn, interactive: true, statusLine: (text) => shown.push(text) });
+    const [video] = f.children as [FakeChild, FakeChild];
+    const timer = setInterval(() => video.progress(), 50);
+    try {
+      await waitUntil(() => shown.some((l) => l.startsWith("video 30.0 fps 500 kbit/s")), 3000, "a live line");
+    } finally {
+      clearInterval(timer);
+    }
+    expect(shown.find((l) => l.startsWith("video 30.0"))).toMatch(/ \| audio DOWN$/);
+    await s.stop();
+    expect(shown.at(-1)).toBe("");
+  });
 });
