@@ -8,7 +8,7 @@ export interface PlatformStatus {
   uptime_s: number;
   url: string;
   connections: number;
-  robots: (RobotState & { name: string; owner: string; camera_id: string; require_key: boolean; keyless_sockets: number; viewer_url: string })[];
+  robots: (RobotState & { name: string; owner: string; camera_id: string; require_key: boolean; keyless_sockets: number; viewer_url: string; video_live: boolean; audio_live: boolean })[];
   streams: StreamStats[];
   totals: { robots_online: number; viewers: number; stream_viewers: number; bytes_in: number; bytes_out: number; dropped_bytes: number };
   warnings: string[];
@@ -23,6 +23,8 @@ export function buildStatus(input: { store: Store; hub: Hub; streams: StreamStat
     require_key: robot.requireKey,
     keyless_sockets: input.hub.liveOf(robot.id).keyless.size,
     viewer_url: input.viewerUrl(robot.id),
+    video_live: input.streams.some((s) => s.camera_id === robot.cameraId && s.kind === "video" && s.live),
+    audio_live: input.streams.some((s) => s.camera_id === robot.cameraId && s.kind === "audio" && s.live),
   }));
   const warnings: string[] = [];
   for (const r of robots) {

@@ -26,6 +26,8 @@ export interface Store {
   /** The owner a token belongs to. */
   ownerByToken(token: string): string | undefined;
   isOwner(name: string): boolean;
+  /** On some owner's moderator list (robots trust these names for moderation). */
+  isModerator(name: string): boolean;
   moderators(owner: string): string[] | undefined;
   setModerators(owner: string, names: string[]): void;
   /** Create a robot, or give an existing one (by name) fresh keys; the owner's token is renewed too. */
@@ -125,6 +127,11 @@ export function openStore(dataDir: string): Store {
     robotKeyMatches: (robotId, key) => fresh().get(robotId)?.robot_key_hash === hashSecret(key),
     ownerByToken: (token) => db.query<{ name: string }, [string]>("SELECT name FROM owners WHERE token_hash = ?").get(hashSecret(token))?.name,
     isOwner: (name) => db.query("SELECT 1 FROM owners WHERE lower(name) = lower(?)").get(name) !== null,
+    isModerator: (name) =>
+      db
+        .query<{ moderators: string }, []>("SELECT moderators FROM owners")
+        .all()
+        .some((row) => (JSON.parse(row.moderators) as string[]).some((m) => m.toLowerCase() === name.toLowerCase())),
     moderators: (owner) => {
       const row = db.query<{ moderators: string }, [string]>("SELECT moderators FROM owners WHERE name = ?").get(owner);
       return row ? (JSON.parse(row.moderators) as string[]) : undefined;

@@ -30,7 +30,9 @@ export function viewerSession(socket: ClientSocket, hub: Hub): ViewerSession {
   }
   if (wanted === undefined) return anonymous();
   if (!validName(wanted)) return anonymous("names are 1-32 letters, digits, _ . - : you are anonymous");
+  // robots trust owner and moderator names for chat commands: nobody may claim them without a token
   if (hub.store.isOwner(wanted)) return anonymous(`"${wanted}" is a robot owner's name; sign in with the owner token to use it`);
+  if (hub.store.isModerator(wanted)) return anonymous(`"${wanted}" is a moderator's name, which needs a sign-in this server does not offer yet`);
   return { name: wanted, anonymous: false };
 }
 

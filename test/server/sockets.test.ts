@@ -174,11 +174,18 @@ describe("viewers", () => {
     expect(await emitAck(spammer, "command_to_robot", { robot_id: beta.robotId, command: "F", key_position: "up" })).toMatchObject({ ok: true });
   });
 
-  test("a name that belongs to an owner cannot be taken without the token", async () => {
+  test("a name that belongs to an owner or a moderator cannot be taken without a token", async () => {
     const fake = await connect(connectSocket, platform.url, { name: "alice" }, opened);
     const watch = await emitAck<{ you: { name: string; anonymous: boolean; notice?: string } }>(fake, "watch_robot", { robot_id: alpha.robotId });
     expect(watch.you.anonymous).toBe(true);
     expect(watch.you.notice).toContain("owner");
+    const owner = await connect(connectSocket, platform.url, { token: alpha.ownerToken }, opened);
+    expect(await emitAck(owner, "set_moderators", { robot_id: alpha.robotId, moderators: ["mod1"] })).toMatchObject({ ok: true });
+    expect(await (await fetch(`${platform.url}/api/v1/accounts/alice`)).json()).toEqual({ username: "alice", moderators: ["mod1"] });
+    const mod = await connect(connectSocket, platform.url, { name: "MOD1" }, opened);
+    const got = nextEvent<Record<string, unknown>>(alphaControl, "command_to_robot");
+    await emitAck(mod, "command_to_robot", { robot_id: alpha.robotId, command: "F" });
+    expect((await got).user).toMatch(/^anon-/);
   });
 });
 
