@@ -121,6 +121,12 @@ describe("encoder and muxer options", () => {
     expect(argv.at(-1)).toBe("pipe:1");
   });
 
+  test("audio: bitrate, rate and channels from config", () => {
+    const full = toStreamPlan(configWith({ audio: { bitrate_kbps: 64, rate: 48000, channels: 2 } }), target).audio?.argv ?? [];
+    const argv = full.slice(full.lastIndexOf("-i"));
+    expect([after(argv, "-b:a"), after(argv, "-ar"), after(argv, "-ac")]).toEqual(["64k", "48000", "2"]);
+  });
+
   const rates: [number, number][] = [[1, 24], [15, 24], [24, 24], [25, 25], [29, 30], [30, 30], [31, 50], [60, 60]];
   for (const [fps, rate] of rates) test(`capture ${fps} fps → MPEG-1 output ${rate} fps`, () => expect(outputRate(fps)).toBe(rate));
 
