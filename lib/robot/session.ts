@@ -105,7 +105,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     let speech: SpeechQueue | undefined;
     if (speaker) {
       life.add("speaker", () => speaker.close());
-      speech = new SpeechQueue({ say: (t, v) => speaker.say(t, v), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
+      speech = new SpeechQueue({ say: (t, v, signal) => speaker.say(t, v, signal), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
       life.add("speech queue", () => speech?.stop());
       log.info(`speech: ${speaker.describe}`);
     }

@@ -10,7 +10,7 @@ export interface SpeechItem {
 
 export interface SpeechQueueOptions {
   /** Speak one item; resolves when it has been said (or failed). */
-  say: (text: string, volume: number) => Promise<void>;
+  say: (text: string, volume: number, signal: AbortSignal) => Promise<void>;
   clock: Clock;
   /** Hold each message this long before speaking, so a moderator can remove it. */
   delayMs: number;
@@ -33,6 +33,7 @@ export class SpeechQueue {
   private muted = false;
   private volume: number;
   private speaking: Promise<void> | undefined;
+  private current: AbortController | undefined;
   private timer: TimerHandle | undefined;
   private stopped = false;
   private spoken = 0;
@@ -73,7 +74,9 @@ export class SpeechQueue {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    if (muted) this.waiting.length = 0;
+    if (!muted) return;
+    this.waiting.length = 0;
+    this.current?.abort();
   }
 
   setVolume(volume: number): void {
@@ -88,6 +91,7 @@ export class SpeechQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     this.waiting.length = 0;
+    this.current?.abort();
     if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.speaking;
@@ -113,17 +117,22 @@ export class SpeechQueue {
       return;
     }
     this.waiting.shift();
+    const current = new AbortController();
+    this.current = current;
     this.speaking = this.options
-      .say(next.text, this.volume)
+      .say(next.text, this.volume, current.signal)
       .then(
         () => {
           this.spoken += 1;
           this.options.onSpoken?.(next);
         },
-        (error: Error) => this.options.log?.warn(`speech failed: ${error.message}`),
+        (error: Error) => {
+          if (!current.signal.aborted) this.options.log?.warn(`speech failed: ${error.message}`);
+        },
       )
       .finally(() => {
         this.speaking = undefined;
+        this.current = undefined;
         this.pump();
       });
   }

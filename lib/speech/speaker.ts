@@ -6,18 +6,23 @@ import { ConfigError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { listSoundCards } from "../media/devices.ts";
 import { resolveSpeaker } from "../media/sources.ts";
+import { type GroupSpawner, spawnGroup } from "../process/group.ts";
 import type { RunProcess } from "../process/run.ts";
 import { engineProgram, isEngineName, outputStep, type SpeechOutput, type Step, synthStep } from "./engines.ts";
 
 export interface Speaker {
   /** Where speech goes, in words (for the start-up log). */
   readonly describe: string;
-  say(text: string, volume: number): Promise<void>;
+  /** Speak; aborting `signal` kills the engine or player at once (shutdown, `.tts mute`). */
+  say(text: string, volume: number, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
 
 export interface SpeakerDeps {
+  /** Checks that the engine is installed. */
   runProcess: RunProcess;
+  /** Runs the engine and the player in their own process group (killed with letsrobot, never orphaned). */
+  spawn?: GroupSpawner;
   log: Logger;
   procRoot?: string;
 }
@@ -35,15 +40,35 @@ export function speechOutput(tts: Config["tts"], procRoot = "/proc"): { output: 
   return { output: () => ({ kind: "alsa", pcm: speaker.pcm }), describe: `speaker ${speaker.label}` };
 }
 
-async function runStep(step: Step, deps: SpeakerDeps): Promise<void> {
-  const [cmd = "", ...args] = step.argv;
-  const result = await deps.runProcess(cmd, args, {
-    timeoutMs: STEP_TIMEOUT_MS,
-    stdin: step.stdin === undefined ? undefined : new TextEncoder().encode(step.stdin),
-  });
-  if (result.missing) throw new ConfigError(`${cmd} is not installed`, `install it (e.g. sudo apt install ${cmd === "sox" ? "sox" : cmd}) or set tts.engine`);
-  if (result.timedOut) throw new Error(`${cmd} took longer than ${STEP_TIMEOUT_MS} ms`);
-  if (result.code !== 0) throw new Error(`${cmd} exited with ${result.code}: ${result.stderr.trim().split("\n")[0] ?? ""}`);
+async function runStep(step: Step, deps: SpeakerDeps, signal?: AbortSignal): Promise<void> {
+  const program = step.argv[0] ?? "";
+  if (signal?.aborted) throw new Error("cancelled");
+  let child: ReturnType<GroupSpawner>;
+  try {
+    child = (deps.spawn ?? spawnGroup)(step.argv, { stdin: step.stdin === undefined ? "ignore" : "pipe" });
+  } catch (error) {
+    throw new ConfigError(`${program} is not installed`, `install it (e.g. sudo apt install ${program === "sox" ? "sox" : program}) or set tts.engine`, { cause: error });
+  }
+  if (step.stdin !== undefined) {
+    child.stdin?.write(step.stdin);
+    void child.stdin?.end();
+  }
+  let timedOut = false;
+  const onAbort = () => void child.stop(500);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void child.stop(500);
+  }, STEP_TIMEOUT_MS);
+  try {
+    const [, stderr, code] = await Promise.all([new Response(child.stdout).arrayBuffer(), new Response(child.stderr).text(), child.exited]);
+    if (signal?.aborted) throw new Error("cancelled");
+    if (timedOut) throw new Error(`${program} took longer than ${STEP_TIMEOUT_MS} ms`);
+    if (code !== 0) throw new Error(`${program} exited with ${code ?? "a signal"}: ${stderr.trim().split("\n")[0] ?? ""}`);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
 }
 
 /** A speaker for the configured engine, or undefined when speech is off. Checks the engine is installed. */
@@ -61,12 +86,12 @@ export async function createSpeaker(tts: Config["tts"], deps: SpeakerDeps): Prom
   let count = 0;
   return {
     describe: `${engine} → ${describe}`,
-    async say(text, volume) {
+    async say(text, volume, signal) {
       count += 1;
       const wav = join(work, `${count}.wav`);
       try {
-        await runStep(synthStep(engine, text, tts.voice, wav), deps);
-        await runStep(outputStep(wav, volume, output(count)), deps);
+        await runStep(synthStep(engine, text, tts.voice, wav), deps, signal);
+        await runStep(outputStep(wav, volume, output(count)), deps, signal);
       } finally {
         rmSync(wav, { force: true });
       }

@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { defaults } from "../../lib/config/schema.ts";
 import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
+import { type GroupSpawner, spawnGroup } from "../../lib/process/group.ts";
 import { runProcess } from "../../lib/process/run.ts";
 import { outputStep, picoLanguage, synthStep } from "../../lib/speech/engines.ts";
 import { cutToLength, speechFor, withoutUrls } from "../../lib/speech/filter.ts";
 import { SpeechQueue } from "../../lib/speech/queue.ts";
 import { createSpeaker } from "../../lib/speech/speaker.ts";
 import { FakeClock } from "./fakes.ts";
+import { alive } from "./run-process.ts";
 import { wavRms } from "./wav.ts";
 
 const tts = defaults().tts;
@@ -152,6 +154,27 @@ describe("real espeak-ng into a WAV file", () => {
     expect(loud.seconds).toBeGreaterThan(0.5);
     expect(loud.rms).toBeGreaterThan(0.01);
     expect(wavRms(join(dir, files[1] as string)).rms).toBe(0);
+  });
+
+  test("aborting a message kills the engine at once (no orphaned espeak-ng)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "letsrobot-tts-"));
+    dirs.push(dir);
+    const pids: number[] = [];
+    const spawn: GroupSpawner = (argv, options) => {
+      const child = spawnGroup(argv, options);
+      pids.push(child.pid);
+      return child;
+    };
+    const speaker = await createSpeaker(merge(defaults(), { tts: { output_dir: dir } }).tts, { runProcess, spawn, log });
+    const abort = new AbortController();
+    const long = "the quick brown fox jumps over the lazy dog. ".repeat(400);
+    const saying = speaker!.say(long, 80, abort.signal);
+    while (pids.length === 0) await Bun.sleep(5);
+    abort.abort();
+    await expect(saying).rejects.toThrow("cancelled");
+    speaker!.close();
+    expect(pids.every((pid) => !alive(pid))).toBe(true);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("a missing engine is a config error with an install hint", async () => {
