@@ -1,0 +1,62 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describeMachine } from "./machine.ts";
+import { stopAll } from "./proc.ts";
+import type { BenchRecord, RunRecord } from "./report.ts";
+import type { BenchOptions, Suite } from "./types.ts";
+
+/** Every benchmark by name, loaded only when run. Order = the order `bun run bench` runs them in. */
+export const suiteLoaders: Record<string, () => Promise<Suite>> = {
+  startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
+  latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
+};
+
+export const suiteNames = Object.keys(suiteLoaders);
+
+/** The repository root (where bench/ lives); the compiled binary falls back to the working directory. */
+export function repoRoot(): string {
+  const here = resolve(import.meta.dir, "../..");
+  return existsSync(join(here, "package.json")) ? here : process.cwd();
+}
+
+/** dist/letsrobot when it was built, else the CLI from source. */
+export function defaultCli(root: string): string[] {
+  const binary = join(root, "dist/letsrobot");
+  return existsSync(binary) ? [binary] : [process.execPath, join(root, "cli/main.ts")];
+}
+
+/** Longest any one benchmark may take before it is abandoned (its children are stopped). */
+function budgetSeconds(options: BenchOptions): number {
+  return options.long ? 4000 : options.smoke ? 60 : 240;
+}
+
+export async function runBenches(names: readonly string[], options: BenchOptions): Promise<RunRecord> {
+  const started = new Date();
+  const t0 = performance.now();
+  const machine = describeMachine({ cli: options.cli, chromium: options.chromium, root: options.root });
+  const benches: BenchRecord[] = [];
+  for (const name of names) {
+    const loader = suiteLoaders[name];
+    if (!loader) throw new Error(`unknown benchmark ${name}; known: ${suiteNames.join(", ")}`);
+    const suite = await loader();
+    const begin = performance.now();
+    options.log(`▶ ${suite.name}: ${suite.description}`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const budget = budgetSeconds(options);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not finish within ${budget} s`)), budget * 1000);
+      });
+      const result = await Promise.race([suite.run(options), timeout]);
+      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, result });
+    } catch (error) {
+      options.log(`✗ ${suite.name}: ${(error as Error).stack ?? String(error)}`);
+      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, error: (error as Error).message ?? String(error) });
+    } finally {
+      clearTimeout(timer);
+      await stopAll();
+    }
+    options.log(`  ${suite.name} took ${((performance.now() - begin) / 1000).toFixed(1)} s`);
+  }
+  return { started: started.toISOString(), seconds: (performance.now() - t0) / 1000, mode: options.smoke ? "smoke" : options.long ? "long" : "default", machine, benches };
+}

@@ -1,0 +1,83 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Child, startChild } from "./proc.ts";
+
+/** A robot of the platform under test, with its secrets. */
+export interface BenchRobot {
+  robotId: string;
+  cameraId: string;
+  streamKey: string;
+  robotKey: string;
+}
+
+export interface ServeProcess {
+  child: Child;
+  url: string;
+  port: number;
+  robot: BenchRobot;
+  /** Stop it (SIGTERM) and start it again on the same port and data dir; resolves once it listens. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `letsrobot serve` (the compiled binary, as users run it) as a separate process on a free port with one
+ * robot, so its CPU and memory can be read from /proc.
+ */
+export async function startServe(cli: string[]): Promise<ServeProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "letsrobot-bench-"));
+  const add = Bun.spawnSync([...cli, "serve", "robot", "add", "bench", "--data-dir", dataDir, "--json", "--quiet"], { stdout: "pipe", stderr: "pipe" });
+  if (add.exitCode !== 0) throw new Error(`letsrobot serve robot add failed: ${new TextDecoder().decode(add.stderr).slice(-500)}`);
+  const r = JSON.parse(new TextDecoder().decode(add.stdout)) as { robot_id: string; camera_id: string; stream_key: string; robot_key: string };
+  const robot = { robotId: r.robot_id, cameraId: r.camera_id, streamKey: r.stream_key, robotKey: r.robot_key };
+  const launch = async (port: number) => {
+    const child = startChild([...cli, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--quiet"]);
+    const url = await child.waitLine((l) => l.startsWith("http://"), 15_000);
+    return { child, url: url.trim() };
+  };
+  let { child, url } = await launch(0);
+  const port = Number(new URL(url).port);
+  const serve: ServeProcess = {
+    child,
+    url,
+    port,
+    robot,
+    async restart() {
+      await serve.child.stop(3000);
+      ({ child } = await launch(port));
+      serve.child = child;
+    },
+    async stop() {
+      await serve.child.stop(3000);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return serve;
+}
+
+/**
+ * The same platform code (lib/server/platform.ts) in a Bun child with the per-user command limits lifted,
+ * for load tests that send more commands per viewer than a person could. Needs the source tree.
+ */
+export async function startPlatformChild(root: string, port = 0): Promise<{ child: Child; url: string; port: number; robot: BenchRobot; stop(): Promise<void> }> {
+  const script = join(root, "bench/core/platform-child.ts");
+  if (!existsSync(script)) throw new Error(`${script} not found: this benchmark needs the letsrobot source tree`);
+  const dataDir = mkdtempSync(join(tmpdir(), "letsrobot-bench-"));
+  const child = startChild([bunPath(), script, dataDir, String(port)]);
+  const line = await child.waitLine((l) => l.startsWith("{"), 15_000);
+  const info = JSON.parse(line) as { url: string; port: number; robot: BenchRobot };
+  return {
+    child,
+    ...info,
+    async stop() {
+      await child.stop(3000);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bun executable: this process when it is bun, else `bun` from PATH. */
+export function bunPath(): string {
+  return /(^|\/)bun(-\w+)?$/.test(process.execPath) ? process.execPath : (Bun.which("bun") ?? "bun");
+}

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Child, epochMs, startChild } from "../core/proc.ts";
+import { readBarcodeSource } from "./barcode.ts";
+
+/**
+ * headless Chromium playing the relay's stream with jsmpeg (the player and options of the viewer page),
+ * reading the barcode off the canvas in jsmpeg's onVideoDecode hook and reporting (n, decode time) over a
+ * websocket to a page server of ours on 127.0.0.1. No browser automation library: the page reports by itself.
+ */
+export interface BrowserViewer {
+  /** Current sink for (n → page time); swap per round. */
+  sink: { decodedAt: Map<number, number>; misreads: number; reportLagMs: number[] };
+  renderer(): string;
+  close(): Promise<void>;
+}
+
+function page(jsmpegUrl: string, videoUrl: string, reportUrl: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>letsrobot latency bench</title></head>
+<body style="margin:0;background:#000"><canvas id="v" width="640" height="480"></canvas>
+<script src="${jsmpegUrl}"></script>
+<script>
+${readBarcodeSource}
+const canvas = document.getElementById("v");
+const band = document.createElement("canvas");
+band.width = 640; band.height = 64;
+const ctx = band.getContext("2d", { willReadFrequently: true });
+const now = () => performance.timeOrigin + performance.now();
+const report = new WebSocket(${JSON.stringify(reportUrl)});
+report.onopen = () => {
+  const player = new JSMpeg.Player(${JSON.stringify(videoUrl)}, {
+    canvas, audio: false, pauseWhenHidden: false, preserveDrawingBuffer: true, reconnectInterval: 1, videoBufferSize: 1024 * 1024,
+    onVideoDecode: () => {
+      const t = now();
+      ctx.drawImage(canvas, 0, 0, 640, 64, 0, 0, 640, 64);
+      const px = ctx.getImageData(0, 0, 640, 64).data;
+      const n = readBarcode((x, y) => px[(y * 640 + x) * 4 + 1]);
+      report.send(n + " " + t);
+    },
+  });
+  report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (player.video && player.video.instance ? "wasm" : "js"));
+};
+</script></body></html>`;
+}
+
+export async function startBrowserViewer(options: { chromium: string; jsmpegUrl: string; videoUrl: string; timeoutMs?: number }): Promise<BrowserViewer> {
+  let ready: (what: string) => void = () => {};
+  const isReady = new Promise<string>((resolve) => {
+    ready = resolve;
+  });
+  const viewer: BrowserViewer = { sink: { decodedAt: new Map(), misreads: 0, reportLagMs: [] }, renderer: () => rendererName, close: async () => {} };
+  let rendererName = "?";
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    fetch(request, srv) {
+      const path = new URL(request.url).pathname;
+      if (path === "/report" && srv.upgrade(request)) return undefined;
+      if (path === "/") return new Response(page(options.jsmpegUrl, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`), { headers: { "content-type": "text/html; charset=utf-8" } });
+      return new Response("not found", { status: 404 });
+    },
+    websocket: {
+      message(_ws, message) {
+        const text = String(message);
+        if (text.startsWith("ready")) {
+          rendererName = text.slice(6);
+          ready(rendererName);
+          return;
+        }
+        const received = epochMs();
+        const [n, t] = text.split(" ").map(Number) as [number, number];
+        const sink = viewer.sink;
+        if (n < 0) sink.misreads++;
+        else if (!sink.decodedAt.has(n)) {
+          sink.decodedAt.set(n, t);
+          sink.reportLagMs.push(received - t);
+        }
+      },
+    },
+  });
+  const profile = mkdtempSync(join(tmpdir(), "letsrobot-bench-chromium-"));
+  let chromium: Child | undefined;
+  try {
+    chromium = startChild([
+      options.chromium,
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--disable-background-timer-throttling", "--disable-renderer-backgrounding", `--user-data-dir=${profile}`, `http://127.0.0.1:${server.port}/`,
+    ]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Chromium did not load the benchmark page within ${options.timeoutMs ?? 20_000} ms: ${chromium?.stderr().slice(-400)}`)), options.timeoutMs ?? 20_000);
+    });
+    await Promise.race([isReady, timeout]).finally(() => clearTimeout(timer));
+  } catch (error) {
+    await chromium?.stop(1000);
+    server.stop(true);
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  viewer.close = async () => {
+    await chromium?.stop(2000);
+    server.stop(true);
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return viewer;
+}

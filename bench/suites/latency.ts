@@ -1,0 +1,132 @@
+import { cpuMeter, rssMb } from "../core/proc.ts";
+import { startServe } from "../core/serve.ts";
+import { percentile } from "../core/stats.ts";
+import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
+import { type BrowserViewer, startBrowserViewer } from "./browser-viewer.ts";
+import { FPS, startFfmpegViewer, startSender, startTap, testFrames } from "./video-loop.ts";
+
+/**
+ * L1 glass-to-glass on the software loop. Frame n (test pattern + barcode of n drawn by ffmpeg) is handed to
+ * the stream plan's ffmpeg at 30 fps; letsrobot's ingest POSTs the MPEG-TS to `letsrobot serve` (the compiled
+ * binary, its own process); three viewers watch the relay at once:
+ *   - jsmpeg in headless Chromium (the viewer page's player): time of onVideoDecode with barcode n;
+ *   - an ffmpeg decoder on the relay websocket (for machines without a browser);
+ *   - a tap noting when picture n has fully arrived at a viewer socket (the share of ffmpeg + relay).
+ * Latency = decode time − send time; drift = median of the last fifth of the round − median of the first.
+ */
+interface PathStats {
+  p50: number;
+  p95: number;
+  p99: number;
+  drift: number;
+  delivered: number;
+}
+
+function pathStats(sentAt: readonly number[], arrivedAt: (n: number) => number | undefined, warmup: number): PathStats {
+  const lat: number[] = [];
+  for (let n = warmup; n < sentAt.length; n++) {
+    const t = arrivedAt(n);
+    if (t !== undefined) lat.push(t - (sentAt[n] as number));
+  }
+  const fifth = Math.max(1, Math.floor(lat.length / 5));
+  return {
+    p50: percentile(lat, 50),
+    p95: percentile(lat, 95),
+    p99: percentile(lat, 99),
+    drift: lat.length >= 10 ? percentile(lat.slice(-fifth), 50) - percentile(lat.slice(0, fifth), 50) : Number.NaN,
+    delivered: sentAt.length > warmup ? (lat.length / (sentAt.length - warmup)) * 100 : Number.NaN,
+  };
+}
+
+const fmt = (s: PathStats) => `p50 ${s.p50.toFixed(1)} p95 ${s.p95.toFixed(1)} p99 ${s.p99.toFixed(1)} drift ${s.drift.toFixed(1)} ms, ${s.delivered.toFixed(0)} % of frames`;
+
+export const latencySuite: Suite = {
+  name: "latency",
+  description: "L1: glass-to-glass, barcode frames → ffmpeg (stream plan) → letsrobot POST → serve relay → jsmpeg in Chromium (and an ffmpeg decoder)",
+  async run(options: BenchOptions): Promise<SuiteResult> {
+    const rounds = options.rounds ?? (options.smoke || options.long ? 1 : 3);
+    const seconds = options.seconds ?? (options.smoke ? 4 : options.long ? 600 : 20);
+    // the first picture decodable is the first I-frame (GOP = 1 s); skip 1.5 s of start-up
+    const warmup = Math.min(Math.round(1.5 * FPS), Math.floor((seconds * FPS) / 3));
+    const frames = testFrames(30);
+    const notes: string[] = [];
+    const serve = await startServe(options.cli);
+    let browser: BrowserViewer | undefined;
+    const series = { chromium: [] as PathStats[], ffmpeg: [] as PathStats[], socket: [] as PathStats[] };
+    const serveCpu: number[] = [];
+    const serveRss: number[] = [];
+    const reportLag: number[] = [];
+    let misreads = 0;
+    try {
+      const ingestUrl = `${serve.url}/${serve.robot.streamKey}/640/480/`;
+      const videoUrl = `${serve.url.replace(/^http/, "ws")}/ws/stream/${serve.robot.cameraId}/video`;
+      try {
+        browser = await startBrowserViewer({ chromium: options.chromium, jsmpegUrl: `${serve.url}/assets/jsmpeg.min.js`, videoUrl });
+        options.log(`  Chromium ready (jsmpeg renderer ${browser.renderer()})`);
+      } catch (error) {
+        notes.push(`no browser measurement: ${(error as Error).message.slice(0, 200)}`);
+      }
+      for (let r = 0; r < rounds; r++) {
+        if (browser) browser.sink = { decodedAt: new Map(), misreads: 0, reportLagMs: [] };
+        const tap = startTap(videoUrl);
+        const decoder = startFfmpegViewer(videoUrl);
+        await Promise.all([tap.opened, decoder.opened]);
+        await Bun.sleep(300);
+        const cpu = cpuMeter(serve.child.pid);
+        const sender = startSender(ingestUrl, frames, seconds);
+        await sender.done;
+        serveCpu.push(cpu());
+        serveRss.push(rssMb(serve.child.pid));
+        await Bun.sleep(300);
+        tap.close();
+        await decoder.close();
+        const sentAt = sender.sentAt;
+        const socket = pathStats(sentAt, (n) => tap.arrivedAt[n], warmup);
+        const ffmpeg = pathStats(sentAt, (n) => decoder.decodedAt.get(n), warmup);
+        series.socket.push(socket);
+        series.ffmpeg.push(ffmpeg);
+        misreads += decoder.misreads();
+        let line = `  round ${r + 1}: ${sentAt.length} frames; at viewer socket ${fmt(socket)}; ffmpeg decode ${fmt(ffmpeg)}`;
+        if (browser) {
+          const sink = browser.sink;
+          const chromium = pathStats(sentAt, (n) => sink.decodedAt.get(n), warmup);
+          series.chromium.push(chromium);
+          reportLag.push(percentile(sink.reportLagMs, 50));
+          misreads += sink.misreads;
+          line += `; Chromium ${fmt(chromium)}`;
+        }
+        options.log(line);
+      }
+    } finally {
+      await browser?.close();
+      await serve.stop();
+    }
+    const pick = (list: PathStats[], key: keyof PathStats) => list.map((s) => s[key]);
+    const metrics: Metric[] = [];
+    if (series.chromium.length > 0) {
+      metrics.push(
+        { id: "L1", name: "glass-to-glass p50 (jsmpeg, Chromium)", unit: "ms", values: pick(series.chromium, "p50"), target: { op: "<=", value: 90 } },
+        { id: "L1", name: "glass-to-glass p95 (jsmpeg, Chromium)", unit: "ms", values: pick(series.chromium, "p95"), target: { op: "<=", value: 130 } },
+        { id: "L1", name: "glass-to-glass p99 (jsmpeg, Chromium)", unit: "ms", values: pick(series.chromium, "p99") },
+        { id: "L1", name: `drift over ${seconds} s (jsmpeg, Chromium)`, unit: "ms", values: pick(series.chromium, "drift"), target: { op: "<=", value: 30 } },
+        { id: "L1", name: "frames decoded (jsmpeg, Chromium)", unit: "%", values: pick(series.chromium, "delivered") },
+      );
+    }
+    metrics.push(
+      { id: "L1-ffmpeg", name: "glass-to-glass p50 (ffmpeg decoder)", unit: "ms", values: pick(series.ffmpeg, "p50"), target: { op: "<=", value: 90 } },
+      { id: "L1-ffmpeg", name: "glass-to-glass p95 (ffmpeg decoder)", unit: "ms", values: pick(series.ffmpeg, "p95"), target: { op: "<=", value: 130 } },
+      { id: "L1-ffmpeg", name: `drift over ${seconds} s (ffmpeg decoder)`, unit: "ms", values: pick(series.ffmpeg, "drift"), target: { op: "<=", value: 30 } },
+      { id: "L1-part", name: "frame in → whole picture at viewer socket p50", unit: "ms", values: pick(series.socket, "p50") },
+      { id: "L1-part", name: "frame in → whole picture at viewer socket p95", unit: "ms", values: pick(series.socket, "p95") },
+      { id: "L1-part", name: "serve CPU while streaming (3 viewers)", unit: "%", values: serveCpu },
+    );
+    if (!options.long) notes.push(`drift is over ${seconds} s rounds; TARGETS.md asks for 10 minutes: \`bun bench/run.ts latency --long\``);
+    const lag = percentile(reportLag, 50);
+    if (Number.isFinite(lag) && (lag < -1 || lag > 20)) notes.push(`page clock check: report arrives ${lag.toFixed(2)} ms after the page's timestamp (expected 0–20 ms); Chromium's clock may be off`);
+    return {
+      metrics,
+      details: { rounds, seconds, warmup_frames: warmup, renderer: browser?.renderer(), misreads, serve_rss_mb: serveRss, report_lag_ms_median: lag },
+      notes,
+    };
+  },
+};
