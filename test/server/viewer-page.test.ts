@@ -17,6 +17,7 @@ let browser: Browser | undefined;
 let page: Page;
 const commands: { command: string; key_position: string; user: string }[] = [];
 const chats: { name: string; message: string }[] = [];
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   platform = await startTestPlatform(data.dir);
@@ -31,6 +32,10 @@ beforeAll(async () => {
   pushers.push(pushTestStream("video", ingest, { seconds: 60 }), pushTestStream("audio", ingest, { seconds: 60 }));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(message.text());
+  });
   await page.goto(platform.viewerUrl(robot.robotId));
 }, 30_000);
 
@@ -150,6 +155,10 @@ describe("viewer page in headless Chromium", () => {
     } finally {
       await phone.close();
     }
+  });
+
+  test("runs without script errors or content-security-policy violations", () => {
+    expect(pageErrors).toEqual([]);
   });
 
   // LETSROBOT_SCREENSHOT=docs/viewer.png bun test test/server/viewer-page.test.ts
