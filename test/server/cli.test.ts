@@ -1,12 +1,17 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
+import type { SocketChannel } from "../../lib/net/channel.ts";
+import { connectSocket } from "../../lib/net/socket-client.ts";
+import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import { binary, cleanEnv, root } from "../helpers/cli.ts";
-import { tempDataDir } from "./helpers.ts";
+import { connect, emitAck, nextEvent, tempDataDir } from "./helpers.ts";
 
 const data = tempDataDir();
 const children: Bun.Subprocess[] = [];
+const opened: SocketChannel[] = [];
 afterAll(() => {
+  for (const channel of opened) channel.close();
   for (const child of children) child.kill("SIGKILL");
   data.remove();
 });
@@ -29,7 +34,7 @@ describe("letsrobot serve", () => {
     const { code, stdout, stderr } = await run(["serve", "robot", "add", "bot", "--owner", "ann", "--data-dir", data.dir, "--json"]);
     expect(code).toBe(0);
     keys = JSON.parse(stdout);
-    expect(keys).toMatchObject({ name: "bot", owner: "ann", robot_id: expect.stringMatching(/^\d+$/), camera_id: expect.stringMatching(/^\d+$/) });
+    expect({ ...keys }).toMatchObject({ name: "bot", owner: "ann", robot_id: expect.stringMatching(/^\d+$/), camera_id: expect.stringMatching(/^\d+$/) });
     for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) {
       expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
       expect(stderr).not.toContain(secret);
@@ -68,6 +73,14 @@ describe("letsrobot serve", () => {
     const url = out.split("\n")[0] ?? "";
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
+    // the robot added before is served: lookups, a socket.io 2 robot with its key, a socket.io 4 viewer
+    expect(await (await fetch(`${url}/get_video_port/${keys.camera_id}`)).json()).toEqual({ mpeg_stream_port: Number(new URL(url).port), port: Number(new URL(url).port) });
+    const robot = await connect(connectLegacySocket, url, { robot_key: keys.robot_key as string }, opened);
+    expect(await emitAck(robot, "robot_id", keys.robot_id)).toMatchObject({ ok: true });
+    const viewer = await connect(connectSocket, url, { name: "tess" }, opened);
+    const got = nextEvent(robot, "command_to_robot");
+    expect(await emitAck(viewer, "command_to_robot", { robot_id: keys.robot_id, command: "F", key_position: "down" })).toMatchObject({ ok: true });
+    expect(await got).toMatchObject({ command: "F", key_position: "down", user: "tess" });
     const busy = await run(["serve", "--port", new URL(url).port, "--data-dir", data.dir]);
     expect(busy.code).toBe(20);
     expect(busy.stderr).toContain("cannot listen");
