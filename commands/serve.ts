@@ -1,7 +1,8 @@
 import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
-import { addRobot, defaultDataDir, listRobots, parsePortFlag, serve } from "../lib/server/serve.ts";
+import { UsageError } from "../lib/errors.ts";
+import { addRobot, defaultDataDir, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { jsonArg } from "./args.ts";
 
 const serverArgs = {
@@ -50,7 +51,32 @@ function createRobotCommand(deps: Deps) {
       listRobots({ dataDir, server: baseUrl, json: args.json === true }, deps);
     },
   });
-  return defineCommand({ meta: { name: "robot", description: "Manage the robots of the local platform" }, subCommands: { add, list } });
+  const set = defineCommand({
+    meta: { name: "set", description: "Change a robot's settings: key requirement, resolution, mic, anonymous driving" },
+    args: {
+      name: { type: "positional", required: true, description: "Robot name", valueHint: "name" },
+      "require-key": { type: "boolean", description: "Refuse robot sockets without the robot key (--no-require-key allows old clients)" },
+      xres: { type: "string", description: "Video width the robot should stream", valueHint: "px" },
+      yres: { type: "string", description: "Video height the robot should stream", valueHint: "px" },
+      mic: { type: "boolean", description: "Stream the microphone (--no-mic turns it off)" },
+      "anonymous-control": { type: "boolean", description: "Let anonymous viewers drive (--no-anonymous-control)" },
+      ...serverArgs,
+    },
+    run({ args }) {
+      const { dataDir } = serverConfig(args, deps);
+      const settings: Record<string, unknown> = {};
+      for (const key of ["xres", "yres"] as const) {
+        const value = args[key];
+        if (value === undefined) continue;
+        if (!/^\d+$/.test(value)) throw new UsageError(`--${key} must be a whole number of pixels, not ${JSON.stringify(value)}`, `e.g. --${key} ${key === "xres" ? 640 : 480}`);
+        settings[key] = Number(value);
+      }
+      if (args.mic !== undefined) settings.mic_enabled = args.mic;
+      if (args["anonymous-control"] !== undefined) settings.anonymous_control = args["anonymous-control"];
+      setRobot({ dataDir, name: args.name, requireKey: args["require-key"], settings }, deps);
+    },
+  });
+  return defineCommand({ meta: { name: "robot", description: "Manage the robots of the local platform" }, subCommands: { add, list, set } });
 }
 
 export function createServeCommand(deps: Deps) {

@@ -5,7 +5,7 @@ import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
 import { startPlatform } from "./platform.ts";
-import { validName } from "./robot-record.ts";
+import { mergeSettings, validName } from "./robot-record.ts";
 import { openStore } from "./store.ts";
 
 /** What `letsrobot serve` will do, validated. */
@@ -104,6 +104,29 @@ export function listRobots(plan: { dataDir: string; server: string; json: boolea
     const robots = store.robots().map((r) => ({ robot_id: r.id, camera_id: r.cameraId, name: r.name, owner: r.owner, require_key: r.requireKey, viewer_url: `${plan.server}/robot/${r.id}` }));
     if (plan.json) return deps.out.json(robots);
     deps.out.text(formatTable(["name", "robot id", "camera id", "owner", "key required", "viewer"], robots.map((r) => [r.name, r.robot_id, r.camera_id, r.owner, r.require_key ? "yes" : "no", r.viewer_url])));
+  } finally {
+    store.close();
+  }
+}
+
+export interface SetRobotPlan {
+  dataDir: string;
+  name: string;
+  requireKey?: boolean;
+  settings: Record<string, unknown>;
+}
+
+/** Change a robot's stored settings (a running `serve` picks them up on its next lookup). */
+export function setRobot(plan: SetRobotPlan, deps: Pick<Deps, "log" | "out">): void {
+  const store = openStore(plan.dataDir);
+  try {
+    const robot = store.robotByName(plan.name);
+    if (!robot) throw new UsageError(`no robot named ${JSON.stringify(plan.name)} in ${plan.dataDir}`, "see `letsrobot serve robot list`");
+    const settings = mergeSettings(robot.settings, plan.settings);
+    if (typeof settings === "string") throw new UsageError(settings, "see `letsrobot serve robot set --help`");
+    const updated = store.updateRobot(robot.id, { settings, requireKey: plan.requireKey });
+    deps.log.success(`updated robot ${updated.name}`);
+    deps.out.text(`require_key = ${updated.requireKey}\n${Object.entries(updated.settings).map(([k, v]) => `${k} = ${v}`).join("\n")}`);
   } finally {
     store.close();
   }

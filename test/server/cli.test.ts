@@ -48,8 +48,17 @@ describe("letsrobot serve", () => {
     for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) expect(stdout).not.toContain(secret as string);
   });
 
+  test("robot set changes stored settings", async () => {
+    const { code, stdout } = await run(["serve", "robot", "set", "bot", "--no-mic", "--xres", "320", "--data-dir", data.dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("mic_enabled = false");
+    expect(stdout).toContain("xres = 320");
+  });
+
   test.each([
     [["serve", "robot", "add", "bad name"], 2, 'invalid robot name "bad name"'],
+    [["serve", "robot", "set", "bot", "--xres", "big"], 2, "--xres must be a whole number"],
+    [["serve", "robot", "set", "nobody"], 2, 'no robot named "nobody"'],
     [["serve", "--app-port", "eighty"], 2, "--app-port must be a port number"],
     [["serve", "--port", "70000"], 10, "server.port"],
   ])("%j exits %d with a clear message", async (args, exitCode, message) => {
