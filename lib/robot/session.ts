@@ -88,9 +88,10 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
 
     const driver = await openDriver(config, { log });
     life.add("hardware driver", () => driver.close());
+    let haltMotors: () => void = () => void driver.stop().catch(() => {});
     if (deps.crashSource) {
       const uninstall = installCrashStop(deps.crashSource, (error) => {
-        void driver.stop().catch(() => {});
+        haltMotors();
         crash ??= error;
         log.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}; motors stopped, shutting down`);
         stop.abort("crash");
@@ -128,6 +129,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
       },
     );
     life.add("robot sockets", () => robot.stop());
+    haltMotors = () => robot.executor.halt("crash");
 
     if (config.behaviour.status_port > 0) {
       const server = await startStatusServer(config.behaviour.status_port, robot.status);
