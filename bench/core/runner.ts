@@ -9,6 +9,7 @@ import type { BenchOptions, Suite } from "./types.ts";
 export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
+  relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
 };
 
 export const suiteNames = Object.keys(suiteLoaders);

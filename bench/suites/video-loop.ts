@@ -134,7 +134,7 @@ export function startTap(viewerUrl: string): { arrivedAt: number[]; close(): voi
 export function startFfmpegViewer(viewerUrl: string): { decodedAt: Map<number, number>; misreads: () => number; opened: Promise<void>; close(): Promise<void> } {
   const decoder = startChild(
     [
-      "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-fflags", "nobuffer", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0",
+      "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-fflags", "nobuffer+noparse+nofillin", "-flags", "low_delay", "-probesize", "32", "-analyzeduration", "0",
       "-threads", "1", "-f", "mpegts", "-i", "pipe:0", "-map", "0:v:0", "-vf", `crop=${WIDTH}:${BAND_HEIGHT}:0:0`, "-fps_mode", "passthrough",
       "-f", "rawvideo", "-pix_fmt", "gray", "-flush_packets", "1", "pipe:1",
     ],
