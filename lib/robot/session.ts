@@ -84,6 +84,8 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     const ids = requireIds(config.platform);
     const lookups = () => resolveEndpoints(config.platform, { fetch: deps.fetch, log, signal: stop.signal });
     const endpoints = await lookups();
+    // Re-lookups happen while reconnecting: one try each, the link's own backoff paces the retries.
+    const relookup = () => resolveEndpoints({ ...config.platform, retries: 0 }, { fetch: deps.fetch, signal: stop.signal });
     const factory = await chooseFactory(config, endpoints, { fetch: deps.fetch, log });
 
     const driver = await openDriver(config, { log });
@@ -111,7 +113,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
       log.info(`speech: ${speaker.describe}`);
     }
 
-    const media = await startMedia(config, endpoints, { ...deps, log, lookups, robotName: embedded?.robot.name });
+    const media = await startMedia(config, endpoints, { ...deps, log, lookups: relookup, robotName: embedded?.robot.name });
     life.add("media", () => media.close());
 
     const settingsUrl = new URL(`/api/v1/robots/${encodeURIComponent(ids.robotId)}`, endpoints.info).toString();
@@ -123,7 +125,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
         driver,
         media,
         speech,
-        relookup: lookups,
+        relookup,
         fetchSettings: async () => normaliseSettings(await getJson(settingsUrl, { fetch: deps.fetch, timeoutMs: config.platform.timeout_ms, retries: 1 })),
         emit,
       },
