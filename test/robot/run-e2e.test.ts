@@ -118,6 +118,8 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     const lines = run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.some((e) => e.type === "stop" && e.reason === "shutdown")).toBe(true);
     await until(() => children.every((pid) => !alive(pid)), 5000, "children gone");
-    expect(run.stderr()).not.toContain("sekrit");
+    const token = decodeURIComponent(ownerUrl.split("#token=")[1] ?? "");
+    expect(token.length).toBeGreaterThan(10);
+    expect(run.stderr()).not.toContain(token); // the owner token is printed once on stdout, never logged
   }, 20_000);
 });
