@@ -134,6 +134,20 @@ export function onMessageRemoved(ctx: HandlerContext, raw: unknown): void {
   if (id && ctx.speech?.cancel(id)) ctx.log.info(`removed message ${id} will not be spoken`);
 }
 
+/** `user_blocked` / `user_timeout` from the platform: the user may not drive and is not spoken. */
+export function onUserModerated(ctx: HandlerContext, raw: unknown, kind: "blocked" | "timeout"): void {
+  const payload = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : { username: raw };
+  const user = String(payload.username ?? payload.user ?? payload.name ?? "").trim();
+  if (!user) return;
+  if (kind === "blocked") ctx.moderation.banned.add(user.toLowerCase());
+  else {
+    const seconds = Number(payload.timeout ?? payload.seconds ?? payload.duration);
+    ctx.moderation.timeouts.set(user.toLowerCase(), ctx.clock.now() + (Number.isFinite(seconds) && seconds > 0 ? seconds : 300) * 1000);
+  }
+  ctx.speech?.muteUser(user, true);
+  ctx.log.info(`the platform ${kind === "blocked" ? "blocked" : "timed out"} ${user}`);
+}
+
 export function onExclusive(ctx: HandlerContext, raw: unknown): void {
   const exclusive = normaliseExclusive(raw, ctx.robotId);
   if (!exclusive) return;

@@ -8,7 +8,7 @@ import type { SpeechQueue } from "../speech/queue.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";
-import { type HandlerContext, onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged } from "./handlers.ts";
+import { type HandlerContext, onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "./handlers.ts";
 import { RobotLink } from "./link.ts";
 import { type MediaControl, videoStatusPayload } from "./media-control.ts";
 import { newModeration } from "./moderation.ts";
@@ -107,7 +107,12 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
     url: () => hostUrl(endpoints.chat),
     auth: auth("chat"),
     identify: { event: "identify_robot_id", data: robotId },
-    handlers: { chat_message_with_name: (d) => onChat(ctx, d), message_removed: (d) => onMessageRemoved(ctx, d) },
+    handlers: {
+      chat_message_with_name: (d) => onChat(ctx, d),
+      message_removed: (d) => onMessageRemoved(ctx, d),
+      user_blocked: (d) => onUserModerated(ctx, d, "blocked"),
+      user_timeout: (d) => onUserModerated(ctx, d, "timeout"),
+    },
     onState: onLink("chat"),
   });
   const app = new RobotLink({

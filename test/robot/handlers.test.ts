@@ -129,6 +129,18 @@ describe("robot event handling (fake sockets, fake clock)", () => {
     expect(driver.moving).toBe(true);
   });
 
+  test("user_blocked and user_timeout from the platform: no driving, not spoken", async () => {
+    const { chat, control, events, said } = setup();
+    chat.push("user_blocked", { username: "Eve" });
+    chat.push("user_timeout", { username: "mallory", timeout: 60 });
+    control.push("command_to_robot", { robot_id: "100", command: "L", user: "eve" });
+    control.push("command_to_robot", { robot_id: "100", command: "L", user: "mallory" });
+    chat.push("chat_message_with_name", { name: "mallory", message: "[bot] hi", robot_id: "100" });
+    await tick();
+    expect(events.filter((e) => e.type === "command").map((e) => (e as { accepted: boolean }).accepted)).toEqual([false, false]);
+    expect(said).toEqual([]);
+  });
+
   test("a control socket drop stops a held move at once", async () => {
     const { control, driver, events } = setup();
     control.push("command_to_robot", { robot_id: "100", command: "F", user: "eve", key_position: "down" });
