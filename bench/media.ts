@@ -5,7 +5,8 @@
  *
  * L2 encoder hold: raw 640x480 frames are written to ffmpeg's stdin at 30 fps, each with its send time;
  *    the MPEG-TS coming out is watched for the moment each picture becomes decodable. Variants:
- *    - ours: the stream plan's encoder and muxer flags (PES length written, every packet flushed), stdout;
+ *    - ours: the stream plan's encoder and muxer flags (low_delay encoder, PES length written, every packet
+ *      flushed), stdout;
  *    - ffmpeg defaults: `-f mpegts -codec:v mpeg1video -bf 0` alone (PES length omitted, 32 KB buffering);
  *    - ours through letsrobot's POST (stdout → streaming fetch → loopback relay), measured at the relay;
  *    - ffmpeg POSTing directly to the same relay (the key would be in argv) — the latency cost of our design.

@@ -87,12 +87,18 @@ export function videoFilters(video: Config["video"], size: { xres: number; yres:
   return filters.join(",");
 }
 
-/** Encoder and muxer arguments for video, shared with the encoder benchmark. */
+/**
+ * Encoder and muxer arguments for video, shared with the encoder benchmark. `-flags +low_delay` stops the
+ * MPEG-1 encoder from holding one picture back (it otherwise keeps a frame of delay even without B-frames;
+ * ffmpeg accepts the flag for MPEG-1 only with `-strict unofficial`, and the bitstream is unchanged).
+ * One encoder thread keeps every picture's latency the same.
+ */
 export function videoOutputArgs(video: Config["video"], filters: string): string[] {
   const rate = outputRate(video.fps);
   return [
     "-an", "-vf", filters, "-pix_fmt", "yuv420p", "-r", String(rate),
     "-codec:v", "mpeg1video", "-b:v", `${video.bitrate_kbps}k`, "-bf", "0", "-g", String(rate),
+    "-flags", "+low_delay", "-strict", "unofficial", "-threads", "1",
     ...TS_OUT, "-omit_video_pes_length", "0", "pipe:1",
   ];
 }

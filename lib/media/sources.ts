@@ -3,7 +3,8 @@ import { ConfigError, MediaError } from "../errors.ts";
 import { type Camera, findCamera, findSoundCard, type SoundCard } from "./devices.ts";
 
 /**
- * Input side of an ffmpeg command for each source kind (pure). A device spelled `lavfi:<graph>` stands in
+ * Input side of an ffmpeg command for each source kind (pure). Camera inputs decode on one thread: a
+ * frame-threaded decoder (MJPEG) holds one picture per extra thread. A device spelled `lavfi:<graph>` stands in
  * for a real camera or microphone (tests, demos): it is read in real time from ffmpeg's lavfi generator.
  */
 export type VideoSourceKind = "test" | "v4l2" | "libcamera" | "http" | "lavfi";
@@ -90,11 +91,11 @@ export function videoInput(video: Config["video"], devices: KnownDevices = {}): 
       if (!video.device) throw new ConfigError("video.source = v4l2 needs a camera", "set video.device to a name from `letsrobot camera --list`");
       const camera = resolveCamera(video.device, devices.cameras ?? []);
       const format = video.input_format ? ["-input_format", video.input_format] : [];
-      return { kind, label: `camera ${camera.name} (${camera.path})`, args: ["-fflags", "nobuffer", "-f", "v4l2", ...format, "-video_size", size, "-framerate", rate, "-i", camera.path] };
+      return { kind, label: `camera ${camera.name} (${camera.path})`, args: ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", ...format, "-video_size", size, "-framerate", rate, "-i", camera.path] };
     }
     case "libcamera": {
       const feeder = ["libcamera-vid", "-t", "0", "-n", "--width", String(video.width), "--height", String(video.height), "--framerate", rate, "--codec", "yuv420", "--flush", "-o", "-"];
-      return { kind, label: "Raspberry Pi camera (libcamera-vid)", feeder, args: ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", size, "-framerate", rate, "-i", "pipe:0"] };
+      return { kind, label: "Raspberry Pi camera (libcamera-vid)", feeder, args: ["-threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", size, "-framerate", rate, "-i", "pipe:0"] };
     }
     case "http": {
       if (!/^https?:\/\/\S+$/i.test(video.url)) {
@@ -102,7 +103,7 @@ export function videoInput(video: Config["video"], devices: KnownDevices = {}): 
       }
       const format = video.input_format ? ["-f", video.input_format] : [];
       const shown = video.url.replace(/\/\/[^/@]*@/, "//***@");
-      return { kind, label: `network camera ${shown}`, args: ["-fflags", "nobuffer", ...format, "-i", video.url] };
+      return { kind, label: `network camera ${shown}`, args: ["-fflags", "nobuffer", "-threads", "1", ...format, "-i", video.url] };
     }
   }
 }

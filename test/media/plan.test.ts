@@ -32,16 +32,16 @@ describe("video sources → ffmpeg input", () => {
   const cases: [string, Patch, string[], string[] | undefined][] = [
     ["no device: moving test pattern", {}, ["-re", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30"], undefined],
     ["source = test even with a device", { video: { source: "test", device: "HD USB" } }, ["-re", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30"], undefined],
-    ["camera by name", { video: { device: "HD USB Camera" } }, ["-fflags", "nobuffer", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"], undefined],
-    ["camera by other name, input format, size, fps", { video: { device: "bcm2835-isp", input_format: "mjpeg", width: 1280, height: 720, fps: 25 } }, ["-fflags", "nobuffer", "-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "25", "-i", "/dev/video2"], undefined],
-    ["camera by path not in sysfs", { video: { device: "/dev/video7" } }, ["-fflags", "nobuffer", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video7"], undefined],
+    ["camera by name", { video: { device: "HD USB Camera" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"], undefined],
+    ["camera by other name, input format, size, fps", { video: { device: "bcm2835-isp", input_format: "mjpeg", width: 1280, height: 720, fps: 25 } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "25", "-i", "/dev/video2"], undefined],
+    ["camera by path not in sysfs", { video: { device: "/dev/video7" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video7"], undefined],
     ["lavfi stand-in device", { video: { device: "lavfi:testsrc=size=320x240:rate=30" } }, ["-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], undefined],
-    ["http MJPEG camera", { video: { url: "http://cam.local:8080/video" } }, ["-fflags", "nobuffer", "-i", "http://cam.local:8080/video"], undefined],
-    ["http camera with forced format", { video: { source: "http", url: "https://cam/x.mjpg", input_format: "mpjpeg" } }, ["-fflags", "nobuffer", "-f", "mpjpeg", "-i", "https://cam/x.mjpg"], undefined],
+    ["http MJPEG camera", { video: { url: "http://cam.local:8080/video" } }, ["-fflags", "nobuffer", "-threads", "1", "-i", "http://cam.local:8080/video"], undefined],
+    ["http camera with forced format", { video: { source: "http", url: "https://cam/x.mjpg", input_format: "mpjpeg" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "mpjpeg", "-i", "https://cam/x.mjpg"], undefined],
     [
       "Raspberry Pi camera through libcamera-vid",
       { video: { source: "libcamera", width: 1280, height: 720 } },
-      ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "1280x720", "-framerate", "30", "-i", "pipe:0"],
+      ["-threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "1280x720", "-framerate", "30", "-i", "pipe:0"],
       ["libcamera-vid", "-t", "0", "-n", "--width", "1280", "--height", "720", "--framerate", "30", "--codec", "yuv420", "--flush", "-o", "-"],
     ],
   ];
@@ -102,8 +102,8 @@ describe("picture options → filter chain", () => {
 describe("encoder and muxer options", () => {
   test("video: MPEG-1 in MPEG-TS on stdout with the low-latency flags", () => {
     const argv = toStreamPlan(configWith({ video: { bitrate_kbps: 600, fps: 25 } }), target).video?.argv ?? [];
-    expect(argv.slice(-19, -1)).toEqual([
-      "-codec:v", "mpeg1video", "-b:v", "600k", "-bf", "0", "-g", "25",
+    expect(argv.slice(-25, -1)).toEqual([
+      "-codec:v", "mpeg1video", "-b:v", "600k", "-bf", "0", "-g", "25", "-flags", "+low_delay", "-strict", "unofficial", "-threads", "1",
       "-f", "mpegts", "-muxdelay", "0.001", "-muxpreload", "0", "-flush_packets", "1", "-omit_video_pes_length", "0",
     ]);
     expect(argv.at(-1)).toBe("pipe:1");
