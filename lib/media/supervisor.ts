@@ -62,7 +62,16 @@ interface Runner {
 }
 
 export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options: SupervisorOptions = {}): StreamSupervisor {
-  const log = deps.log.withTag("stream");
+  const live = deps.interactive === true && deps.statusLine !== undefined;
+  const tagged = deps.log.withTag("stream");
+  // a log line first clears the live status line, so the two never share a line on the terminal
+  const clear = () => (live ? deps.statusLine?.("") : undefined);
+  const log = {
+    info: (text: string) => (clear(), tagged.info(text)),
+    warn: (text: string) => (clear(), tagged.warn(text)),
+    start: (text: string) => (clear(), tagged.start(text)),
+    debug: (text: string) => tagged.debug(text),
+  };
   const spawn = deps.spawn ?? spawnGroup;
   const stallMs = options.stallMs ?? 3000;
   const resolveAfter = options.resolveAfter ?? 3;
@@ -166,7 +175,6 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     }
   }, Math.min(250, stallMs / 4));
 
-  const live = deps.interactive && deps.statusLine;
   let lastLog = performance.now();
   const report = setInterval(
     () => {
