@@ -3,7 +3,7 @@ import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { runProcess } from "../lib/process/run.ts";
 import { runRobot } from "../lib/robot/session.ts";
-import { configArgs, configFlags, jsonArg } from "./args.ts";
+import { configArgs, configFlags } from "./args.ts";
 
 export function createRunCommand(deps: Deps) {
   return defineCommand({
@@ -14,7 +14,7 @@ export function createRunCommand(deps: Deps) {
     },
     args: {
       ...configArgs,
-      ...jsonArg,
+      json: { type: "boolean", description: "Event log on stdout, one JSON object per line (sockets, commands, chat, stops)" },
       port: { type: "string", description: "Port of the local platform when none is configured (server.port; 0 = any free port)", valueHint: "port" },
       "status-port": { type: "string", description: "Serve live status JSON on http://127.0.0.1:PORT/status (behaviour.status_port)", valueHint: "port" },
     },
