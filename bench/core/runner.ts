@@ -9,6 +9,8 @@ import type { BenchOptions, Suite } from "./types.ts";
 export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
+  command: () => import("../suites/command.ts").then((m) => m.commandSuite),
+  throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
 };
 

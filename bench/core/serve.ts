@@ -60,11 +60,28 @@ export async function startServe(cli: string[]): Promise<ServeProcess> {
  * The same platform code (lib/server/platform.ts) in a Bun child with the per-user command limits lifted,
  * for load tests that send more commands per viewer than a person could. Needs the source tree.
  */
-export async function startPlatformChild(root: string, port = 0): Promise<{ child: Child; url: string; port: number; robot: BenchRobot; stop(): Promise<void> }> {
-  const script = join(root, "bench/core/platform-child.ts");
+export function startPlatformChild(root: string, port = 0): Promise<BunChild> {
+  return startBunChild(root, "bench/core/platform-child.ts", [String(port)]);
+}
+
+/** A bare socket.io 4 forwarder (bench/core/socketio-floor.ts): the floor for the command benchmarks. */
+export function startSocketIoFloor(root: string): Promise<BunChild> {
+  return startBunChild(root, "bench/core/socketio-floor.ts", []);
+}
+
+export interface BunChild {
+  child: Child;
+  url: string;
+  port: number;
+  robot: BenchRobot;
+  stop(): Promise<void>;
+}
+
+async function startBunChild(root: string, file: string, args: string[]): Promise<BunChild> {
+  const script = join(root, file);
   if (!existsSync(script)) throw new Error(`${script} not found: this benchmark needs the letsrobot source tree`);
   const dataDir = mkdtempSync(join(tmpdir(), "letsrobot-bench-"));
-  const child = startChild([bunPath(), script, dataDir, String(port)]);
+  const child = startChild([bunPath(), script, dataDir, ...args]);
   const line = await child.waitLine((l) => l.startsWith("{"), 15_000);
   const info = JSON.parse(line) as { url: string; port: number; robot: BenchRobot };
   return {

@@ -1,0 +1,117 @@
+import { cpuMeter, epochMs, waitUntil } from "../core/proc.ts";
+import { type BunChild, startPlatformChild, startSocketIoFloor } from "../core/serve.ts";
+import { openViewers, paced, socketPool } from "../core/sockets.ts";
+import { percentile } from "../core/stats.ts";
+import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
+
+/**
+ * C3 server command throughput: 50 viewer sockets emit `command_to_robot` at a rising total rate to one
+ * robot socket through the platform (its own process: lib/server/platform.ts with the per-user command
+ * limits lifted, since a load script sends far more per viewer than a person). Per rate: server CPU % of one
+ * core (/proc), p50/p99 viewer emit → robot receipt, commands lost (counted at the robot), refused.
+ * Side by side in the same run: a bare socket.io 4 forwarder (no validation, limits or lookups), the floor
+ * of this transport on this machine with this load generator.
+ */
+const VIEWERS = 50;
+const TARGET_RATE = 5000;
+
+interface RateRun {
+  rate: number;
+  sent: number;
+  received: number;
+  lost: number;
+  refused: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+}
+
+async function atRate(start: () => Promise<BunChild>, rate: number, seconds: number): Promise<RateRun> {
+  const platform = await start();
+  const pool = socketPool(platform.url);
+  try {
+    const robot = await pool.open({ robot_key: platform.robot.robotKey });
+    await new Promise((resolve) => robot.emit("robot_id", platform.robot.robotId, resolve));
+    const viewers = await openViewers(pool, VIEWERS);
+    const sentAt: number[] = [];
+    const latencies: number[] = [];
+    robot.on("command_to_robot", (data) => {
+      const command = (data as { command?: string }).command ?? "";
+      if (!command.startsWith("C")) return;
+      const seq = Number(command.slice(1));
+      const t = sentAt[seq];
+      if (t !== undefined) latencies.push(epochMs() - t);
+    });
+    let refused = 0;
+    const emit = (command: string) =>
+      viewers[Math.floor(Math.random() * VIEWERS)]?.emit("command_to_robot", { robot_id: platform.robot.robotId, command, key_position: "" }, (ack) => {
+        if ((ack as { ok?: boolean } | undefined)?.ok === false) refused++;
+      });
+    // one second at the same rate first, not measured: both servers are measured warm (JIT, pools)
+    await paced(rate, 1, () => emit("W"));
+    await Bun.sleep(200);
+    refused = 0;
+    const cpu = cpuMeter(platform.child.pid);
+    const sent = await paced(rate, seconds, (seq) => {
+      sentAt[seq] = epochMs();
+      emit(`C${seq}`);
+    });
+    await waitUntil(() => latencies.length >= sent, 3000);
+    const used = cpu();
+    return { rate, sent, received: latencies.length, lost: sent - latencies.length, refused, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: used };
+  } finally {
+    pool.closeAll();
+    await platform.stop();
+  }
+}
+
+export const throughputSuite: Suite = {
+  name: "throughput",
+  description: `C3: ${VIEWERS} viewer sockets → platform → one robot socket at rising command rates`,
+  async run(options: BenchOptions): Promise<SuiteResult> {
+    const rounds = options.rounds ?? (options.smoke ? 1 : 3);
+    const seconds = options.seconds ?? (options.smoke ? 1 : 4);
+    const curve = options.smoke ? [] : [1000, 2500, 8000];
+    const target = options.smoke ? 500 : TARGET_RATE;
+    const ours = () => startPlatformChild(options.root);
+    const floor = () => startSocketIoFloor(options.root);
+    const runs: RateRun[] = [];
+    const floorRuns: RateRun[] = [];
+    const show = (who: string, r: RateRun) =>
+      options.log(
+        `  ${who.padEnd(16)} ${r.rate}/s: sent ${r.sent}, received ${r.received}, lost ${r.lost}, refused ${r.refused}; emit → robot p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms; server CPU ${r.cpu.toFixed(1)} %`,
+      );
+    for (let r = 0; r < rounds; r++) {
+      const run = await atRate(ours, target, seconds);
+      show("letsrobot", run);
+      runs.push(run);
+      const bare = await atRate(floor, target, seconds);
+      show("bare socket.io", bare);
+      floorRuns.push(bare);
+    }
+    const scaling: RateRun[] = [];
+    for (const rate of curve) {
+      const run = await atRate(ours, rate, seconds);
+      show("letsrobot", run);
+      scaling.push(run);
+    }
+    const at = (list: RateRun[], key: keyof RateRun) => list.map((r) => r[key]);
+    const bare = (key: keyof RateRun) => ({ name: "bare socket.io 4", values: at(floorRuns, key) });
+    const metrics: Metric[] = [
+      { id: "C3", name: `server CPU at ${target} commands/s`, unit: "%", values: at(runs, "cpu"), target: { op: "<=", value: 50 }, reference: bare("cpu") },
+      { id: "C3", name: `emit → robot p99 at ${target}/s`, unit: "ms", values: at(runs, "p99"), target: { op: "<=", value: 10 }, reference: bare("p99") },
+      { id: "C3", name: `emit → robot p50 at ${target}/s`, unit: "ms", values: at(runs, "p50"), reference: bare("p50") },
+      { id: "C3", name: `commands lost at ${target}/s`, unit: "", values: at(runs, "lost"), target: { op: "<=", value: 0 }, reference: bare("lost") },
+      { id: "C3", name: `commands refused at ${target}/s`, unit: "", values: at(runs, "refused") },
+    ];
+    for (const s of scaling) {
+      metrics.push({ id: "C3-curve", name: `server CPU at ${s.rate}/s (1 round)`, unit: "%", values: [s.cpu] });
+      metrics.push({ id: "C3-curve", name: `emit → robot p99 at ${s.rate}/s, lost ${s.lost}`, unit: "ms", values: [s.p99] });
+    }
+    return {
+      metrics,
+      details: { viewers: VIEWERS, seconds, runs, floor: floorRuns, scaling },
+      notes: ["per-user command limits lifted in the platform under test (the same code `serve` runs); viewers and robot socket run in the benchmark process"],
+    };
+  },
+};
