@@ -9,9 +9,12 @@ import type { BenchOptions, Suite } from "./types.ts";
 export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
+  encoder: () => import("../suites/encoder.ts").then((m) => m.encoderSuite),
   command: () => import("../suites/command.ts").then((m) => m.commandSuite),
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
+  reconnect: () => import("../suites/reconnect.ts").then((m) => m.reconnectSuite),
+  memory: () => import("../suites/memory.ts").then((m) => m.memorySuite),
 };
 
 export const suiteNames = Object.keys(suiteLoaders);
