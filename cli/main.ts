@@ -23,7 +23,8 @@ const deps = realDeps({ level, shutdown: stop.signal });
 let code: number = ExitCode.ok;
 try {
   const { printed } = await dispatch(createRootCommand(deps), argv, deps.version);
-  if (printed !== undefined) deps.out.text(printed);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips colour codes when stdout is not a terminal
+  if (printed !== undefined) deps.out.text(deps.interactive ? printed : printed.replace(/\u001b\[[0-9;]*m/g, ""));
 } catch (error) {
   // citty reports bad arguments (missing positional, bad enum) as CLIError
   const known = error instanceof LetsrobotError ? error : (error as Error)?.name === "CLIError" ? new UsageError((error as Error).message, "see --help") : undefined;
