@@ -3,14 +3,14 @@ import { numericRows, runBenchScript } from "./wrapped.ts";
 
 /**
  * M1 robot memory: bench/soak.ts runs `letsrobot run` (video and audio off, so ffmpeg is excluded) against
- * a loopback socket.io server with fake commands and chat, sampling the robot's RSS. Default 60 s; --long
+ * a loopback socket.io server with fake commands and chat, sampling the robot's RSS. Default 45 s; --long
  * runs the hour of TARGETS.md. RSS median/min/max is over the samples after warm-up.
  */
 export const memorySuite: Suite = {
   name: "memory",
   description: "M1: `letsrobot run` RSS under fake commands and chat (bench/soak.ts), ffmpeg excluded",
   async run(options: BenchOptions): Promise<SuiteResult> {
-    const seconds = options.seconds ?? (options.smoke ? 8 : options.long ? 3600 : 60);
+    const seconds = options.seconds ?? (options.smoke ? 8 : options.long ? 3600 : 45);
     const sample = options.smoke ? 2 : options.long ? 30 : 5;
     const lines = await runBenchScript(options, "bench/soak.ts", ["--seconds", String(seconds), "--sample", String(sample), "--rate", "20"], (seconds + 60) * 1000);
     const rows = numericRows(lines); // t_s, rss_mb, commands, chats

@@ -240,7 +240,7 @@ export const relaySuite: Suite = {
   description: "C2: relay fan-out to N viewers (5 stalled), letsrobot serve vs the reference jsmpeg relay under node, same run",
   async run(options: BenchOptions): Promise<SuiteResult> {
     const rounds = options.rounds ?? (options.smoke ? 1 : 3);
-    const seconds = options.seconds ?? (options.smoke ? 2 : 8);
+    const seconds = options.seconds ?? (options.smoke ? 2 : 6);
     const main = options.smoke ? 50 : 500;
     const curve = options.smoke ? [] : [100, 300];
     const notes: string[] = [];
