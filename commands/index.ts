@@ -21,6 +21,7 @@ export function createRootCommand(deps: Deps) {
       run: () => import("./run.ts").then((m) => m.createRunCommand(deps)),
       hw: () => import("./hw.ts").then((m) => m.createHwCommand(deps)),
       service: () => import("./service.ts").then((m) => m.createServiceCommand(deps)),
+      bench: () => import("./bench.ts").then((m) => m.createBenchCommand(deps)),
       init: () => import("./init.ts").then((m) => m.createInitCommand(deps)),
     },
   });

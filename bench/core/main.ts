@@ -47,7 +47,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchPlan {
 }
 
 /** Run the plan, print the table (and notes) with `print`, write the JSON results; returns the record and path. */
-export async function runBenchPlan(plan: BenchPlan, io: { print: (line: string) => void; log: (line: string) => void }): Promise<{ record: RunRecord; path: string }> {
+export async function runBenchPlan(plan: BenchPlan, io: { print: (line: string) => void; log: (line: string) => void }, signal?: AbortSignal): Promise<{ record: RunRecord; path: string }> {
   const root = repoRoot();
   const options: BenchOptions = {
     smoke: plan.smoke,
@@ -60,7 +60,7 @@ export async function runBenchPlan(plan: BenchPlan, io: { print: (line: string) 
     log: io.log,
   };
   const names = plan.names.length > 0 ? plan.names : suiteNames;
-  const record = await runBenches(names, options);
+  const record = await runBenches(names, options, signal);
   const m = record.machine;
   io.print(`letsrobot ${m.letsrobot ?? "?"} (${m.commit ?? "?"}) on ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, Linux ${m.kernel}, load ${m.load_1m}`);
   io.print(`bun ${m.bun}, node ${m.node ?? "-"}, ${m.ffmpeg ?? "no ffmpeg"}, ${m.chromium ?? "no chromium"}; mode ${record.mode}; ${record.seconds.toFixed(0)} s`);

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describeMachine } from "./machine.ts";
 import { stopAll } from "./proc.ts";
+import { isCompiled } from "./serve.ts";
 import type { BenchRecord, RunRecord } from "./report.ts";
 import type { BenchOptions, Suite } from "./types.ts";
 
@@ -14,6 +15,7 @@ export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
   reconnect: () => import("../suites/reconnect.ts").then((m) => m.reconnectSuite),
+  stall: () => import("../suites/stall.ts").then((m) => m.stallSuite),
   memory: () => import("../suites/memory.ts").then((m) => m.memorySuite),
 };
 
@@ -25,8 +27,9 @@ export function repoRoot(): string {
   return existsSync(join(here, "package.json")) ? here : process.cwd();
 }
 
-/** dist/letsrobot when it was built, else the CLI from source. */
+/** This binary when running compiled; else dist/letsrobot when it was built; else the CLI from source. */
 export function defaultCli(root: string): string[] {
+  if (isCompiled()) return [process.execPath];
   const binary = join(root, "dist/letsrobot");
   return existsSync(binary) ? [binary] : [process.execPath, join(root, "cli/main.ts")];
 }
@@ -36,12 +39,15 @@ function budgetSeconds(options: BenchOptions): number {
   return options.long ? 4000 : options.smoke ? 60 : 240;
 }
 
-export async function runBenches(names: readonly string[], options: BenchOptions): Promise<RunRecord> {
+export async function runBenches(names: readonly string[], options: BenchOptions, signal?: AbortSignal): Promise<RunRecord> {
   const started = new Date();
   const t0 = performance.now();
   const machine = describeMachine({ cli: options.cli, chromium: options.chromium, root: options.root });
   const benches: BenchRecord[] = [];
+  const onAbort = () => void stopAll();
+  signal?.addEventListener("abort", onAbort, { once: true });
   for (const name of names) {
+    if (signal?.aborted) break;
     const loader = suiteLoaders[name];
     if (!loader) throw new Error(`unknown benchmark ${name}; known: ${suiteNames.join(", ")}`);
     const suite = await loader();
@@ -64,5 +70,6 @@ export async function runBenches(names: readonly string[], options: BenchOptions
     }
     options.log(`  ${suite.name} took ${((performance.now() - begin) / 1000).toFixed(1)} s`);
   }
+  signal?.removeEventListener("abort", onAbort);
   return { started: started.toISOString(), seconds: (performance.now() - t0) / 1000, mode: options.smoke ? "smoke" : options.long ? "long" : "default", machine, benches };
 }

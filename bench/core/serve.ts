@@ -94,7 +94,12 @@ async function startBunChild(root: string, file: string, args: string[]): Promis
   };
 }
 
+/** True inside a `bun build --compile` binary (its entry point lives in the embedded file system). */
+export function isCompiled(): boolean {
+  return Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(Bun.main);
+}
+
 /** The bun executable: this process when it is bun, else `bun` from PATH. */
 export function bunPath(): string {
-  return /(^|\/)bun(-\w+)?$/.test(process.execPath) ? process.execPath : (Bun.which("bun") ?? "bun");
+  return isCompiled() ? (Bun.which("bun") ?? "bun") : process.execPath;
 }

@@ -28,6 +28,9 @@ export const startupSuite: Suite = {
     const rounds = options.rounds ?? (options.smoke ? 1 : 5);
     const runs = options.smoke ? 5 : 40;
     const argv = [...options.cli, "--version"];
+    const check = Bun.spawnSync(argv, { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+    const printed = new TextDecoder().decode(check.stdout).trim();
+    if (check.exitCode !== 0 || !/^\d+\.\d+\.\d+/.test(printed)) throw new Error(`${argv.join(" ")} did not print a version (exit ${check.exitCode}): ${printed.slice(0, 80)}`);
     await farm(argv, 3); // warm the page cache
     const ours: number[] = [];
     const floor: number[] = [];
