@@ -166,18 +166,20 @@ const variants: [string, string[], Delivery][] = [
 const holds = new Map<string, { p50: number[]; p99: number[] }>(variants.map(([name]) => [name, { p50: [], p99: [] }]));
 const cpuVideo: number[] = [];
 const cpuAudio: number[] = [];
+const cpuPlain: number[] = [];
 for (let r = 1; r <= rounds; r++) {
   for (const [name, argv, delivery] of variants) {
     const first = name === "ours, stdout";
-    const [round, audio] = await Promise.all([videoRound(argv, delivery, frames, first ? cpuWindow : holdWindow, first), first ? audioCpuRound(cpuWindow) : Promise.resolve(undefined)]);
+    const cpu = first || name === "ffmpeg defaults, stdout";
+    const [round, audio] = await Promise.all([videoRound(argv, delivery, frames, cpu ? cpuWindow : holdWindow, cpu), first ? audioCpuRound(cpuWindow) : Promise.resolve(undefined)]);
     const p50 = percentile(round.holdMs, 50);
     const p99 = percentile(round.holdMs, 99);
     holds.get(name)?.p50.push(p50);
     holds.get(name)?.p99.push(p99);
-    if (round.cpuPercent !== undefined) cpuVideo.push(round.cpuPercent);
+    if (round.cpuPercent !== undefined) (first ? cpuVideo : cpuPlain).push(round.cpuPercent);
     if (audio !== undefined) cpuAudio.push(audio);
-    const cpu = round.cpuPercent !== undefined ? `  video CPU ${fmt(round.cpuPercent)} %  audio CPU ${fmt(audio ?? Number.NaN)} %` : "";
-    console.log(`round ${r}  ${name.padEnd(32)} hold p50 ${fmt(p50).padStart(6)} ms  p99 ${fmt(p99).padStart(6)} ms  (${round.pictures}/${round.sent} pictures)${cpu}`);
+    const cpuText = round.cpuPercent !== undefined ? `  video CPU ${fmt(round.cpuPercent)} %${audio !== undefined ? `  audio CPU ${fmt(audio)} %` : ""}` : "";
+    console.log(`round ${r}  ${name.padEnd(32)} hold p50 ${fmt(p50).padStart(6)} ms  p99 ${fmt(p99).padStart(6)} ms  (${round.pictures}/${round.sent} pictures)${cpuText}`);
   }
 }
 
@@ -191,5 +193,5 @@ const direct = summary(holds.get("ffmpeg POSTs directly → relay")?.p50 ?? []).
 console.log(`ratio ours/defaults p99: ${(ourP99 / plainP99).toFixed(2)}; letsrobot POST − direct POST p50: ${fmt(viaPost - direct)} ms`);
 console.log(`load average at the end: ${load()} (a busy machine inflates p99 first)`);
 console.log(`\nC1 encoder CPU, % of one core over ${cpuWindow - 3} s, median [min–max] over ${rounds} rounds`);
-console.log(`video (640x480@30, mpeg1video)  ${range(cpuVideo).padEnd(22)} target ≤ 5 %`);
+console.log(`video (640x480@30, mpeg1video)  ${range(cpuVideo).padEnd(22)} target ≤ 5 %; ffmpeg defaults side by side ${range(cpuPlain)} (ratio ${(summary(cpuVideo).median / summary(cpuPlain).median).toFixed(2)})`);
 console.log(`audio (44.1 kHz mono, mp2 32k)   ${range(cpuAudio).padEnd(22)} target ≤ 2 %`);

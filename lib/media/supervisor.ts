@@ -1,4 +1,5 @@
 import type { Deps } from "../deps.ts";
+import { redact } from "../log.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
 import { type GroupSpawner, spawnGroup } from "../process/group.ts";
 import { type Attempt, startAttempt } from "./ingest.ts";
@@ -135,9 +136,9 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
         continue;
       }
       runner.failures = ranMs >= HEALTHY_MS && runner.progressed ? 1 : runner.failures + 1;
-      runner.lastError = end.error;
+      runner.lastError = end.error === undefined ? undefined : redact(end.error, [...plan.secrets, target?.streamKey]);
       const delay = backoffDelay(runner.failures - 1, options.backoff ?? streamBackoff, deps.random);
-      log.warn(`${runner.kind}: ${end.error ?? "stopped"}; restarting in ${(delay / 1000).toFixed(1)} s`);
+      log.warn(`${runner.kind}: ${runner.lastError ?? "stopped"}; restarting in ${(delay / 1000).toFixed(1)} s`);
       if (runner.failures % resolveAfter === 0) await reresolve();
       await sleep(delay, stopping.signal).catch(() => undefined);
     }
