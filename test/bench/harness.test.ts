@@ -74,3 +74,27 @@ describe("latency barcode", () => {
     expect(readBarcode(() => 255)).toBe(-1);
   });
 });
+
+describe("wrapped bench output", () => {
+  test("bench/media.ts per-round lines", async () => {
+    const { parseEncoderLine } = await import("../../bench/suites/encoder.ts");
+    expect(parseEncoderLine("round 2  ours, stdout                     hold p50    2.2 ms  p99   16.6 ms  (90/90 pictures)  video CPU 5.0 %  audio CPU 0.5 %")).toEqual({
+      round: 2,
+      variant: "ours, stdout",
+      p50: 2.2,
+      p99: 16.6,
+      videoCpu: 5,
+      audioCpu: 0.5,
+    });
+    expect(parseEncoderLine("round 1  ffmpeg POSTs directly → relay    hold p50    3.5 ms  p99   70.5 ms  (90/90 pictures)")?.videoCpu).toBeUndefined();
+    expect(parseEncoderLine("ratio ours/defaults p99: 0.23")).toBeUndefined();
+  });
+
+  test("tab-separated sample rows", async () => {
+    const { numericRows } = await import("../../bench/suites/wrapped.ts");
+    expect(numericRows(["t_s\trss_mb\tcommands", "5\t47.5\t100", "summary: x", "10\t48\t200"])).toEqual([
+      [5, 47.5, 100],
+      [10, 48, 200],
+    ]);
+  });
+});

@@ -50,4 +50,12 @@ describe("bench --smoke", () => {
     expect(stdout).toMatch(/met\?/);
     expectWellFormed(record, ["startup"]);
   }, 60_000);
+
+  test("throughput and reconnect: servers, sockets and a robot process come and go, numbers in the JSON", async () => {
+    const { code, record } = await smoke(["throughput", "reconnect"]);
+    expect(code).toBe(0);
+    expectWellFormed(record, ["throughput", "reconnect"]);
+    const c3 = record.benches[0]?.result?.metrics.find((m) => m.id === "C3" && m.reference);
+    expect(c3?.reference?.values.length).toBeGreaterThan(0);
+  }, 90_000);
 });
