@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "../helpers/cli.ts";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { type EmulatedBoard, type PinSnapshot, startEmulatedBoard } from "./emulated-board.ts";
 
 /** The compiled binary (dist/letsrobot) driving StandardFirmata on the emulated Uno through its pty. */
@@ -65,4 +65,61 @@ describe("compiled binary: hw drive on an emulated Arduino", () => {
     expect(stderr).toContain("hint:");
     expect(stderr).not.toMatch(/\s+at \S+ \(/);
   });
+});
+
+/** A sysfs tree with one Arduino Uno on ttyACM0 and a plain UART, as the kernel lays it out. */
+function fakeSys(): string {
+  const sys = mkdtempSync(join(tmpdir(), "letsrobot-sys-"));
+  const usb = join(sys, "devices/pci0000:00/usb1/1-1");
+  const iface = join(usb, "1-1:1.0");
+  mkdirSync(join(iface, "tty/ttyACM0"), { recursive: true });
+  for (const [name, value] of Object.entries({ idVendor: "2341", idProduct: "0043", manufacturer: "Arduino (www.arduino.cc)", product: "Arduino Uno", serial: "75830333" })) {
+    writeFileSync(join(usb, name), `${value}\n`);
+  }
+  const uart = join(sys, "devices/platform/serial0/tty/ttyAMA0");
+  mkdirSync(uart, { recursive: true });
+  mkdirSync(join(sys, "class/tty/ttyACM0"), { recursive: true });
+  mkdirSync(join(sys, "class/tty/ttyAMA0"), { recursive: true });
+  symlinkSync(iface, join(sys, "class/tty/ttyACM0/device"));
+  symlinkSync(join(sys, "devices/platform/serial0"), join(sys, "class/tty/ttyAMA0/device"));
+  return sys;
+}
+
+describe("compiled binary: hw list and hw test", () => {
+  test("hw list shows each port with its USB id, maker, product and serial; --json marks the Arduino", async () => {
+    const env = cleanEnv({ LETSROBOT_SYS_ROOT: fakeSys() });
+    const text = await runCli(["hw", "list"], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/\/dev\/ttyACM0\s+usb:2341:0043\s+Arduino \(www.arduino.cc\)\s+Arduino Uno\s+75830333\s+yes/);
+    expect(text.stdout).toContain("/dev/ttyAMA0");
+    const json = JSON.parse((await runCli(["hw", "list", "--json"], { env })).stdout);
+    expect(json.ports.map((p: { path: string; arduinoLike: boolean }) => [p.path, p.arduinoLike])).toEqual([
+      ["/dev/ttyACM0", true],
+      ["/dev/ttyAMA0", false],
+    ]);
+  });
+
+  test("hw test refuses to move anything without a terminal to ask, unless --yes", async () => {
+    const refused = await runCli(["hw", "test", "--driver", "sim"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("hw test moves the motors and there is no terminal to ask");
+    expect(refused.stderr).toContain("--yes");
+    const ran = await runCli(["hw", "test", "--driver", "sim", "--yes"]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout.trim()).toBe("self-test done: 20 steps");
+    expect(ran.stderr).toContain("1/20 left motor forward");
+  }, 30000);
+
+  test("hw test --yes on the emulated Firmata board sweeps the pan servo to both limits and ends stopped", async () => {
+    const cwd = robotDir('[hardware]\ndriver = "firmata"\npan_min = 40\npan_max = 140\n');
+    const t0 = epoch();
+    const ran = await runCli(["hw", "test", "--yes", "--port", board.port], { cwd, timeoutMs: 30000 });
+    expect(ran.code).toBe(0);
+    const low = await seen(t0, (s) => s.servo[9] === 1000, "pan at 40° (1000 µs)");
+    await seen(low.t, (s) => s.servo[9] === 2000, "pan at 140° (2000 µs)");
+    const right = await seen(t0, (s) => (s.duty[6] ?? 0) > 0, "the right motor turning");
+    expect(right.duty[6]).toBe(Math.round(0.35 * 255));
+    expect(board.latest()?.duty[5]).toBe(0);
+    expect(board.latest()?.duty[6]).toBe(0);
+  }, 40000);
 });

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TtyPort } from "../../lib/hardware/tty-port.ts";
 import type { BodyView } from "./conformance.ts";
+import { startPtyPair } from "./pty-pair.ts";
 
 /**
  * A stand-in for a classic LetsRobot serial sketch (there is no single firmware to emulate: each robot's
@@ -23,8 +24,7 @@ export async function startClassicSketch(options: { reply?: boolean } = {}): Pro
   const dir = mkdtempSync(join(tmpdir(), "letsrobot-sketch-"));
   const port = join(dir, "arduino");
   const side = join(dir, "sketch-side");
-  const socat = Bun.spawn(["socat", `pty,raw,echo=0,link=${port}`, `pty,raw,echo=0,link=${side}`], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
-  for (let i = 0; i < 400 && !(existsSync(port) && existsSync(side)); i++) await Bun.sleep(5);
+  const pair = await startPtyPair(port, side);
   const tty = new TtyPort({ path: side, baudRate: 9600 });
   await tty.open();
   const words: string[] = [];
@@ -48,8 +48,7 @@ export async function startClassicSketch(options: { reply?: boolean } = {}): Pro
     body: () => ({ ...view }),
     async dispose() {
       await tty.close();
-      socat.kill("SIGTERM");
-      await socat.exited;
+      await pair.unplug();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { TtyPort } from "../../lib/hardware/tty-port.ts";
+import { type PtyPair, startPtyPair } from "./pty-pair.ts";
 import { AvrBoard, CLOCK_HZ } from "./avr-board.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
@@ -27,18 +28,16 @@ if (!dir || !hexPath) {
 }
 const path = join(dir, "board-side");
 const arduino = join(dir, "arduino");
-let socat: ReturnType<typeof Bun.spawn> | undefined;
+let pair: PtyPair | undefined;
 
 async function plug(): Promise<void> {
-  socat = Bun.spawn(["socat", `pty,raw,echo=0,link=${arduino}`, `pty,raw,echo=0,link=${path}`], { stdin: "ignore", stdout: "ignore", stderr: "inherit" });
-  for (let i = 0; i < 400 && !(existsSync(arduino) && existsSync(path)); i++) await Bun.sleep(5);
+  pair = await startPtyPair(arduino, path);
 }
 
 async function unplug(): Promise<void> {
-  const child = socat;
-  socat = undefined;
-  child?.kill("SIGTERM");
-  await child?.exited;
+  const gone = pair;
+  pair = undefined;
+  await gone?.unplug();
 }
 const flash = parseIntelHex(readFileSync(hexPath, "utf8"));
 const WATCH = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
@@ -130,12 +129,10 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   }
 });
 process.stdin.on("end", async () => {
-  // the test went away (or is done): so do we, and socat with us
-  socat?.kill("SIGTERM");
-  await Promise.race([socat?.exited, Bun.sleep(1000)]);
+  // the test went away (or is done): so do we, and socat with us (it also goes if we are killed)
+  await unplug();
   process.exit(0);
 });
-process.on("exit", () => socat?.kill("SIGKILL"));
 await plug();
 say({ pty: arduino });
 void connect();
