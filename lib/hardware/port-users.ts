@@ -7,7 +7,9 @@ export interface PortUser {
 
 /**
  * Other processes that hold a device open, found through /proc (Linux has no tty lock a user can see,
- * so this is how a busy port is told apart from a broken one). Processes we may not inspect are skipped.
+ * so this is how a busy port is told apart from a broken one). Processes we may not inspect are skipped,
+ * and so are pty owners (they hold /dev/ptmx: socat, terminal emulators), which keep both ends of the
+ * pairs they make open without using them.
  */
 export function portUsers(device: string, procRoot = "/proc", self = process.pid): PortUser[] {
   let pids: string[];
@@ -25,14 +27,14 @@ export function portUsers(device: string, procRoot = "/proc", self = process.pid
     } catch {
       continue;
     }
-    const holds = fds.some((fd) => {
+    const targets = fds.map((fd) => {
       try {
-        return readlinkSync(`${procRoot}/${pid}/fd/${fd}`) === device;
+        return readlinkSync(`${procRoot}/${pid}/fd/${fd}`);
       } catch {
-        return false;
+        return "";
       }
     });
-    if (!holds) continue;
+    if (!targets.includes(device) || targets.some((t) => t === "/dev/ptmx" || t === "/dev/pts/ptmx")) continue;
     let command = "?";
     try {
       command = readFileSync(`${procRoot}/${pid}/comm`, "utf8").trim();

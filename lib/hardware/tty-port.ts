@@ -75,9 +75,7 @@ export class TtyPort extends EventEmitter implements SerialLink {
   async open(): Promise<void> {
     if (this.fd !== undefined) return;
     if (!existsSync(this.path)) throw openError(this.path, Object.assign(new Error("ENOENT"), { code: "ENOENT" }));
-    const device = realpathSync(this.path);
-    // a pty's other end is always held by whoever made the pair (socat), so only real ports are checked
-    const users = device.startsWith("/dev/pts/") ? [] : portUsers(device);
+    const users = portUsers(realpathSync(this.path));
     if (users.length > 0) {
       const who = users.map((u) => `${u.command} (pid ${u.pid})`).join(", ");
       throw new HardwareError(`cannot open ${this.path}: port is busy, used by ${who}`, "close that program (a serial monitor?), or pass --port");

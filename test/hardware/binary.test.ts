@@ -58,6 +58,21 @@ describe("compiled binary: hw drive on an emulated Arduino", () => {
     await seen(t0, (s) => s.servo[9] === 600 + 110 * 10, "a 1700 µs pulse on pin 9 (90° + 20°)");
   }, 30000);
 
+  test("a port another program holds open is busy: exit 30 naming that program, and nothing moves", async () => {
+    const holder = Bun.spawn(["sh", "-c", 'exec 3<>"$1"; echo held; exec sleep 30', "holder", board.port], { stdout: "pipe", stderr: "ignore" });
+    try {
+      const reader = (holder.stdout as ReadableStream<Uint8Array>).getReader();
+      await reader.read(); // "held"
+      const { code, stderr } = await runCli(["hw", "drive", "F", "--driver", "firmata", "--port", board.port]);
+      expect(code).toBe(30);
+      expect(stderr).toContain(`cannot open ${board.port}: port is busy, used by sleep (pid ${holder.pid})`);
+      expect(stderr).toContain("hint: close that program");
+    } finally {
+      holder.kill("SIGKILL");
+      await holder.exited;
+    }
+  }, 30000);
+
   test("a port that does not exist exits 30 with the port named and a hint, no stack trace", async () => {
     const { code, stderr } = await runCli(["hw", "drive", "F", "--driver", "firmata", "--port", "/dev/ttyACM99"]);
     expect(code).toBe(30);

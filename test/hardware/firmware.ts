@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../helpers/cli.ts";
 
@@ -22,7 +22,9 @@ export async function ensureFirmataHex(): Promise<string> {
     if (pack.exitCode !== 0 || !tarball) throw new Error(`npm pack ${FIRMATA_PACKAGE} failed: ${pack.stderr.toString()}`);
     const tar = Bun.spawnSync(["tar", "-xzf", join(work, tarball), "-C", work, ENTRY], { stdout: "pipe", stderr: "pipe" });
     if (tar.exitCode !== 0) throw new Error(`cannot extract ${ENTRY}: ${tar.stderr.toString()}`);
-    writeFileSync(firmataHexPath, readFileSync(join(work, ENTRY)));
+    const partial = join(work, "StandardFirmata.uno.hex");
+    writeFileSync(partial, readFileSync(join(work, ENTRY)));
+    renameSync(partial, firmataHexPath); // whole or absent, even with two test runs fetching at once
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -85,6 +85,7 @@ describe("portUsers", () => {
     holder(100, "screen", ["/dev/null", "/dev/ttyACM0"]);
     holder(200, "bash", ["/dev/pts/1"]);
     holder(300, "letsrobot", ["/dev/ttyACM0"]);
+    holder(400, "socat", ["/dev/ptmx", "/dev/ttyACM0"]);
     mkdirSync(join(proc, "self"));
     expect(portUsers("/dev/ttyACM0", proc, 300)).toEqual([{ pid: 100, command: "screen" }]);
     expect(portUsers("/dev/ttyUSB0", proc, 300)).toEqual([]);
