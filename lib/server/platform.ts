@@ -96,7 +96,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     host: publicHost,
     port: () => port,
     status,
-    indexPage: () => indexPage(store.robots().map((robot) => ({ robot, online: hub.state(robot.id).online, viewers: hub.state(robot.id).viewers }))),
+    indexPage: () => indexPage(store.robots().map((robot) => ({ robot, online: hub.state(robot.id).online, viewers: hub.state(robot.id).viewers })), status().warnings),
     viewerPage: (id) => {
       const robot = store.robot(id);
       return robot ? viewerPage(robot) : undefined;

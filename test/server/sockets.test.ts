@@ -70,8 +70,11 @@ describe("lookups", () => {
     expect(endpoints.owner).toBe("alice");
   });
 
-  test("healthz and status", async () => {
+  test("healthz, and the index page lists robots with the key warning", async () => {
     expect(await (await fetch(`${platform.url}/healthz`)).json()).toEqual({ ok: true });
+    const index = await (await fetch(`${platform.url}/`)).text();
+    expect(index).toContain(`href="/robot/${alpha.robotId}"`);
+    expect(index).toContain("accepts sockets without its robot key");
   });
 });
 

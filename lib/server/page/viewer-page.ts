@@ -62,8 +62,8 @@ export function viewerPage(robot: RobotRecord): string {
 `;
 }
 
-/** `/`: every robot on this server, linking to its viewer page. */
-export function indexPage(robots: { robot: RobotRecord; online: boolean; viewers: number }[]): string {
+/** `/`: every robot on this server, linking to its viewer page, and the server's warnings. */
+export function indexPage(robots: { robot: RobotRecord; online: boolean; viewers: number }[], warnings: string[] = []): string {
   const rows = robots
     .map(({ robot, online, viewers }) => `<li><a href="/robot/${robot.id}">${escapeHtml(robot.name)}</a> <span class="pill ${online ? "online" : "offline"}">${online ? "online" : "offline"}</span> <span class="muted">owner ${escapeHtml(robot.owner)} · ${viewers} watching</span></li>`)
     .join("\n");
@@ -72,6 +72,8 @@ export function indexPage(robots: { robot: RobotRecord; online: boolean; viewers
 <header class="bar"><a class="brand" href="/">letsrobot</a><h1>Robots on this server</h1></header>
 <main class="index">
 ${rows ? `<ul class="robots">${rows}</ul>` : '<p class="muted">No robots yet. Add one with <code>letsrobot serve robot add NAME</code>.</p>'}
+${warnings.length ? `<h2>Warnings</h2><ul class="warnings">${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join("")}</ul>` : ""}
+<p class="muted">Machine-readable status: <a href="/api/status">/api/status</a> · health: <a href="/healthz">/healthz</a></p>
 </main>
 </body>
 </html>
