@@ -25,6 +25,8 @@ export interface DriverState {
   led?: boolean;
   /** Simulated pose, when the driver has one. */
   pose?: { x: number; y: number; heading: number };
+  /** Named extra outputs (hardware.outputs) and whether each is on. */
+  outputs?: Record<string, boolean>;
   /** Battery voltage and charging state, when a sensor is configured. */
   battery?: { volts: number; charging: boolean };
 }

@@ -1,6 +1,7 @@
 import firmataIo from "firmata-io";
 import { HardwareError } from "../errors.ts";
 import type { Hardware } from "./kinematics.ts";
+import { namedOutputs } from "./outputs.ts";
 import type { SerialLink } from "./tty-port.ts";
 
 /** The firmata-io adapter: the Firmata protocol over any serialport-style link. The only import of firmata-io. */
@@ -35,6 +36,7 @@ export function pinNeeds(hw: Hardware): [key: string, pin: number, need: Need][]
     ["pan_pin", hw.pan_pin, "servo"],
     ["tilt_pin", hw.tilt_pin, "servo"],
     ["led_pin", hw.led_pin, "output"],
+    ...namedOutputs(hw).map((o): [string, number, Need] => [`outputs.${o.name}`, o.pin, "output"]),
   ];
   return needs.filter(([, pin]) => pin >= 0);
 }

@@ -2,6 +2,7 @@ import { Board, Led, Motor, Sensor, Servo } from "johnny-five";
 import { HardwareError } from "../errors.ts";
 import type { Hardware } from "./kinematics.ts";
 import { dutyOf } from "./kinematics.ts";
+import { namedOutputs } from "./outputs.ts";
 
 /**
  * The johnny-five adapter: a robot body (two drive motors, pan/tilt servos, an LED, a battery sensor) on a
@@ -13,6 +14,8 @@ export interface Body {
   stop(): void;
   servo(which: "pan" | "tilt", angle: number): void;
   led(on: boolean): void;
+  /** Switch a named output from hardware.outputs. */
+  output(name: string, on: boolean): void;
   /** Volts at the battery divider's top, when hardware.battery_pin is set and a reading has arrived. */
   batteryVolts(): number | undefined;
   /** Stop listening to the board (the link is closed by its owner). */
@@ -59,6 +62,8 @@ export async function connectBody(io: unknown, hw: Hardware, options: { timeoutM
   const pan = servo(hw.pan_pin, hw.pan_min, hw.pan_max, Math.round((hw.pan_min + hw.pan_max) / 2));
   const tilt = servo(hw.tilt_pin, hw.tilt_min, hw.tilt_max, Math.round((hw.tilt_min + hw.tilt_max) / 2));
   const led = connected(hw.led_pin) ? new Led({ board, pin: hw.led_pin }) : undefined;
+  const outputs = new Map(namedOutputs(hw).map((o) => [o.name, new Led({ board, pin: o.pin })]));
+  for (const output of outputs.values()) output.off();
   const battery = hw.battery_pin >= 0 ? new Sensor({ board, pin: `A${hw.battery_pin}`, freq: 200, threshold: 1 }) : undefined;
   let reading: number | undefined;
   battery?.on("data", () => {
@@ -91,6 +96,11 @@ export async function connectBody(io: unknown, hw: Hardware, options: { timeoutM
     led(on) {
       if (on) led?.on();
       else led?.off();
+    },
+    output(name, on) {
+      const output = outputs.get(name);
+      if (on) output?.on();
+      else output?.off();
     },
     batteryVolts: () => (reading === undefined ? undefined : (reading / 1023) * 5),
     dispose() {

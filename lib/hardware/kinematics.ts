@@ -29,10 +29,11 @@ function limits(hw: Hardware, servo: ServoName): [number, number] {
   return a <= b ? [a, b] : [b, a];
 }
 
-/** The servo's centre: halfway between its limits. */
+/** The servo's centre: hardware.pan_centre / tilt_centre when set (within the limits), else halfway between them. */
 export function servoCentre(hw: Hardware, servo: ServoName): number {
   const [low, high] = limits(hw, servo);
-  return Math.round((low + high) / 2);
+  const configured = servo === "pan" ? hw.pan_centre : hw.tilt_centre;
+  return configured >= 0 ? clamp(configured, low, high) : Math.round((low + high) / 2);
 }
 
 export function clampAngle(hw: Hardware, servo: ServoName, angle: number): number {

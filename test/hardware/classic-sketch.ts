@@ -28,7 +28,7 @@ export async function startClassicSketch(options: { reply?: boolean } = {}): Pro
   const tty = new TtyPort({ path: side, baudRate: 9600 });
   await tty.open();
   const words: string[] = [];
-  let view: BodyView = { left: 0, right: 0, led: false };
+  let view: BodyView = { left: 0, right: 0, led: false, outputs: {} };
   let pending = "";
   tty.on("data", (data: Buffer) => {
     pending += data.toString("latin1");
@@ -38,14 +38,16 @@ export async function startClassicSketch(options: { reply?: boolean } = {}): Pro
       words.push(word);
       const m = motion[word];
       if (m) view = { ...view, left: m[0], right: m[1] };
-      if (word === "led_on" || word === "led_off") view = { ...view, led: word === "led_on" };
+      const onOff = /^(.+)_(on|off)$/.exec(word);
+      if (onOff && onOff[1] === "led") view = { ...view, led: onOff[2] === "on" };
+      else if (onOff) view = { ...view, outputs: { ...view.outputs, [onOff[1]!]: onOff[2] === "on" } };
       if (options.reply) tty.write(known.has(word) ? `OK ${word}\r\n` : `ERR unknown ${word}\r\n`);
     }
   });
   return {
     port,
     words,
-    body: () => ({ ...view }),
+    body: () => ({ ...view, outputs: { ...view.outputs } }),
     async dispose() {
       await tty.close();
       await pair.unplug();

@@ -12,6 +12,8 @@ export interface BodyView {
   pan?: number;
   tilt?: number;
   led?: boolean;
+  /** Named outputs (hardware.outputs) and whether each is on. */
+  outputs?: Record<string, boolean>;
 }
 
 export interface ConformanceTarget {
@@ -20,7 +22,7 @@ export interface ConformanceTarget {
   /** The body as it is now. */
   observe(): Promise<BodyView>;
   /** What this body can show: a classic serial sketch has no observable servo angle, for instance. */
-  features: { servo: boolean; led: boolean; speed: boolean };
+  features: { servo: boolean; led: boolean; speed: boolean; outputs: boolean };
   dispose(): Promise<void>;
 }
 
@@ -167,6 +169,36 @@ export function runConformance(name: string, setup: () => Promise<ConformanceTar
         expect(driver.state().tilt).toBe(100);
         await driver.apply({ kind: "servo", servo: "pan", centre: true });
         await eventually(target, (v) => near(v.pan ?? -1, 90, 1.5));
+      } finally {
+        await driver.close();
+      }
+    }, timeoutMs);
+
+    test("a configured centre is where the servo centres", async () => {
+      if (!target.features.servo) return expect(target.features.servo).toBe(false);
+      const driver = await open({ pan_min: 20, pan_max: 160, pan_centre: 60 });
+      try {
+        expect(driver.state().pan).toBe(60);
+        await driver.apply({ kind: "servo", servo: "pan", step: 10 });
+        await driver.apply({ kind: "servo", servo: "pan", centre: true });
+        await eventually(target, (v) => near(v.pan ?? -1, 60, 1.5));
+      } finally {
+        await driver.close();
+      }
+    }, timeoutMs);
+
+    test("named outputs switch with NAME_ON / NAME_OFF in any case; other raw commands are harmless", async () => {
+      if (!target.features.outputs) return expect(target.features.outputs).toBe(false);
+      const driver = await open({ outputs: { headlight: "8", horn: "12" } });
+      try {
+        expect(driver.state().outputs).toEqual({ headlight: false, horn: false });
+        await driver.apply({ kind: "raw", command: "HEADLIGHT_ON" });
+        await eventually(target, (v) => expect([v.outputs?.headlight, v.outputs?.horn ?? false]).toEqual([true, false]));
+        expect(driver.state().outputs).toEqual({ headlight: true, horn: false });
+        await driver.apply({ kind: "raw", command: "headlight_off" });
+        await eventually(target, (v) => expect(v.outputs?.headlight).toBe(false));
+        await driver.apply({ kind: "raw", command: "DANCE" });
+        expect(driver.state().moving).toBe(false);
       } finally {
         await driver.close();
       }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createFirmataDriver } from "../../lib/hardware/drivers/firmata.ts";
 import type { HardwareDriver } from "../../lib/hardware/driver.ts";
 import type { Hardware } from "../../lib/hardware/kinematics.ts";
+import { namedOutputs } from "../../lib/hardware/outputs.ts";
 import { HardwareError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type BodyView, hardware, runConformance } from "./conformance.ts";
@@ -22,7 +23,8 @@ export function bodyOf(s: PinSnapshot | undefined, hw: Hardware): BodyView {
     return magnitude === 0 ? 0 : duty(dir) === 255 ? magnitude : -magnitude;
   };
   const angle = (pin: number) => (s.servo[pin] === undefined ? undefined : (s.servo[pin]! - 600) / 10);
-  return { left: side(hw.left_pwm, hw.left_dir), right: side(hw.right_pwm, hw.right_dir), pan: angle(hw.pan_pin), tilt: angle(hw.tilt_pin), led: duty(hw.led_pin) === 255 };
+  const outputs = Object.fromEntries(namedOutputs(hw).map((o) => [o.name, duty(o.pin) === 255]));
+  return { left: side(hw.left_pwm, hw.left_dir), right: side(hw.right_pwm, hw.right_dir), pan: angle(hw.pan_pin), tilt: angle(hw.tilt_pin), led: duty(hw.led_pin) === 255, outputs };
 }
 
 let board: EmulatedBoard;
@@ -41,7 +43,7 @@ runConformance("firmata on an emulated Uno running StandardFirmata", async () =>
       return createFirmataDriver(hw, { log });
     },
     observe: async () => bodyOf(board.latest(), hw),
-    features: { servo: true, led: true, speed: true },
+    features: { servo: true, led: true, speed: true, outputs: true },
     dispose: async () => {},
   };
 }, 30000);

@@ -15,7 +15,7 @@ runConformance("serial line (classic sketch over a pty)", async () => {
   return {
     driver: (overrides) => createSerialLineDriver(hardware({ ...overrides, driver: "serial", port: sketch.port }), { log }),
     observe: async () => sketch.body(),
-    features: { servo: false, led: true, speed: false },
+    features: { servo: false, led: true, speed: false, outputs: true },
     dispose: () => sketch.dispose(),
   };
 });

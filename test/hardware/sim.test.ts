@@ -16,9 +16,9 @@ runConformance("sim", async () => ({
   },
   observe: async () => {
     const s = current?.state();
-    return { left: s?.left ?? 0, right: s?.right ?? 0, pan: s?.pan, tilt: s?.tilt, led: s?.led };
+    return { left: s?.left ?? 0, right: s?.right ?? 0, pan: s?.pan, tilt: s?.tilt, led: s?.led, outputs: s?.outputs };
   },
-  features: { servo: true, led: true, speed: false },
+  features: { servo: true, led: true, speed: false, outputs: true },
   dispose: async () => {},
 }));
 

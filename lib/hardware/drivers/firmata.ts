@@ -5,6 +5,7 @@ import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { checkPins, createFirmataIo, firmwareName } from "../firmata-io.ts";
 import { type Body, connectBody } from "../johnny-five.ts";
 import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
+import { namedOutputs, outputSwitch } from "../outputs.ts";
 import type { SerialPortInfo } from "../ports.ts";
 import type { SerialLink } from "../tty-port.ts";
 
@@ -26,6 +27,8 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
   let led = false;
   let opened = false;
   let closed = false;
+  const outputs = namedOutputs(hw);
+  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const link = new BoardLink<Body>({
     what: "Firmata board",
@@ -50,6 +53,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       body.servo("pan", pan);
       body.servo("tilt", tilt);
       body.led(led);
+      for (const [name, on] of Object.entries(switched)) body.output(name, on);
     },
   });
 
@@ -103,9 +107,16 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
           led = action.on;
           b.led(led);
           break;
-        case "raw":
-          deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored`);
+        case "raw": {
+          const sw = outputSwitch(action, outputs);
+          if (!sw) {
+            deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored (see hardware.outputs)`);
+            break;
+          }
+          switched[sw.output.name] = sw.on;
+          b.output(sw.output.name, sw.on);
           break;
+        }
       }
     },
     async stop() {
@@ -123,6 +134,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
         pan,
         tilt,
         led,
+        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
         ...(battery === undefined ? {} : { battery: { volts: Math.round(battery * 100) / 100, charging: hw.battery_charging_volts > 0 && battery >= hw.battery_charging_volts } }),
       };
     },

@@ -3,6 +3,7 @@ import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
+import { namedOutputs, outputSwitch } from "../outputs.ts";
 import type { SerialPortInfo } from "../ports.ts";
 import type { SerialLink } from "../tty-port.ts";
 
@@ -54,6 +55,8 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
   let led = false;
   let opened = false;
   let closed = false;
+  const outputs = namedOutputs(hw);
+  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const link = new BoardLink<Session>({
     what: "serial board",
@@ -150,15 +153,28 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
         case "led":
           led = action.on;
           break;
-        case "raw":
+        case "raw": {
+          const sw = outputSwitch(action, outputs);
+          if (sw) switched[sw.output.name] = sw.on;
           break;
+        }
       }
     },
     async stop() {
       halt();
     },
     state(): DriverState {
-      return { driver: "serial", connected: opened && !closed && link.current !== undefined, moving: left !== 0 || right !== 0, left, right, pan, tilt, led };
+      return {
+        driver: "serial",
+        connected: opened && !closed && link.current !== undefined,
+        moving: left !== 0 || right !== 0,
+        left,
+        right,
+        pan,
+        tilt,
+        led,
+        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
+      };
     },
     async close() {
       if (closed) return;

@@ -3,6 +3,7 @@ import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { clampAngle, servoCentre, sideSpeeds } from "../kinematics.ts";
+import { namedOutputs, outputSwitch } from "../outputs.ts";
 
 /** Top wheel speed of the simulated robot in metres per second, and the distance between its wheels. */
 const TOP_SPEED = 0.3;
@@ -59,6 +60,8 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
   let tilt = servoCentre(hw, "tilt");
   let led = false;
   const raw: string[] = [];
+  const outputs = namedOutputs(hw);
+  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const advance = () => {
     const t = now();
@@ -98,10 +101,15 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
         case "led":
           led = action.on;
           break;
-        case "raw":
-          raw.push(action.command);
-          options.log?.debug(`sim: raw command ${action.command}`);
+        case "raw": {
+          const sw = outputSwitch(action, outputs);
+          if (sw) switched[sw.output.name] = sw.on;
+          else {
+            raw.push(action.command);
+            options.log?.debug(`sim: raw command ${action.command}`);
+          }
           break;
+        }
       }
     },
     async stop() {
@@ -120,6 +128,7 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
         pan,
         tilt,
         led,
+        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
         pose: { ...pose },
       };
     },
