@@ -8,7 +8,7 @@
  *    - ours: the stream plan's encoder and muxer flags (low_delay encoder, PES length written, every packet
  *      flushed), stdout;
  *    - ffmpeg defaults: `-f mpegts -codec:v mpeg1video -bf 0` alone (PES length omitted, 32 KB buffering);
- *    - ours through letsrobot's POST (stdout → streaming fetch → loopback relay), measured at the relay;
+ *    - ours through letsrobot's POST (stdout → socket POST → loopback relay), measured at the relay;
  *    - ffmpeg POSTing directly to the same relay (the key would be in argv) — the latency cost of our design.
  * C1 encoder CPU: utime+stime from /proc/PID/stat of the video and audio encoders fed raw input in real
  *    time for cpu-seconds (after a 2 s warm-up), as % of one core.
@@ -86,7 +86,7 @@ async function videoRound(argv: string[], delivery: Delivery, frames: Uint8Array
   const url = relay ? `http://127.0.0.1:${relay.port}/benchkey/${WIDTH}/${HEIGHT}/` : "";
   let attempt: ReturnType<typeof startAttempt> | undefined;
   if (delivery === "letsrobot-post") {
-    attempt = startAttempt({ kind: "video", source: "raw frames", argv: [...argv, "pipe:1"], url }, url, { spawn: spawnWithStdin, fetch }, { progress: () => {}, line: () => {}, bytes: () => {} });
+    attempt = startAttempt({ kind: "video", source: "raw frames", argv: [...argv, "pipe:1"], url }, url, { spawn: spawnWithStdin }, { progress: () => {}, line: () => {}, bytes: () => {} });
   } else {
     spawnWithStdin([...argv, delivery === "direct-post" ? url : "pipe:1"]);
   }

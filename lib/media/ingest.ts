@@ -1,10 +1,11 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
 import { explainFfmpegError, type Progress, ProgressParser } from "./progress.ts";
+import { socketUploader, type Uploader } from "./upload.ts";
 
 /**
  * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
- * and report progress, log lines and byte counts until something ends it.
+ * and report progress, log lines, byte counts and the relay's acknowledgements until something ends it.
  */
 export interface AttemptEvents {
   progress(progress: Progress): void;
@@ -20,6 +21,8 @@ export interface AttemptEnd {
 
 export interface Attempt {
   pid: number;
+  /** What the relay has taken so far (see Upload.delivery). */
+  delivery(): { written: number; queued?: number; acked?: number };
   ended: Promise<AttemptEnd>;
   /** End it: forward one signal to ffmpeg and drop the upload. `error` says why, for the status. */
   stop(error?: string): Promise<void>;
@@ -27,7 +30,10 @@ export interface Attempt {
 
 export interface AttemptDeps {
   spawn: GroupSpawner;
-  fetch: typeof fetch;
+  /** How bytes reach the relay (default: a streaming POST on a socket of our own, see upload.ts). */
+  upload?: Uploader;
+  /** Not used for the upload any more (it cannot show the relay's acknowledgements); accepted so callers compile. */
+  fetch?: typeof fetch;
 }
 
 function relayError(error: unknown, url: URL): string {
@@ -35,6 +41,8 @@ function relayError(error: unknown, url: URL): string {
   const where = `${url.hostname}:${url.port || 80}`;
   if (/ConnectionRefused|ECONNREFUSED/i.test(code)) return `the relay at ${where} refused the connection (is it running?)`;
   if (/ConnectionClosed|ECONNRESET|EPIPE/i.test(code)) return `the relay at ${where} closed the connection`;
+  if (/ENOTFOUND|EAI_AGAIN/i.test(code)) return `the relay host ${url.hostname} cannot be found (DNS)`;
+  if (/EHOSTUNREACH|ENETUNREACH/i.test(code)) return `the relay at ${where} cannot be reached (network down?)`;
   if (/Timeout/i.test(code)) return `the relay at ${where} timed out`;
   return `sending to the relay at ${where} failed: ${(error as Error).message ?? String(error)}`;
 }
@@ -84,7 +92,6 @@ async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEven
 export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, events: AttemptEvents): Attempt {
   const target = new URL(url);
   const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
-  const upload = new AbortController();
   const last: { line?: string } = {};
   let stopError: string | undefined;
   let requested = false;
@@ -99,18 +106,11 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
     const said = last.line ? explainFfmpegError(last.line) : undefined;
     finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
   });
-  deps
-    .fetch(url, {
-      method: "POST",
-      body: countingBody(child.stdout, events.bytes),
-      headers: { "content-type": "video/mp2t" },
-      signal: upload.signal,
-      duplex: "half",
-    } as RequestInit)
-    .then(
-      (response) => finish({ requested: false, error: relayAnswer(response.status, target) }),
-      (error) => finish({ requested: false, error: relayError(error, target) }),
-    );
+  const upload = (deps.upload ?? socketUploader)(target, countingBody(child.stdout, events.bytes));
+  upload.answered.then(
+    (status) => finish({ requested: false, error: relayAnswer(status, target) }),
+    (error) => finish({ requested: false, error: relayError(error, target) }),
+  );
 
   const ended = settled.then(async (first) => {
     await child.stop();
@@ -121,6 +121,7 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
 
   return {
     pid: child.pid,
+    delivery: () => upload.delivery(),
     ended,
     async stop(error) {
       if (error) stopError ??= error;

@@ -3,6 +3,7 @@ import { redact } from "../log.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
 import { type GroupSpawner, spawnGroup } from "../process/group.ts";
 import { type Attempt, startAttempt } from "./ingest.ts";
+import type { Uploader } from "./upload.ts";
 import { type FfmpegPlan, ingestUrl, type MediaKind, type StreamPlan, type StreamTarget } from "./plan.ts";
 import { advanced, type Progress } from "./progress.ts";
 import { formatStatusLine, type StreamStatus } from "./status.ts";
@@ -21,10 +22,12 @@ export interface StreamSupervisor {
   stop(): Promise<void>;
 }
 
-export type SupervisorDeps = Pick<Deps, "log" | "fetch"> &
-  Partial<Pick<Deps, "shutdown" | "interactive">> & {
+export type SupervisorDeps = Pick<Deps, "log"> &
+  Partial<Pick<Deps, "fetch" | "shutdown" | "interactive">> & {
     /** Process-group spawner (tests inject a recording one). */
     spawn?: GroupSpawner;
+    /** How bytes reach the relay (default: a socket whose acknowledgements are watched; see upload.ts). */
+    upload?: Uploader;
     /** Rewrites the one-line live status on a terminal. */
     statusLine?: (text: string) => void;
     random?: () => number;
@@ -54,6 +57,9 @@ interface Runner {
   lastProgressAt: number;
   progressed: boolean;
   stalled: boolean;
+  /** Bytes the relay had acknowledged at lastAckAt. */
+  acked: number;
+  lastAckAt: number;
   last?: Progress;
   restarts: number;
   failures: number;
@@ -81,7 +87,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   let resolving: Promise<void> | undefined;
   const runners: Runner[] = [plan.video, plan.audio]
     .filter((p): p is FfmpegPlan => p !== undefined)
-    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, restarts: 0, failures: 0, bytes: 0 }));
+    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, acked: 0, lastAckAt: 0, restarts: 0, failures: 0, bytes: 0 }));
 
   const urlFor = (runner: Runner) => (target ? ingestUrl(runner.kind, target) : runner.plan.url);
 
@@ -105,12 +111,13 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     while (!stopping.signal.aborted) {
       if (!first) runner.restarts += 1;
       first = false;
-      runner.startedAt = runner.lastProgressAt = performance.now();
+      runner.startedAt = runner.lastProgressAt = runner.lastAckAt = performance.now();
+      runner.acked = 0;
       runner.progressed = false;
       runner.stalled = false;
       runner.last = undefined;
       try {
-        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, fetch: deps.fetch }, {
+        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload }, {
           progress: (p) => {
             if (advanced(runner.last, p)) {
               runner.lastProgressAt = performance.now();
@@ -164,14 +171,35 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
 
   const status = () => ({ video: statusOf("video"), audio: statusOf("audio") });
 
+  /** A relay that acknowledges nothing while data waits (network gone, relay frozen) is a stall too. */
+  function relayStalled(runner: Runner, attempt: Attempt, now: number): string | undefined {
+    const delivery = attempt.delivery();
+    if (delivery.acked === undefined) return undefined;
+    if (delivery.acked > runner.acked) {
+      runner.acked = delivery.acked;
+      runner.lastAckAt = now;
+      return undefined;
+    }
+    if ((delivery.queued ?? 0) === 0 || now - runner.lastAckAt <= stallMs) return undefined;
+    const where = new URL(urlFor(runner));
+    return `the relay at ${where.hostname}:${where.port || 80} took nothing for ${((now - runner.lastAckAt) / 1000).toFixed(1)} s (${delivery.queued} bytes waiting): network down or relay frozen`;
+  }
+
   const watch = setInterval(() => {
     const now = performance.now();
     for (const runner of runners) {
-      if (runner.attempt && !runner.stalled && now - runner.lastProgressAt > stallMs) {
+      const attempt = runner.attempt;
+      if (!attempt || runner.stalled) continue;
+      const relay = relayStalled(runner, attempt, now);
+      if (relay) {
+        runner.stalled = true;
+        log.warn(`${runner.kind}: ${relay}; killing ffmpeg ${attempt.pid}`);
+        void attempt.stop(`stalled: ${relay}`);
+      } else if (now - runner.lastProgressAt > stallMs) {
         runner.stalled = true;
         const seconds = ((now - runner.lastProgressAt) / 1000).toFixed(1);
-        log.warn(`${runner.kind}: stalled, no progress for ${seconds} s; killing ffmpeg ${runner.attempt.pid}`);
-        void runner.attempt.stop(`stalled: ffmpeg made no progress for ${seconds} s`);
+        log.warn(`${runner.kind}: stalled, no progress for ${seconds} s; killing ffmpeg ${attempt.pid}`);
+        void attempt.stop(`stalled: ffmpeg made no progress for ${seconds} s`);
       }
     }
   }, Math.min(250, stallMs / 4));

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createLogger } from "../../lib/log.ts";
 import type { StreamPlan, StreamTarget } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
+import type { Uploader } from "../../lib/media/upload.ts";
 import type { GroupChild, GroupSpawner } from "../../lib/process/group.ts";
 import { waitUntil } from "./helpers.ts";
 
@@ -60,14 +61,17 @@ function fakes() {
     return child;
   };
   const urls: string[] = [];
-  // an upload that stays open until its body ends or it is aborted, like a relay that accepted the stream
-  const fetch = ((url: string, init: RequestInit) => {
-    urls.push(url);
-    return new Promise<Response>((resolve, reject) => {
-      init.signal?.addEventListener("abort", () => reject(new Error("aborted")));
+  // an upload that stays open until it is aborted, like a relay that accepted the stream
+  const upload: Uploader = (url) => {
+    urls.push(url.toString());
+    let reject: (error: Error) => void = () => {};
+    const answered = new Promise<number>((_, no) => {
+      reject = no;
     });
-  }) as unknown as typeof globalThis.fetch;
-  return { children, spawn, fetch, urls };
+    answered.catch(() => undefined);
+    return { answered, delivery: () => ({ written: 0 }), abort: () => reject(new Error("aborted")) };
+  };
+  return { children, spawn, upload, urls };
 }
 
 const target: StreamTarget = { relayHost: "relay.one", videoPort: 1, audioPort: 2, streamKey: "key", xres: 640, yres: 480 };
@@ -85,7 +89,7 @@ afterEach(async () => {
 describe("supervisor decisions (fake spawner)", () => {
   test("status is truthful: not running before progress, running with it, down when ffmpeg dies", async () => {
     const f = fakes();
-    supervisor = superviseStreams(plan(["video"]), { log, fetch: f.fetch, spawn: f.spawn }, { backoff: { baseMs: 60000, capMs: 60000, jitter: 0 } });
+    supervisor = superviseStreams(plan(["video"]), { log, upload: f.upload, spawn: f.spawn }, { backoff: { baseMs: 60000, capMs: 60000, jitter: 0 } });
     const child = f.children[0] as FakeChild;
     expect(supervisor.status().video).toMatchObject({ running: false, pid: child.pid, restarts: 0 });
     expect(supervisor.status().audio).toMatchObject({ running: false, disabled: true });
@@ -102,7 +106,7 @@ describe("supervisor decisions (fake spawner)", () => {
 
   test("a stall (progress stops) kills that ffmpeg once and starts a new one", async () => {
     const f = fakes();
-    supervisor = superviseStreams(plan(["video", "audio"]), { log, fetch: f.fetch, spawn: f.spawn }, { stallMs: 300, backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
+    supervisor = superviseStreams(plan(["video", "audio"]), { log, upload: f.upload, spawn: f.spawn }, { stallMs: 300, backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
     const [video, audio] = f.children as [FakeChild, FakeChild];
     const keepAudioAlive = setInterval(() => audio.progress(), 50);
     try {
@@ -125,7 +129,7 @@ describe("supervisor decisions (fake spawner)", () => {
       lookups += 1;
       return { ...target, relayHost: `relay-${lookups + 1}.example` };
     };
-    supervisor = superviseStreams(plan(["video"]), { log, fetch: f.fetch, spawn: f.spawn }, { resolveTarget, backoff: { baseMs: 1, capMs: 5, jitter: 0 } });
+    supervisor = superviseStreams(plan(["video"]), { log, upload: f.upload, spawn: f.spawn }, { resolveTarget, backoff: { baseMs: 1, capMs: 5, jitter: 0 } });
     for (let i = 0; i < 7; i++) {
       await waitUntil(() => f.children.length > i, 2000, `ffmpeg ${i + 1}`);
       (f.children[i] as FakeChild).die(1, "boom");
@@ -137,7 +141,7 @@ describe("supervisor decisions (fake spawner)", () => {
 
   test("restart(kind) replaces only that stream, at once, without counting a failure", async () => {
     const f = fakes();
-    supervisor = superviseStreams(plan(["video", "audio"]), { log, fetch: f.fetch, spawn: f.spawn }, { backoff: { baseMs: 60000, capMs: 60000, jitter: 0 } });
+    supervisor = superviseStreams(plan(["video", "audio"]), { log, upload: f.upload, spawn: f.spawn }, { backoff: { baseMs: 60000, capMs: 60000, jitter: 0 } });
     supervisor.restart("audio");
     await waitUntil(() => f.children.length === 3, 2000, "a new audio ffmpeg");
     expect(f.children.map((c) => c.argv[1])).toEqual(["video", "audio", "audio"]);
@@ -148,7 +152,7 @@ describe("supervisor decisions (fake spawner)", () => {
   test("stop() ends each ffmpeg once and starts nothing more; the shutdown signal does the same", async () => {
     const f = fakes();
     const shutdown = new AbortController();
-    const s = superviseStreams(plan(["video", "audio"]), { log, fetch: f.fetch, spawn: f.spawn, shutdown: shutdown.signal });
+    const s = superviseStreams(plan(["video", "audio"]), { log, upload: f.upload, spawn: f.spawn, shutdown: shutdown.signal });
     shutdown.abort();
     await s.stop();
     expect(f.children.map((c) => c.stops)).toEqual([1, 1]);
@@ -161,7 +165,7 @@ describe("supervisor decisions (fake spawner)", () => {
     const f = fakes();
     const lines: string[] = [];
     const stream = { write: (text: string) => lines.push(text), isTTY: false } as unknown as NodeJS.WriteStream;
-    supervisor = superviseStreams(plan(["video"]), { log: createLogger("info", stream), fetch: f.fetch, spawn: f.spawn }, { logEveryMs: 100 });
+    supervisor = superviseStreams(plan(["video"]), { log: createLogger("info", stream), upload: f.upload, spawn: f.spawn }, { logEveryMs: 100 });
     const child = f.children[0] as FakeChild;
     const timer = setInterval(() => child.progress(), 50);
     try {
@@ -174,7 +178,7 @@ describe("supervisor decisions (fake spawner)", () => {
   test("on a terminal: one live status line, rewritten, cleared on stop", async () => {
     const f = fakes();
     const shown: string[] = [];
-    const s = superviseStreams(plan(["video", "audio"]), { log, fetch: f.fetch, spawn: f.spawn, interactive: true, statusLine: (text) => shown.push(text) });
+    const s = superviseStreams(plan(["video", "audio"]), { log, upload: f.upload, spawn: f.spawn, interactive: true, statusLine: (text) => shown.push(text) });
     const [video] = f.children as [FakeChild, FakeChild];
     const timer = setInterval(() => video.progress(), 50);
     try {

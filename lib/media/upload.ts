@@ -1,0 +1,114 @@
+import { readFileSync } from "node:fs";
+import { connect } from "node:net";
+
+/**
+ * The streaming POST to the relay, over a plain TCP socket (HTTP/1.1, chunked). A socket of our own lets us
+ * see what the relay has acknowledged: Linux lists each socket's unacknowledged send queue in
+ * /proc/net/tcp, so a relay that stops taking data (network gone, relay frozen) shows within seconds instead
+ * of after the kernel's send buffer (up to 4 MB, half a minute of video) has filled.
+ */
+export interface Upload {
+  /** The relay's HTTP status once it answers; rejects when the connection fails or closes first. */
+  answered: Promise<number>;
+  /**
+   * Bytes written; of those still in the kernel, how many the relay has not acknowledged (`queued`); and
+   * the bytes the relay has acknowledged so far (`acked`). queued/acked are undefined off Linux.
+   */
+  delivery(): { written: number; queued?: number; acked?: number };
+  abort(): void;
+}
+
+export type Uploader = (url: URL, body: ReadableStream<Uint8Array>) => Upload;
+
+/** tx_queue of the socket from localPort to remotePort in /proc/net/tcp{,6} text; undefined when not listed. */
+export function sendQueueOf(table: string, localPort: number, remotePort: number): number | undefined {
+  const local = localPort.toString(16).toUpperCase().padStart(4, "0");
+  const remote = remotePort.toString(16).toUpperCase().padStart(4, "0");
+  for (const line of table.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1]?.endsWith(`:${local}`) && fields[2]?.endsWith(`:${remote}`)) {
+      const queue = fields[4]?.split(":")[0];
+      return queue === undefined ? undefined : Number.parseInt(queue, 16);
+    }
+  }
+  return undefined;
+}
+
+function readTable(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export class UploadError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export const socketUploader: Uploader = (url, body) => {
+  const port = Number(url.port || 80);
+  const socket = connect({ host: url.hostname, port });
+  socket.setNoDelay(true);
+  const reader = body.getReader();
+  let written = 0;
+  let settle!: { resolve: (status: number) => void; reject: (error: Error) => void };
+  const answered = new Promise<number>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  answered.catch(() => undefined);
+  let head = "";
+  let done = false;
+  const finish = (outcome: number | Error) => {
+    if (done) return;
+    done = true;
+    if (typeof outcome === "number") settle.resolve(outcome);
+    else settle.reject(outcome);
+    reader.cancel().catch(() => undefined);
+  };
+
+  socket.on("connect", async () => {
+    const request = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: video/mp2t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    written += request.length;
+    socket.write(request);
+    try {
+      for (;;) {
+        const { done: ended, value } = await reader.read();
+        if (ended || socket.destroyed) break;
+        const frame = Buffer.concat([Buffer.from(`${value.byteLength.toString(16)}\r\n`), value, Buffer.from("\r\n")]);
+        written += frame.byteLength;
+        if (!socket.write(frame)) await new Promise((resolve) => socket.once("drain", resolve));
+      }
+      if (!socket.destroyed) socket.end("0\r\n\r\n");
+    } catch {
+      // the body was cancelled: the upload is over
+    }
+  });
+  socket.on("data", (chunk: Buffer) => {
+    head += chunk.toString("latin1");
+    const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    if (status) finish(Number(status[1]));
+  });
+  socket.on("error", (error: NodeJS.ErrnoException) => finish(new UploadError(error.message, error.code ?? "ECONNRESET")));
+  socket.on("close", () => finish(new UploadError("the connection closed", "ECONNRESET")));
+
+  return {
+    answered,
+    delivery() {
+      const localPort = socket.localPort;
+      if (!localPort) return { written };
+      const queued = sendQueueOf(readTable("/proc/net/tcp"), localPort, port) ?? sendQueueOf(readTable("/proc/net/tcp6"), localPort, port);
+      if (queued === undefined) return { written };
+      return { written, queued, acked: Math.max(0, written - (socket.writableLength ?? 0) - queued) };
+    },
+    abort() {
+      finish(new UploadError("aborted", "ABORTED"));
+      socket.destroy();
+    },
+  };
+};
