@@ -32,6 +32,8 @@ export interface PlatformOptions {
   maxViewerQueueBytes?: number;
   /** Relay: a viewer over the bound for this long is disconnected (default 10 s). */
   viewerStallMs?: number;
+  /** Relay: most websocket viewers per camera stream (default 2000). */
+  maxStreamViewers?: number;
 }
 
 export interface Platform {
@@ -82,7 +84,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   hub.use((socket) => attachRobotEvents(socket, hub));
   hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
   hub.use(ownerActions(hub));
-  const relay = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs });
+  const relay = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
 
   const publicHost = options.host === "0.0.0.0" || options.host === "::" || options.host === "" ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
   let port = 0;
@@ -113,7 +115,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
   };
   const onRequest = (req: IncomingMessage, res: ServerResponse) => handleRequest(req, res, routes);
-  const main = createServer(onRequest);
+  // uploads are long-lived requests: no overall request timeout (Node's default would cut them at 5 minutes)
+  const main = createServer({ requestTimeout: 0 }, onRequest);
   main.on("upgrade", (req, socket, head) => {
     const path = req.url ?? "";
     if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it

@@ -20,6 +20,8 @@ export interface RelayOptions {
   upgrader: WebSocketUpgrader;
   maxQueueBytes?: number;
   stallMs?: number;
+  /** Most viewers of one camera's stream (each may hold up to maxQueueBytes); more get HTTP 503. */
+  maxViewers?: number;
   now?: () => number;
 }
 
@@ -76,6 +78,7 @@ const packetSize = 188;
 export function createRelay(options: RelayOptions): Relay {
   const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
   const stallMs = options.stallMs ?? 10_000;
+  const maxViewers = options.maxViewers ?? 2000;
   const now = options.now ?? Date.now;
   const streams = new Map<string, Stream>();
   const uploads = new Set<IncomingMessage>();
@@ -177,6 +180,11 @@ export function createRelay(options: RelayOptions): Relay {
       }
       const kinds: StreamKind[] = match[2] ? [match[2] as StreamKind] : ["video", "audio"];
       const joined = kinds.map((kind) => streamOf(cameraId, kind));
+      if (joined.some((stream) => stream.viewers.size >= maxViewers)) {
+        options.log.warn(`camera ${cameraId} has ${maxViewers} stream viewers already; refusing another`);
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        return true;
+      }
       options.upgrader.upgrade(req, socket, head, (ws) => {
         const viewer: Viewer = { socket: ws, queued: 0, sent: 0, dropped: 0 };
         for (const stream of joined) stream.viewers.add(viewer);

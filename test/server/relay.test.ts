@@ -166,6 +166,31 @@ describe("relay", () => {
     expect(stalledStats.sent).toBeLessThan(total / 4);
   }, 30_000);
 
+  test("viewers past the per-stream cap are refused with 503; unknown cameras with 404", async () => {
+    const extra = tempDataDir();
+    const capped = await startTestPlatform(extra.dir, { maxStreamViewers: 2 });
+    try {
+      const creds = await capped.ensureRobot({ name: "capped", owner: "olga" });
+      const base = `${capped.url.replace("http", "ws")}/ws/stream`;
+      const attempt = (path: string) =>
+        new Promise<string>((resolve) => {
+          const ws = new WebSocket(`${base}/${path}`);
+          sockets.push(ws);
+          ws.onopen = () => resolve("open");
+          ws.onerror = () => resolve("refused");
+        });
+      expect(await attempt(`${creds.cameraId}/video`)).toBe("open");
+      expect(await attempt(`${creds.cameraId}/video`)).toBe("open");
+      expect(await attempt(`${creds.cameraId}/video`)).toBe("refused");
+      expect(await attempt(`${creds.cameraId}/audio`)).toBe("open");
+      expect(await attempt("1234/video")).toBe("refused");
+      expect(capped.status().streams.find((s) => s.kind === "video")?.viewers.length).toBe(2);
+    } finally {
+      await capped.close();
+      extra.remove();
+    }
+  });
+
   test("a viewer that stays behind the bound is disconnected", async () => {
     const extra = tempDataDir();
     const strict = await startTestPlatform(extra.dir, { maxViewerQueueBytes: 64 * 1024, viewerStallMs: 100 });
