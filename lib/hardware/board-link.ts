@@ -19,6 +19,8 @@ export interface BoardLinkOptions<T> {
   /** Called when the board went away (the session is gone) and when it is back with a new session. */
   onLost?(path: string): void;
   onBack?(session: T, path: string): void;
+  /** Let go of a session that ended (timers, listeners); the link itself is closed by BoardLink. */
+  release?(session: T): void;
   listPorts?: () => SerialPortInfo[];
   makeLink?: (path: string, baud: number) => SerialLink;
   /** Delay between reconnect attempts. */
@@ -78,8 +80,10 @@ export class BoardLink<T> {
   }
 
   private lost(path: string, error?: Error): void {
+    const session = this.session;
     this.link = undefined;
     this.session = undefined;
+    if (session !== undefined) this.options.release?.(session);
     const reason = error?.message ? ` (${error.message})` : "";
     this.options.log.warn(`lost the ${this.options.what} on ${path}${reason}: unplugged? reconnecting when it returns`);
     this.options.onLost?.(path);
@@ -111,8 +115,10 @@ export class BoardLink<T> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     const link = this.link;
+    const session = this.session;
     this.link = undefined;
     this.session = undefined;
     await link?.close().catch(() => {});
+    if (session !== undefined) this.options.release?.(session);
   }
 }

@@ -195,7 +195,9 @@ export class TtyPort extends EventEmitter implements SerialLink {
       return;
     }
     this.closing = true;
-    await Promise.race([this.drain(), Bun.sleep(500)]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.drain(), new Promise((resolve) => (timer = setTimeout(resolve, 500)))]); // a stuck device must not stall close
+    clearTimeout(timer);
     const reader = this.reader;
     this.release();
     await reader?.cancel().catch(() => {});

@@ -120,8 +120,9 @@ export async function startEmulatedBoard(): Promise<EmulatedBoard> {
     },
     async dispose() {
       child.stdin.end();
-      const exited = await Promise.race([child.exited.then(() => true), Bun.sleep(2000).then(() => false)]);
-      if (!exited) child.kill("SIGKILL");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 2000); // a stuck emulator (socat goes with it)
+      await child.exited;
+      clearTimeout(timer);
       rmSync(dir, { recursive: true, force: true });
     },
   };

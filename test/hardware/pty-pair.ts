@@ -32,7 +32,9 @@ export async function startPtyPair(a: string, b: string): Promise<PtyPair> {
     unplug() {
       gone ??= (async () => {
         guard.stdin.end();
-        await Promise.race([guard.exited, Bun.sleep(3000)]);
+        const timer = setTimeout(() => guard.kill("SIGKILL"), 3000);
+        await guard.exited;
+        clearTimeout(timer);
       })();
       return gone;
     },

@@ -48,6 +48,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       left = 0; // a board that lost power or USB stops its motors
       right = 0;
     },
+    release: (body) => body.dispose(),
     onBack(body) {
       // motors stay stopped; the camera and LED go back where they were
       body.servo("pan", pan);
