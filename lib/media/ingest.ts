@@ -1,7 +1,7 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
 import { explainFfmpegError, type Progress, ProgressParser } from "./progress.ts";
-import { socketUploader, type Uploader } from "./upload.ts";
+import { fetchUploader, socketUploader, type Uploader } from "./upload.ts";
 
 /**
  * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
@@ -32,7 +32,10 @@ export interface AttemptDeps {
   spawn: GroupSpawner;
   /** How bytes reach the relay (default: a streaming POST on a socket of our own, see upload.ts). */
   upload?: Uploader;
-  /** Not used for the upload any more (it cannot show the relay's acknowledgements); accepted so callers compile. */
+  /**
+   * A fetch other than the global one (a test's fake) is honoured for the upload when no `upload` is given;
+   * the global fetch is not used, because it cannot show the relay's acknowledgements.
+   */
   fetch?: typeof fetch;
 }
 
@@ -106,7 +109,8 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
     const said = last.line ? explainFfmpegError(last.line) : undefined;
     finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
   });
-  const upload = (deps.upload ?? socketUploader)(target, countingBody(child.stdout, events.bytes));
+  const uploader = deps.upload ?? (deps.fetch && deps.fetch !== globalThis.fetch ? fetchUploader(deps.fetch) : socketUploader);
+  const upload = uploader(target, countingBody(child.stdout, events.bytes));
   upload.answered.then(
     (status) => finish({ requested: false, error: relayAnswer(status, target) }),
     (error) => finish({ requested: false, error: relayError(error, target) }),

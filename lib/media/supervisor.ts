@@ -117,7 +117,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
       runner.stalled = false;
       runner.last = undefined;
       try {
-        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload }, {
+        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload, fetch: deps.fetch }, {
           progress: (p) => {
             if (advanced(runner.last, p)) {
               runner.lastProgressAt = performance.now();

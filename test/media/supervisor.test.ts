@@ -190,4 +190,17 @@ describe("supervisor decisions (fake spawner)", () => {
     await s.stop();
     expect(shown.at(-1)).toBe("");
   });
+
+  test("an injected fetch (not the global one) carries the upload when no uploader is given", async () => {
+    const f = fakes();
+    const urls: string[] = [];
+    const fetch = ((url: URL, init: RequestInit) => {
+      urls.push(url.toString());
+      return new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
+    }) as unknown as typeof globalThis.fetch;
+    supervisor = superviseStreams(plan(["video"]), { log, fetch, spawn: f.spawn });
+    expect(urls).toEqual(["http://relay.one:1/key/640/480/"]);
+    await supervisor.stop();
+    expect(f.children).toHaveLength(1);
+  });
 });
