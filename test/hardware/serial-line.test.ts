@@ -45,7 +45,7 @@ describe("serial driver with OK/ERR read-back", () => {
   });
   afterAll(() => replying.dispose());
 
-  test("commands go out lower-cased with CRLF; ERR is a HardwareError naming the word", async () => {
+  test("commands go out lower-cased with CRLF; ERR is a HardwareError naming the word, and stops the motors", async () => {
     const driver = createSerialLineDriver(hardware({ driver: "serial", port: replying.port, serial_ack: true }), { log });
     await driver.open();
     await driver.apply(planCommand("F", defaults())!.action);
@@ -54,7 +54,8 @@ describe("serial driver with OK/ERR read-back", () => {
     expect(error).toBeInstanceOf(HardwareError);
     expect((error as HardwareError).message).toBe('the board rejected "moonwalk": ERR unknown moonwalk');
     await driver.close();
-    for (let i = 0; i < 200 && replying.words.length < 5; i++) await Bun.sleep(5); // the close's stop is in flight
-    expect(replying.words).toEqual(["stop", "f", "led_on", "moonwalk", "stop"]);
+    for (let i = 0; i < 200 && replying.words.length < 6; i++) await Bun.sleep(5); // the close's stop is in flight
+    // open stops, the ERR stops, close stops
+    expect(replying.words).toEqual(["stop", "f", "led_on", "moonwalk", "stop", "stop"]);
   });
 });

@@ -50,7 +50,9 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
     },
     release: (body) => body.dispose(),
     onBack(body) {
-      // motors stay stopped; the camera and LED go back where they were
+      // a board with its own power may still be running the last command: stop first; then the camera
+      // and the lights go back where they were
+      body.stop();
       body.servo("pan", pan);
       body.servo("tilt", tilt);
       body.led(led);
@@ -88,36 +90,41 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
     },
     async apply(action: Action) {
       const b = body(`apply ${action.kind}`);
-      switch (action.kind) {
-        case "drive":
-          ({ left, right } = sideSpeeds(action, hw));
-          b.drive(left, right);
-          break;
-        case "stop":
-          halt();
-          break;
-        case "servo": {
-          const current = action.servo === "pan" ? pan : tilt;
-          const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
-          if (action.servo === "pan") pan = angle;
-          else tilt = angle;
-          b.servo(action.servo, angle);
-          break;
-        }
-        case "led":
-          led = action.on;
-          b.led(led);
-          break;
-        case "raw": {
-          const sw = outputSwitch(action, outputs);
-          if (!sw) {
-            deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored (see hardware.outputs)`);
+      try {
+        switch (action.kind) {
+          case "drive":
+            ({ left, right } = sideSpeeds(action, hw));
+            b.drive(left, right);
+            break;
+          case "stop":
+            halt();
+            break;
+          case "servo": {
+            const current = action.servo === "pan" ? pan : tilt;
+            const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
+            if (action.servo === "pan") pan = angle;
+            else tilt = angle;
+            b.servo(action.servo, angle);
             break;
           }
-          switched[sw.output.name] = sw.on;
-          b.output(sw.output.name, sw.on);
-          break;
+          case "led":
+            led = action.on;
+            b.led(led);
+            break;
+          case "raw": {
+            const sw = outputSwitch(action, outputs);
+            if (!sw) {
+              deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored (see hardware.outputs)`);
+              break;
+            }
+            switched[sw.output.name] = sw.on;
+            b.output(sw.output.name, sw.on);
+            break;
+          }
         }
+      } catch (error) {
+        halt(); // whatever went wrong, the wheels do not keep turning
+        throw new HardwareError(`Firmata ${action.kind} failed on ${link.portPath}: ${(error as Error).message}`, "check the board and its wiring; the motors were stopped", { cause: error });
       }
     },
     async stop() {

@@ -42,8 +42,11 @@ export function wordFor(action: Action): string {
 
 interface Session {
   link: SerialLink;
-  /** Lines the board sent that nobody has waited for yet. */
-  replies: { waiter?: (line: string) => void };
+  /**
+   * With hardware.serial_ack, one entry per command sent and not yet answered, oldest first: the sketch
+   * answers in order, so each reply line belongs to the head. Stops sent by halt() have no waiter.
+   */
+  replies: (((line: string) => void) | undefined)[];
 }
 
 /** A classic serial sketch: one lower-cased word plus CRLF per command at 9600 baud; reads back OK/ERR. */
@@ -67,7 +70,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
     makeLink: deps.makeLink,
     retryMs: deps.retryMs,
     async connect(serial) {
-      const session: Session = { link: serial, replies: {} };
+      const session: Session = { link: serial, replies: [] };
       let pending = "";
       // always read what the board says, so its transmit buffer never fills and blocks the sketch
       serial.on("data", (data: Buffer) => {
@@ -79,9 +82,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
           end = pending.search(/\r?\n/);
           if (!line) continue;
           deps.log.debug(`board: ${line}`);
-          const waiter = session.replies.waiter;
-          session.replies.waiter = undefined;
-          waiter?.(line);
+          session.replies.shift()?.(line);
         }
         if (pending.length > 4096) pending = ""; // a sketch that never ends a line
       });
@@ -102,10 +103,10 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
     const reply = hw.serial_ack
       ? new Promise<string | undefined>((resolve) => {
           const timer = setTimeout(() => resolve(undefined), deps.replyMs ?? 1000);
-          session.replies.waiter = (line) => {
+          session.replies.push((line) => {
             clearTimeout(timer);
             resolve(line);
-          };
+          });
         })
       : undefined;
     session.link.write(`${word}\r\n`);
@@ -118,7 +119,10 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
   const halt = () => {
     left = 0;
     right = 0;
-    link.current?.link.write("stop\r\n");
+    const session = link.current;
+    if (!session) return;
+    if (hw.serial_ack) session.replies.push(undefined); // its OK is expected, and nobody waits for it
+    session.link.write("stop\r\n");
   };
 
   return {
@@ -134,7 +138,12 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
     async apply(action: Action) {
       const word = wordFor(action);
       if (!word) return;
-      await send(word, `send "${word}"`);
+      try {
+        await send(word, `send "${word}"`);
+      } catch (error) {
+        if (opened && !closed) halt(); // a rejected or failed command never leaves the wheels turning
+        throw error;
+      }
       switch (action.kind) {
         case "drive":
           ({ left, right } = sideSpeeds(action, hw));
