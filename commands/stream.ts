@@ -12,7 +12,7 @@ import { configArgs } from "./args.ts";
 import { mediaArgs, mediaFlags, secondsFlag } from "./media-args.ts";
 
 /** Where to send: the platform's relay, at the resolution the platform asks for (else the configured size). */
-async function lookupTarget(config: Config, deps: Pick<Deps, "fetch" | "log" | "shutdown">): Promise<StreamTarget & { robotName?: string }> {
+async function lookupTarget(config: Config, deps: Pick<Deps, "fetch" | "log" | "shutdown">): Promise<StreamTarget & { robotName?: string; micEnabled: boolean }> {
   const endpoints = await resolveEndpoints(config.platform, { fetch: deps.fetch, log: deps.log, signal: deps.shutdown });
   const fromPlatform = endpoints.settings.raw.xres !== undefined;
   const name = endpoints.settings.raw.robot_name ?? endpoints.settings.raw.name;
@@ -24,6 +24,7 @@ async function lookupTarget(config: Config, deps: Pick<Deps, "fetch" | "log" | "
     xres: fromPlatform ? endpoints.settings.xres : config.video.width,
     yres: fromPlatform ? endpoints.settings.yres : config.video.height,
     robotName: typeof name === "string" ? name : config.platform.robot_id || undefined,
+    micEnabled: endpoints.settings.micEnabled,
   };
 }
 
@@ -76,7 +77,12 @@ export function createStreamCommand(deps: Deps) {
       if (ffmpeg.missing) throw new MediaError("ffmpeg not found", "install it: sudo apt-get install ffmpeg");
 
       const target = await lookupTarget(config, deps);
-      const plan = toStreamPlan(config, target, devices, { robotName: target.robotName });
+      let streamed = config;
+      if (!target.micEnabled && config.audio.enabled) {
+        deps.log.info("the platform has this robot's mic turned off: streaming video only");
+        streamed = { ...config, audio: { ...config.audio, enabled: false } };
+      }
+      const plan = toStreamPlan(streamed, target, devices, { robotName: target.robotName });
       const stderr = deps.log.options.stderr;
       const supervisor = superviseStreams(
         plan,

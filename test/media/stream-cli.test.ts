@@ -95,6 +95,21 @@ describe("letsrobot stream (CLI)", () => {
     expect(stderr).not.toContain(KEY);
   }, 20000);
 
+  test("the platform's mic_enabled = false streams video only", async () => {
+    const settings = platform.routes.get("/api/v1/robots/100");
+    platform.routes.set("/api/v1/robots/100", { robot_name: "testbot", mic_enabled: false });
+    try {
+      const cli = startCli(["--seconds", "1"]);
+      expect(await cli.exited).toBe(0);
+      const stderr = await new Response(cli.stderr).text();
+      expect(stderr).toContain("mic turned off: streaming video only");
+      expect(stderr).toContain("video: test pattern");
+      expect(stderr).not.toContain("audio: test tone");
+    } finally {
+      platform.routes.set("/api/v1/robots/100", settings);
+    }
+  }, 20000);
+
   test("--dry-run prints both commands with the key redacted, and starts nothing", async () => {
     const cli = startCli(["--dry-run", "--rotate", "180"]);
     expect(await cli.exited).toBe(0);
