@@ -81,7 +81,10 @@ async function startBunChild(root: string, file: string, args: string[]): Promis
   const script = join(root, file);
   if (!existsSync(script)) throw new Error(`${script} not found: this benchmark needs the letsrobot source tree`);
   const dataDir = mkdtempSync(join(tmpdir(), "letsrobot-bench-"));
-  const child = startChild([bunPath(), script, dataDir, ...args]);
+  // LETSROBOT_BENCH_CPU_PROF=DIR: a CPU profile (markdown too) of the child, written when it exits
+  const profile = process.env.LETSROBOT_BENCH_CPU_PROF;
+  const prof = profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profile}`] : [];
+  const child = startChild([bunPath(), ...prof, script, dataDir, ...args]);
   const line = await child.waitLine((l) => l.startsWith("{"), 15_000);
   const info = JSON.parse(line) as { url: string; port: number; robot: BenchRobot };
   return {

@@ -77,7 +77,15 @@ export const stallSuite: Suite = {
     const serve = await startServe(options.cli);
     const proxy = await startProxy(serve.port);
     const stalls: { t: number; line: string }[] = [];
-    const sink = { write: (s: string) => (/stalled/.test(s) && stalls.push({ t: epochMs(), line: s.trim() }), true), isTTY: false } as unknown as NodeJS.WriteStream;
+    const logged: string[] = [];
+    const sink = {
+      write: (s: string) => {
+        logged.push(s.trim());
+        if (/stalled/.test(s)) stalls.push({ t: epochMs(), line: s.trim() });
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream;
     const config = merge(defaults(), { video: { device: "lavfi:testsrc2=size=640x480:rate=30" }, audio: { enabled: false } } as Record<string, Record<string, unknown>>);
     const plan = toStreamPlan(config, { relayHost: "127.0.0.1", videoPort: proxy.port, audioPort: proxy.port, streamKey: serve.robot.streamKey, xres: 640, yres: 480 });
     const arrivals: number[] = [];
@@ -94,7 +102,7 @@ export const stallSuite: Suite = {
       const live = () => arrivals.length > 0 && epochMs() - (arrivals.at(-1) as number) < 300;
       const pid = () => supervisor?.status().video.pid;
       const once = async (kind: "sigstop" | "blackhole"): Promise<Recovery> => {
-        if (!(await waitUntil(() => live() && pid() !== undefined, 15_000))) throw new Error("no video at the relay before the fault");
+        if (!(await waitUntil(() => live() && pid() !== undefined, 15_000))) throw new Error(`no video at the relay before the fault (${arrivals.length} chunks so far); supervisor said: ${logged.slice(-3).join(" | ") || "nothing"}`);
         // a stream that ran 10 s without trouble restarts with the first backoff step: fault a healthy one
         await Bun.sleep(options.smoke ? 1000 : 10_500);
         const victim = pid() as number;

@@ -87,6 +87,7 @@ describe("wrapped bench output", () => {
       audioCpu: 0.5,
     });
     expect(parseEncoderLine("round 1  ffmpeg POSTs directly → relay    hold p50    3.5 ms  p99   70.5 ms  (90/90 pictures)")?.videoCpu).toBeUndefined();
+    expect(parseEncoderLine("round 1  ffmpeg defaults, stdout          hold p50   68.6 ms  p99   74.1 ms  (239/240 pictures)  video CPU 4.4 %")?.videoCpu).toBe(4.4);
     expect(parseEncoderLine("ratio ours/defaults p99: 0.23")).toBeUndefined();
   });
 
