@@ -123,6 +123,30 @@ export const checks: Check[] = [
       return outcomes.map((o, i) => ({ ...o, key: ["control", "chat", "app"][i] }));
     },
   },
+  {
+    id: "identity",
+    title: "robot identity (key)",
+    required: false,
+    async run(ctx) {
+      const platform = ctx.config?.platform;
+      if (!platform?.server) return skip("no platform.server configured");
+      const warnings: string[] = [];
+      if (!platform.robot_key) warnings.push("no platform.robot_key: the robot identifies by id alone, so anyone who knows the id can impersonate it");
+      try {
+        // letsrobot serve publishes its own warnings (robots accepting key-less sockets); other servers answer 404
+        const response = await ctx.fetch(new URL("/api/status", infoUrl(platform)), { signal: AbortSignal.timeout(platform.timeout_ms) });
+        if (response.ok) {
+          const status = (await response.json()) as { warnings?: unknown };
+          const mine = Array.isArray(status.warnings) ? status.warnings.filter((w): w is string => typeof w === "string" && w.includes(`(${platform.robot_id})`)) : [];
+          warnings.push(...mine);
+        }
+      } catch {
+        // the lookups check reports an unreachable server
+      }
+      if (warnings.length === 0) return pass("robot key configured");
+      return { status: "warn", detail: warnings.join("; "), hint: "put the key from `letsrobot serve robot add` in platform.robot_key, then `letsrobot serve robot set NAME --require-key`" };
+    },
+  },
   { id: "ffmpeg", title: "ffmpeg with MPEG-1/MP2/v4l2/alsa", required: true, run: (ctx) => ffmpegFeatures(ctx) },
   {
     id: "camera",
