@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   resolveTarget?: () => Promise<StreamTarget>;
   /** No progress for this long means stalled (default 3000). */
   stallMs?: number;
+  /** A new ffmpeg may take this long to produce its first output (cameras warming up; default 10000). */
+  startupMs?: number;
   backoff?: BackoffOptions;
   /** Consecutive failures before re-resolving the target (default 3). */
   resolveAfter?: number;
@@ -81,6 +83,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   };
   const spawn = deps.spawn ?? spawnGroup;
   const stallMs = options.stallMs ?? 3000;
+  const startupMs = Math.max(stallMs, options.startupMs ?? 10000);
   const resolveAfter = options.resolveAfter ?? 3;
   const stopping = new AbortController();
   let target: StreamTarget | undefined;
@@ -119,7 +122,8 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
       try {
         runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload, fetch: deps.fetch }, {
           progress: (p) => {
-            if (advanced(runner.last, p)) {
+            const producing = (p.frames ?? 0) > 0 || (p.totalSize ?? 0) > 0 || (p.outTimeUs ?? 0) > 0;
+            if (producing && advanced(runner.last, p)) {
               runner.lastProgressAt = performance.now();
               runner.progressed = true;
             }
@@ -195,11 +199,12 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
         runner.stalled = true;
         log.warn(`${runner.kind}: ${relay}; killing ffmpeg ${attempt.pid}`);
         void attempt.stop(`stalled: ${relay}`);
-      } else if (now - runner.lastProgressAt > stallMs) {
+      } else if (now - runner.lastProgressAt > (runner.progressed ? stallMs : startupMs)) {
         runner.stalled = true;
         const seconds = ((now - runner.lastProgressAt) / 1000).toFixed(1);
-        log.warn(`${runner.kind}: stalled, no progress for ${seconds} s; killing ffmpeg ${attempt.pid}`);
-        void attempt.stop(`stalled: ffmpeg made no progress for ${seconds} s`);
+        const why = runner.progressed ? `ffmpeg made no progress for ${seconds} s` : `ffmpeg produced nothing in the ${seconds} s after it started`;
+        log.warn(`${runner.kind}: stalled, ${why}; killing ffmpeg ${attempt.pid}`);
+        void attempt.stop(`stalled: ${why}`);
       }
     }
   }, Math.min(250, stallMs / 4));

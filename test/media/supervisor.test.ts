@@ -24,7 +24,11 @@ class FakeChild implements GroupChild {
 
   constructor(readonly argv: string[]) {}
   say(text: string) {
-    this.err.enqueue(new TextEncoder().encode(text));
+    try {
+      this.err.enqueue(new TextEncoder().encode(text));
+    } catch {
+      // this ffmpeg is gone
+    }
   }
   progress() {
     this.frames += 15;
@@ -202,5 +206,20 @@ describe("supervisor decisions (fake spawner)", () => {
     expect(urls).toEqual(["http://relay.one:1/key/640/480/"]);
     await supervisor.stop();
     expect(f.children).toHaveLength(1);
+  });
+
+  test("a new ffmpeg gets the startup window before its first output, then the stall window", async () => {
+    const f = fakes();
+    supervisor = superviseStreams(plan(["video"]), { log, upload: f.upload, spawn: f.spawn }, { stallMs: 100, startupMs: 600, backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
+    const first = f.children[0] as FakeChild;
+    const idle = setInterval(() => first.say("frame=0\nfps=0.00\ntotal_size=0\nout_time_us=0\nprogress=continue\n"), 30);
+    try {
+      await Bun.sleep(300);
+      expect(f.children).toHaveLength(1);
+      await waitUntil(() => f.children.length === 2, 3000, "the restart after the startup window");
+      expect(supervisor.status().video.lastError).toMatch(/^stalled: ffmpeg produced nothing in the 0\.\d s after it started$/);
+    } finally {
+      clearInterval(idle);
+    }
   });
 });
