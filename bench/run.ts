@@ -7,4 +7,5 @@
  */
 import { main } from "./core/entry.ts";
 
-process.exitCode = await main(process.argv.slice(2));
+// exit explicitly: a benchmark that left a timer or socket behind must not keep the run alive
+process.exit(await main(process.argv.slice(2)));

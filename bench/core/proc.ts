@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { type GroupChild, type GroupSpawnOptions, spawnGroup } from "../../lib/process/group.ts";
 
 /**
@@ -141,6 +141,53 @@ export function startChild(argv: string[], options: GroupSpawnOptions & { rawStd
 /** Stop every child still running (after a failed suite, or on Ctrl-C). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((c) => c.stop(1000)));
+}
+
+/** Direct children of this process (from /proc), e.g. an ffmpeg some library started and never ended. */
+export function childProcesses(): { pid: number; command: string }[] {
+  const out: { pid: number; command: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) !== process.pid || fields[0] === "Z") continue;
+      out.push({ pid: Number(entry), command: readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").join(" ").trim().slice(0, 120) });
+    } catch {
+      // gone already
+    }
+  }
+  return out;
+}
+
+/**
+ * The safety net after each benchmark: any child still alive is killed with its process group, and named
+ * (a leftover is a bug in the code under test or in the benchmark, worth reporting).
+ */
+export async function killLeftovers(graceMs = 1000): Promise<string[]> {
+  const left = childProcesses();
+  if (left.length === 0) return [];
+  for (const { pid } of left) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, "SIGCONT");
+        process.kill(target, "SIGTERM");
+      } catch {
+        // not a group leader, or gone
+      }
+    }
+  }
+  await waitUntil(() => childProcesses().length === 0, graceMs, 50);
+  for (const { pid } of childProcesses()) {
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+  }
+  return left.map((c) => `${c.pid} ${c.command}`);
 }
 
 /** Poll `check` every `everyMs` until it is true; false after timeoutMs. */

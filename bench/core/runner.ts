@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describeMachine } from "./machine.ts";
-import { stopAll } from "./proc.ts";
+import { killLeftovers, stopAll } from "./proc.ts";
 import { isCompiled } from "./serve.ts";
 import type { BenchRecord, RunRecord } from "./report.ts";
 import type { BenchOptions, Suite } from "./types.ts";
@@ -67,6 +67,15 @@ export async function runBenches(names: readonly string[], options: BenchOptions
     } finally {
       clearTimeout(timer);
       await stopAll();
+      await Bun.sleep(200); // children that are on their way out
+      const leftovers = await killLeftovers();
+      if (leftovers.length > 0) {
+        const note = `left ${leftovers.length} child process(es) running, killed by the harness: ${leftovers.join("; ")}`;
+        options.log(`  ${suite.name}: ${note}`);
+        const record = benches.at(-1);
+        if (record?.result) (record.result.notes ??= []).push(note);
+        else if (record) record.error = `${record.error ?? ""} (${note})`;
+      }
     }
     options.log(`  ${suite.name} took ${((performance.now() - begin) / 1000).toFixed(1)} s`);
   }
