@@ -112,7 +112,7 @@ async function round(fault: Fault): Promise<void> {
   }
 }
 
-console.log(`stream recovery: ${rounds} rounds, 640x480@30 test pattern, stall window 3 s, backoff 0.5–5 s`);
+console.log(`stream recovery: ${rounds} rounds, 640x480@30 test pattern, stall window 2.5 s, backoff 0.5–5 s`);
 for (let r = 1; r <= rounds; r++) for (const fault of ["SIGSTOP ffmpeg", "frozen relay", "relay restart"] as const) await round(fault);
 
 const range = (values: number[]) => {

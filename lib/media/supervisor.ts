@@ -36,7 +36,10 @@ export type SupervisorDeps = Pick<Deps, "log"> &
 export interface SupervisorOptions {
   /** Looked up again after `resolveAfter` consecutive failures (platform relay host and ports). */
   resolveTarget?: () => Promise<StreamTarget>;
-  /** No progress for this long means stalled (default 3000). */
+  /**
+   * No progress (or nothing acknowledged by the relay) for this long means stalled. Default 2500: progress
+   * arrives every 0.5 s, so a stream that stops is caught within 3 s (TARGETS.md R3).
+   */
   stallMs?: number;
   /** A new ffmpeg may take this long to produce its first output (cameras warming up; default 10000). */
   startupMs?: number;
@@ -82,7 +85,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     debug: (text: string) => tagged.debug(text),
   };
   const spawn = deps.spawn ?? spawnGroup;
-  const stallMs = options.stallMs ?? 3000;
+  const stallMs = options.stallMs ?? 2500;
   const startupMs = Math.max(stallMs, options.startupMs ?? 10000);
   const resolveAfter = options.resolveAfter ?? 3;
   const stopping = new AbortController();
