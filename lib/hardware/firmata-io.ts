@@ -7,12 +7,37 @@ import type { SerialLink } from "./tty-port.ts";
 /** The firmata-io adapter: the Firmata protocol over any serialport-style link. The only import of firmata-io. */
 export type FirmataIo = InstanceType<typeof firmataIo.Firmata>;
 
+/** Firmata queries (protocol facts): report version, and the sysex queries of the handshake's later stages. */
+const QUERY = {
+  version: [0xf9, 0xf0, 0x79, 0xf7],
+  firmware: [0xf0, 0x79, 0xf7],
+  capabilities: [0xf0, 0x6b, 0xf7],
+  analogMapping: [0xf0, 0x69, 0xf7],
+};
+
 /**
  * Firmata over `link`. The version query goes out after `queryAfterMs` unless the board announced itself
- * first (a board that resets on open does; an emulated or already running one does not).
+ * first (a board that resets on open does; an emulated or already running one does not). firmata-io asks
+ * each handshake question once; a question lost on the wire (a board still in its bootloader, traffic
+ * left from an earlier session) would hang it, so the stage it is stuck at is asked again every `retryMs`.
  */
-export function createFirmataIo(link: SerialLink, options: { queryAfterMs?: number } = {}): FirmataIo {
-  return new firmataIo.Firmata(link, { reportVersionTimeout: options.queryAfterMs ?? 500 });
+export function createFirmataIo(link: SerialLink, options: { queryAfterMs?: number; retryMs?: number } = {}): { io: FirmataIo; stopAsking(): void } {
+  const io = new firmataIo.Firmata(link, { reportVersionTimeout: options.queryAfterMs ?? 500 });
+  const retry = setInterval(() => {
+    if (io.isReady || !link.isOpen) return;
+    const query = !io.versionReceived
+      ? QUERY.version
+      : !io.firmware?.name
+        ? QUERY.firmware
+        : io.pins.length === 0
+          ? QUERY.capabilities
+          : QUERY.analogMapping;
+    link.write(Uint8Array.from(query));
+  }, options.retryMs ?? 1000);
+  const stop = () => clearInterval(retry);
+  io.once("ready", stop);
+  link.once("close", stop);
+  return { io, stopAsking: stop };
 }
 
 /** The firmware's name and version as reported in the handshake, e.g. "StandardFirmata.ino 2.4". */

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { closeSync, constants, existsSync, openSync, realpathSync, writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import { HardwareError } from "../errors.ts";
 import { type RunProcess, runProcess } from "../process/run.ts";
 import { portUsers } from "./port-users.ts";
@@ -59,6 +60,8 @@ export class TtyPort extends EventEmitter implements SerialLink {
   private queue: Pending[] = [];
   private flushing = false;
   private closing = false;
+  /** Set once open() succeeded: from then on a missing fd means closed or unplugged, and writes fail. */
+  private opened = false;
   private readonly run: RunProcess;
 
   constructor(options: TtyPortOptions) {
@@ -74,17 +77,34 @@ export class TtyPort extends EventEmitter implements SerialLink {
 
   async open(): Promise<void> {
     if (this.fd !== undefined) return;
-    if (!existsSync(this.path)) throw openError(this.path, Object.assign(new Error("ENOENT"), { code: "ENOENT" }));
-    const users = portUsers(realpathSync(this.path));
-    if (users.length > 0) {
-      const who = users.map((u) => `${u.command} (pid ${u.pid})`).join(", ");
-      throw new HardwareError(`cannot open ${this.path}: port is busy, used by ${who}`, "close that program (a serial monitor?), or pass --port");
+    try {
+      await this.openDevice();
+    } catch (error) {
+      this.failQueue(error as Error); // writes made before open() go nowhere
+      throw error;
     }
+    this.flush(); // writes made before open() (serialport does the same) go out now
+    this.emit("open");
+  }
+
+  private async openDevice(): Promise<void> {
+    if (!existsSync(this.path)) throw openError(this.path, Object.assign(new Error("ENOENT"), { code: "ENOENT" }));
     let fd: number;
     try {
       fd = openSync(this.path, constants.O_RDWR | constants.O_NOCTTY | constants.O_NONBLOCK);
     } catch (error) {
       throw openError(this.path, error as NodeJS.ErrnoException);
+    }
+    if (!isatty(fd)) {
+      closeSync(fd);
+      throw new HardwareError(`cannot use ${this.path}: it is not a serial port (not a tty)`, "check the path with `letsrobot hw list`");
+    }
+    // anyone else holding the tty open makes it busy (checked before stty touches its settings)
+    const users = portUsers(realpathSync(this.path));
+    if (users.length > 0) {
+      closeSync(fd);
+      const who = users.map((u) => `${u.command} (pid ${u.pid})`).join(", ");
+      throw new HardwareError(`cannot open ${this.path}: port is busy, used by ${who}`, "close that program (a serial monitor?), or pass --port");
     }
     const stty = await this.run("stty", sttyArgs(this.path, this.baudRate), { timeoutMs: 5000 });
     if (stty.code !== 0) {
@@ -95,10 +115,10 @@ export class TtyPort extends EventEmitter implements SerialLink {
       );
     }
     this.fd = fd;
+    this.opened = true;
     this.closing = false;
     this.reader = Bun.file(fd).stream().getReader();
     void this.readLoop(this.reader);
-    this.emit("open");
   }
 
   private async readLoop(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
@@ -119,6 +139,10 @@ export class TtyPort extends EventEmitter implements SerialLink {
 
   write(data: Uint8Array | string, callback?: (error?: Error | null) => void): boolean {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    if (this.fd === undefined && !this.opened) {
+      this.queue.push({ bytes, callback }); // not open yet: held until open() succeeds or fails
+      return true;
+    }
     if (this.fd === undefined) {
       const error = new HardwareError(`cannot write to ${this.path}: port is not open`, "the board is disconnected; it is reopened when it returns");
       queueMicrotask(() => callback?.(error));
@@ -166,7 +190,8 @@ export class TtyPort extends EventEmitter implements SerialLink {
     const queued = this.queue;
     this.queue = [];
     for (const p of queued) p.callback?.(error);
-    if (queued.length > 0 && !queued.some((p) => p.callback)) this.emit("error", error);
+    // writes nobody asked to hear about are reported to whoever listens for errors (never thrown)
+    if (queued.some((p) => !p.callback) && this.listenerCount("error") > 0) this.emit("error", error);
     this.emit("drain");
   }
 

@@ -4,6 +4,7 @@ declare module "firmata-io" {
   export class Firmata extends EventEmitter {
     constructor(transport: unknown, options?: { reportVersionTimeout?: number; samplingInterval?: number });
     readonly isReady: boolean;
+    readonly versionReceived: boolean;
     readonly firmware: { name?: string; version?: { major: number; minor: number } };
     readonly pending: number;
     readonly pins: { supportedModes: number[]; analogChannel: number }[];

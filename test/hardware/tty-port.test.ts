@@ -41,19 +41,24 @@ describe("TtyPort errors", () => {
     expect(error.hint).toContain("letsrobot hw list");
   });
 
-  test("a file that is not a tty cannot be configured, and says so", async () => {
+  test("a file or device that is not a tty is refused, and says so", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "letsrobot-tty-")), "not-a-port");
     writeFileSync(file, "");
-    const error = await errorOf(new TtyPort({ path: file, baudRate: 9600 }).open());
-    expect(error.message).toContain(`cannot configure ${file} at 9600 baud`);
-    expect(error.hint).toContain("is this a serial port?");
+    for (const path of [file, "/dev/null"]) {
+      const error = await errorOf(new TtyPort({ path, baudRate: 9600 }).open());
+      expect(error.message).toBe(`cannot use ${path}: it is not a serial port (not a tty)`);
+      expect(error.hint).toContain("hw list");
+    }
   });
 
-  test("writing before open reports an error to the callback instead of throwing", async () => {
+  test("writes made before open fail with open's error when it fails, and never throw", async () => {
     const port = new TtyPort({ path: "/dev/null", baudRate: 9600 });
-    const error = await new Promise<Error | null | undefined>((resolve) => port.write("x", resolve));
+    const written = new Promise<Error | null | undefined>((resolve) => port.write("x", resolve));
+    port.write("no callback, no listener: must not throw");
+    await errorOf(port.open());
+    const error = await written;
     expect(error).toBeInstanceOf(HardwareError);
-    expect(error?.message).toContain("port is not open");
+    expect(error?.message).toContain("/dev/null: it is not a serial port");
   });
 });
 
@@ -67,10 +72,13 @@ describe("TtyPort over a pty pair", () => {
   test("bytes go both ways, raw (no echo, no CRLF translation); close is not a disconnect", async () => {
     const robot = new TtyPort({ path: pair.a, baudRate: 57600 });
     const board = new TtyPort({ path: pair.b, baudRate: 57600 });
+    await board.open();
+    const early = nextData(board, 3);
+    robot.write("hi\n"); // before open: held, then sent on open (as serialport does)
     const opened = new Promise((resolve) => robot.once("open", resolve));
     await robot.open();
     await opened;
-    await board.open();
+    expect(await early).toBe("hi\n");
     expect(robot.isOpen).toBe(true);
     const atBoard = nextData(board, 5);
     robot.write(Uint8Array.from([0xf9, 0x0a, 0x0d, 0x00, 0xff]));

@@ -39,8 +39,13 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
     makeLink: deps.makeLink,
     retryMs: deps.retryMs,
     async connect(serial, path) {
-      const io = createFirmataIo(serial);
-      const body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open(), check: () => checkPins(io, hw) });
+      const { io, stopAsking } = createFirmataIo(serial);
+      let body: Body;
+      try {
+        body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open(), check: () => checkPins(io, hw) });
+      } finally {
+        stopAsking();
+      }
       deps.log.debug(`${path}: ${firmwareName(io)}`);
       return body;
     },
