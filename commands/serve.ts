@@ -24,7 +24,7 @@ function serverConfig(args: { config?: string; host?: string; port?: string; "da
     cwd: deps.cwd,
   });
   const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
-  return { server: config.server, dataDir: defaultDataDir(config.server, deps.env), baseUrl: `http://${host}:${config.server.port}` };
+  return { server: config.server, twitch: config.twitch, dataDir: defaultDataDir(config.server, deps.env), baseUrl: `http://${host}:${config.server.port}` };
 }
 
 function createRobotCommand(deps: Deps) {
@@ -89,9 +89,9 @@ export function createServeCommand(deps: Deps) {
     },
     subCommands: { robot: createRobotCommand(deps) },
     async run({ args }) {
-      const { server, dataDir } = serverConfig(args, deps);
+      const { server, twitch, dataDir } = serverConfig(args, deps);
       const appPort = parsePortFlag(args["app-port"], "--app-port");
-      await serve({ host: server.host, port: server.port, dataDir, appPort }, deps);
+      await serve({ host: server.host, port: server.port, dataDir, appPort, twitch }, deps);
     },
   });
 }

@@ -4,7 +4,7 @@ import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
-import { startPlatform } from "./platform.ts";
+import { type PlatformOptions, startPlatform } from "./platform.ts";
 import { mergeSettings, validName } from "./robot-record.ts";
 import { openStore } from "./store.ts";
 
@@ -14,6 +14,8 @@ export interface ServePlan {
   port: number;
   dataDir: string;
   appPort?: number;
+  /** The `[twitch]` section (chat and extension are off unless it turns them on). */
+  twitch?: PlatformOptions["twitch"];
 }
 
 /** `server.data_dir`, or `$XDG_DATA_HOME/letsrobot` (default ~/.local/share/letsrobot). */
@@ -32,7 +34,7 @@ export function parsePortFlag(value: unknown, flag: string): number | undefined 
 
 /** Run the platform until deps.shutdown aborts; prints the URL and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
-  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort });
+  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch });
   try {
     const robots = platform.status().robots;
     deps.out.text(platform.url);

@@ -1,0 +1,83 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "../log.ts";
+import { type ChatTuning, startTwitchChat, type TwitchChat } from "../twitch/chat.ts";
+import type { TwitchCommand } from "../twitch/commands.ts";
+import { createExtensionBackend, type ExtensionBackend } from "../twitch/extension-http.ts";
+import type { TwitchConfig } from "../twitch/plan.ts";
+import type { Hub } from "./hub.ts";
+import type { RobotRecord } from "./robot-record.ts";
+
+/**
+ * Twitch on the local platform: chat commands (`[twitch] chat = true`) and the extension backend
+ * (`[twitch] extension = true`) both become viewer-style `command_to_robot` events on the robot's control
+ * room, from user `twitch:{name}`. The robot is `twitch.robot_id`, or the only robot on the server.
+ */
+export interface ServeTwitch {
+  /** Take an HTTP request for the extension backend; false when it is not one (or the backend is off). */
+  http(req: IncomingMessage, res: ServerResponse): boolean;
+  chat(): TwitchChat | undefined;
+  close(): Promise<void>;
+}
+
+export interface ServeTwitchOptions {
+  config: TwitchConfig;
+  hub: Hub;
+  log: Logger;
+  /** Chat connection tuning (tests shorten the backoff); serve never waits for the first join. */
+  chatTuning?: Partial<ChatTuning>;
+}
+
+export class TwitchRobotError extends Error {}
+
+/** The robot Twitch drives: twitch.robot_id, or the only robot (an error names what to configure). */
+export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotRecord {
+  const wanted = config.robot_id.trim();
+  if (wanted) {
+    const robot = robots.find((r) => r.id === wanted);
+    if (!robot) throw new TwitchRobotError(`twitch.robot_id ${wanted} is not a robot on this server`);
+    return robot;
+  }
+  const [only, ...more] = robots;
+  if (!only) throw new TwitchRobotError("no robot on this server yet");
+  if (more.length > 0) throw new TwitchRobotError(`this server has ${robots.length} robots: set twitch.robot_id to the one Twitch drives`);
+  return only;
+}
+
+/** Send a Twitch command to the robot exactly as a viewer's command goes; throws when the robot is offline. */
+export function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
+  const robot = twitchRobot(config, hub.store.robots());
+  if (hub.roomSize(`control:${robot.id}`) === 0) throw new TwitchRobotError(`${robot.name} is not connected`);
+  hub.emit(`control:${robot.id}`, "command_to_robot", {
+    robot_id: robot.id,
+    command: command.command,
+    key_position: command.keyPosition,
+    user: `twitch:${command.user}`,
+    anonymous: false,
+  });
+}
+
+/** Start what `[twitch]` turns on. Config errors (ConfigError) throw here, before anything connects. */
+export async function startServeTwitch(options: ServeTwitchOptions): Promise<ServeTwitch> {
+  const { config, hub } = options;
+  const log = options.log.withTag("twitch");
+  const onCommand = (command: TwitchCommand) => forwardTwitchCommand(hub, config, command);
+  let backend: ExtensionBackend | undefined;
+  if (config.extension) {
+    backend = createExtensionBackend(config, { log: options.log, onCommand });
+    log.info(`Twitch extension backend on ${backend.path}`);
+  }
+  let chat: TwitchChat | undefined;
+  if (config.chat) chat = await startTwitchChat(config, { log: options.log, onCommand }, { ...options.chatTuning, startTimeoutMs: 0 });
+  try {
+    twitchRobot(config, hub.store.robots());
+  } catch (error) {
+    if (config.chat || config.extension) log.warn(`Twitch commands have no robot yet: ${(error as Error).message}`);
+  }
+  return {
+    http: (req, res) => backend?.node(req, res) ?? false,
+    chat: () => chat,
+    close: async () => {
+      await chat?.close();
+    },
+  };
+}
