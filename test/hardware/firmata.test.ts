@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createFirmataDriver } from "../../lib/hardware/drivers/firmata.ts";
 import type { HardwareDriver } from "../../lib/hardware/driver.ts";
 import type { Hardware } from "../../lib/hardware/kinematics.ts";
@@ -7,6 +10,7 @@ import { HardwareError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type BodyView, hardware, runConformance } from "./conformance.ts";
 import { type EmulatedBoard, type PinSnapshot, startEmulatedBoard } from "./emulated-board.ts";
+import { startPtyPair } from "./pty-pair.ts";
 
 const log = createLogger(process.env.LETSROBOT_TEST_LOG === "1" ? "debug" : "silent");
 
@@ -54,6 +58,21 @@ function capturedLog() {
   const stream = { write: (s: string) => lines.push(s) > 0, isTTY: false } as unknown as NodeJS.WriteStream;
   return { log: createLogger("info", stream), text: () => lines.join("") };
 }
+
+test("a device that does not speak Firmata fails the handshake with a hint about the firmware", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "letsrobot-silent-"));
+  const pair = await startPtyPair(join(dir, "arduino"), join(dir, "nobody"));
+  try {
+    const driver = createFirmataDriver(hardware({ port: pair.a }), { log, handshakeMs: 2000 });
+    const error = await driver.open().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HardwareError);
+    expect((error as HardwareError).message).toBe(`no Firmata reply from ${pair.a} within 2 s`);
+    expect((error as HardwareError).hint).toContain("StandardFirmata");
+    await driver.close();
+  } finally {
+    await pair.unplug();
+  }
+}, 15000);
 
 describe("StandardFirmata on an emulated ATmega328P, through a pty", () => {
   const opened: HardwareDriver[] = [];
