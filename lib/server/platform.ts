@@ -8,14 +8,14 @@ import { ownerActions } from "./owner-actions.ts";
 import { assets } from "./page/assets.ts";
 import { indexPage, viewerPage } from "./page/viewer-page.ts";
 import { createRelay } from "./relay.ts";
+import { createRemoEndpoint } from "./remo-endpoint.ts";
 import { validName } from "./robot-record.ts";
 import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
 import { openStore } from "./store.ts";
-import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
 import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./viewer-sockets.ts";
-import { createWebSocketUpgrader } from "./ws-server.ts";
+import { createMessageSocketUpgrader, createWebSocketUpgrader } from "./ws-server.ts";
 
 export type { PlatformStatus } from "./status.ts";
 
@@ -35,10 +35,6 @@ export interface PlatformOptions {
   viewerStallMs?: number;
   /** Relay: most websocket viewers per camera stream (default 2000). */
   maxStreamViewers?: number;
-  /** The `[twitch]` section: chat commands and/or the extension backend drive this server's robot. */
-  twitch?: ServeTwitchOptions["config"];
-  /** Twitch chat connection tuning (tests). */
-  twitchChatTuning?: ServeTwitchOptions["chatTuning"];
 }
 
 export interface Platform {
@@ -90,6 +86,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
   hub.use(ownerActions(hub));
   const relay = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
+  // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)
+  const remo = createRemoEndpoint({ hub, relay, upgrader: createMessageSocketUpgrader({ pingMs: 30_000 }) });
 
   const publicHost = options.host === "0.0.0.0" || options.host === "::" || options.host === "" ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
   let port = 0;
@@ -119,9 +117,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relay.ingest(req, res, robot);
     },
   };
-  let twitch: ServeTwitch | undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    if (twitch?.http(req, res)) return;
+    if (remo.handleRequest(req, res)) return;
     handleRequest(req, res, routes);
   };
   // uploads are long-lived requests: no overall request timeout (Node's default would cut them at 5 minutes)
@@ -129,6 +126,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   main.on("upgrade", (req, socket, head) => {
     const path = req.url ?? "";
     if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it
+    if (remo.upgrade(req, socket, head)) return;
     if (!relay.upgrade(req, socket, head, (cameraId) => store.robotByCamera(cameraId) !== undefined)) socket.destroy();
   });
   const app = options.appPort !== undefined ? createServer((_req, res) => res.writeHead(404).end()) : undefined;
@@ -142,20 +140,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     throw error;
   }
   const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket));
-  hub.attach(sockets);
-  if (options.twitch?.chat || options.twitch?.extension) {
-    try {
-      twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning });
-    } catch (error) {
-      relay.close();
-      await sockets.close();
-      main.closeAllConnections();
-      main.close();
-      app?.close();
-      store.close();
-      throw error;
-    }
-  }
+  hub.attach(remo.bridge(sockets));
   log.success(`platform listening on ${url()} (${store.robots().length} robot(s); data in ${options.dataDir})`);
 
   let closed: Promise<void> | undefined;
@@ -180,7 +165,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     status,
     close() {
       closed ??= (async () => {
-        await twitch?.close();
+        remo.close();
         relay.close();
         const done = sockets.close();
         main.closeAllConnections();

@@ -1,0 +1,149 @@
+import { decodeFrame, encodeFrame, RemoEvent } from "../remo/protocol.ts";
+import { type ChatMessage, chatMessage } from "./chat-log.ts";
+import type { Hub } from "./hub.ts";
+import { buttonCommand, messageReceived, remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
+import type { RobotRecord } from "./robot-record.ts";
+import type { SocketServer } from "./socket-server.ts";
+import { cleanChatText, maxChatLength } from "./viewer-messages.ts";
+import type { MessageSocket } from "./ws-server.ts";
+
+/**
+ * Remo-style robots on `serve` (PROTOCOL.md 2): a plain websocket speaking `{e, d}`. The robot authenticates
+ * with its robot key (`AUTHENTICATE_ROBOT {token}` → `ROBOT_VALIDATED {id, host}`), joins its channel and
+ * from then on gets the viewers' commands as `BUTTON_COMMAND` and their chat as `MESSAGE_RECEIVED`; what it
+ * says (`ROBOT_MESSAGE_SENT`) reaches the viewer pages as chat. The hub does not know about these sockets:
+ * `bridge()` wraps the socket server the hub emits through, so Remo robots sit in the same control and chat
+ * rooms as socket.io robots and the viewer path (rate limits, exclusive control, offline checks) is shared.
+ */
+export interface RemoRobots {
+  accept(socket: MessageSocket): void;
+  /** The robot a robot key belongs to. */
+  robotByKey(token: string): RobotRecord | undefined;
+  bridge(io: SocketServer): SocketServer;
+  connections(): number;
+  close(): void;
+}
+
+const authTimeoutMs = 10_000;
+
+export function createRemoRobots(hub: Hub): RemoRobots {
+  const byRobot = new Map<string, Set<MessageSocket>>();
+  const log = hub.log.withTag("remo");
+
+  const robotByKey = (token: string) => (token ? hub.store.robots().find((r) => hub.store.robotKeyMatches(r.id, token)) : undefined);
+  const socketsOf = (robotId: string) => byRobot.get(robotId) ?? new Set<MessageSocket>();
+  const sendAll = (robotId: string, e: string, d: unknown) => {
+    const frame = encodeFrame(e, d);
+    for (const socket of socketsOf(robotId)) socket.send(frame);
+  };
+
+  function speak(robot: RobotRecord, d: unknown): void {
+    const o = typeof d === "object" && d !== null ? (d as Record<string, unknown>) : {};
+    const text = typeof o.message === "string" ? cleanChatText(o.message).slice(0, maxChatLength) : "";
+    if (!text) return;
+    const message = chatMessage(robot, { name: robot.name, anonymous: false }, text, hub.now());
+    hub.chat.add(message);
+    hub.emit(`viewers:${robot.id}`, "chat_message_with_name", message);
+  }
+
+  function accept(socket: MessageSocket): void {
+    let robot: RobotRecord | undefined;
+    const deadline = setTimeout(() => {
+      if (!robot) socket.close(1008, "authenticate first");
+    }, authTimeoutMs);
+    const refuse = (why: string) => socket.send(encodeFrame(RemoEvent.error, why));
+
+    socket.onMessage((text) => {
+      const frame = decodeFrame(text);
+      if (!frame) return refuse("expected a JSON frame {e, d}");
+      if (frame.e === RemoEvent.authenticate) {
+        const token = typeof frame.d === "object" && frame.d !== null ? (frame.d as { token?: unknown }).token : undefined;
+        const found = typeof token === "string" ? robotByKey(token) : undefined;
+        if (!found) {
+          log.warn(`refused a Remo robot from ${socket.address}: wrong robot key`);
+          socket.send(encodeFrame(RemoEvent.invalidToken, "robot key not recognised"));
+          socket.close(1008, "invalid token");
+          return;
+        }
+        if (robot && robot.id !== found.id) return refuse(`this socket already speaks for robot ${robot.id}`);
+        const first = !robot;
+        robot = found;
+        clearTimeout(deadline);
+        if (!byRobot.has(found.id)) byRobot.set(found.id, new Set());
+        byRobot.get(found.id)?.add(socket);
+        hub.liveOf(found.id).lastSeen = hub.now();
+        if (first) log.info(`Remo robot ${found.name} (${found.id}) connected`);
+        socket.send(encodeFrame(RemoEvent.validated, { id: found.id, host: remoServerId(found) }));
+        hub.publishState(found.id);
+        return;
+      }
+      if (!robot) return refuse(`send ${RemoEvent.authenticate} {token} first`);
+      hub.liveOf(robot.id).lastSeen = hub.now();
+      const channel = remoChannel(robot);
+      switch (frame.e) {
+        case RemoEvent.joinChannel:
+          if (frame.d !== channel.id) refuse(`no channel ${String(frame.d)} for this robot (its channel is ${channel.id})`);
+          return;
+        case RemoEvent.getChat:
+          if (robotIdOf(String(frame.d), "chat") !== robot.id) refuse(`no chat ${String(frame.d)} for this robot`);
+          return;
+        case RemoEvent.robotMessage:
+          return speak(robot, frame.d);
+        default:
+          return; // other Remo events (status reports, moderation) are accepted and ignored
+      }
+    });
+
+    socket.onClose(() => {
+      clearTimeout(deadline);
+      if (!robot) return;
+      const set = byRobot.get(robot.id);
+      set?.delete(socket);
+      if (set?.size === 0) byRobot.delete(robot.id);
+      if (!hub.state(robot.id).online) log.info(`Remo robot ${robot.name} (${robot.id}) went offline`);
+      hub.publishState(robot.id);
+    });
+  }
+
+  /** A hub event for a room → the Remo frame for the robots in it (undefined = nothing to send). */
+  function translate(room: string, event: string, data: unknown): { robotId: string; e: string; d: unknown } | undefined {
+    const match = /^(control|chat):([0-9]+)$/.exec(room);
+    const robotId = match?.[2];
+    const robot = robotId && byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
+    if (!robot || !robotId) return undefined;
+    if (match?.[1] === "control" && event === "command_to_robot") {
+      const d = buttonCommand(robot, data as Parameters<typeof buttonCommand>[1]);
+      if (!d) log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
+      return d && { robotId, e: RemoEvent.buttonCommand, d };
+    }
+    if (match?.[1] === "chat" && event === "chat_message_with_name") {
+      const message = data as ChatMessage;
+      const isOwner = message.name.toLowerCase() === robot.owner.toLowerCase() && !message.anonymous;
+      const isModerator = !message.anonymous && (hub.store.moderators(robot.owner) ?? []).some((m) => m.toLowerCase() === message.name.toLowerCase());
+      return { robotId, e: RemoEvent.messageReceived, d: messageReceived(robot, message, { isOwner, isModerator }) };
+    }
+    return undefined;
+  }
+
+  const isRemoRoom = (room: string) => /^(control|chat):/.test(room);
+
+  return {
+    accept,
+    robotByKey,
+    bridge: (io) => ({
+      emitTo(room, event, data) {
+        io.emitTo(room, event, data);
+        const out = translate(room, event, data);
+        if (out) sendAll(out.robotId, out.e, out.d);
+      },
+      roomSize: (room) => io.roomSize(room) + (isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),
+      connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),
+      close: () => io.close(),
+    }),
+    connections: () => [...byRobot.values()].reduce((n, s) => n + s.size, 0),
+    close() {
+      for (const set of byRobot.values()) for (const socket of set) socket.close(1001, "server stopping");
+      byRobot.clear();
+    },
+  };
+}
