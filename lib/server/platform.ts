@@ -14,6 +14,7 @@ import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
 import { openStore } from "./store.ts";
+import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
 import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./viewer-sockets.ts";
 import { createMessageSocketUpgrader, createWebSocketUpgrader } from "./ws-server.ts";
 
@@ -35,6 +36,10 @@ export interface PlatformOptions {
   viewerStallMs?: number;
   /** Relay: most websocket viewers per camera stream (default 2000). */
   maxStreamViewers?: number;
+  /** The `[twitch]` section: chat commands and/or the extension backend drive this server's robot. */
+  twitch?: ServeTwitchOptions["config"];
+  /** Twitch chat connection tuning (tests). */
+  twitchChatTuning?: ServeTwitchOptions["chatTuning"];
 }
 
 export interface Platform {
@@ -117,7 +122,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       relay.ingest(req, res, robot);
     },
   };
+  let twitch: ServeTwitch | undefined;
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    if (twitch?.http(req, res)) return;
     if (remo.handleRequest(req, res)) return;
     handleRequest(req, res, routes);
   };
@@ -141,6 +148,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
   const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket));
   hub.attach(remo.bridge(sockets));
+  if (options.twitch?.chat || options.twitch?.extension) {
+    try {
+      twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning });
+    } catch (error) {
+      relay.close();
+      await sockets.close();
+      main.closeAllConnections();
+      main.close();
+      app?.close();
+      store.close();
+      throw error;
+    }
+  }
   log.success(`platform listening on ${url()} (${store.robots().length} robot(s); data in ${options.dataDir})`);
 
   let closed: Promise<void> | undefined;
@@ -165,6 +185,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     status,
     close() {
       closed ??= (async () => {
+        await twitch?.close();
         remo.close();
         relay.close();
         const done = sockets.close();
