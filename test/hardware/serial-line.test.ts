@@ -59,3 +59,31 @@ describe("serial driver with OK/ERR read-back", () => {
     expect(replying.words).toEqual(["stop", "f", "led_on", "moonwalk", "stop", "stop"]);
   });
 });
+
+describe("serial driver hot-plug", () => {
+  test("an unplug is reported, commands fail clearly meanwhile, and the driver picks the board up again", async () => {
+    const board = await startClassicSketch();
+    const lines: string[] = [];
+    const captured = createLogger("info", { write: (s: string) => lines.push(s) > 0, isTTY: false } as unknown as NodeJS.WriteStream);
+    const driver = createSerialLineDriver(hardware({ driver: "serial", port: board.port }), { log: captured, retryMs: 30 });
+    try {
+      await driver.open();
+      await driver.apply({ kind: "drive", left: 1, right: 1 });
+      await board.unplug();
+      for (let i = 0; i < 400 && driver.state().connected; i++) await Bun.sleep(5);
+      expect(driver.state()).toMatchObject({ connected: false, moving: false });
+      expect(lines.join("")).toContain(`lost the serial board on ${board.port}`);
+      const error = await driver.apply({ kind: "drive", left: 1, right: 1 }).catch((e: unknown) => e);
+      expect((error as HardwareError).message).toContain("is disconnected");
+      await board.replug();
+      for (let i = 0; i < 1000 && !driver.state().connected; i++) await Bun.sleep(5);
+      expect(lines.join("")).toContain(`serial board is back on ${board.port}`);
+      await driver.apply({ kind: "drive", left: -1, right: 1 });
+      for (let i = 0; i < 400 && board.words.at(-1) !== "l"; i++) await Bun.sleep(5);
+      expect(board.words.slice(-2)).toEqual(["stop", "l"]); // the first word after the replug is a stop
+    } finally {
+      await driver.close();
+      await board.dispose();
+    }
+  }, 20000);
+});

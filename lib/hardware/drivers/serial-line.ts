@@ -93,6 +93,9 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       left = 0;
       right = 0;
     },
+    onBack() {
+      halt(); // a board with its own power may still be running the last command
+    },
   });
 
   const send = async (word: string, what: string) => {
