@@ -86,9 +86,12 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
   const key = config.platform.robot_key;
   const auth = (role: string): Record<string, string> => (key ? { robot_key: key, role } : { role });
   const common = { factory: options.factory, clock: deps.clock, livenessMs: config.behaviour.liveness_s * 1000, relookup, log: deps.log };
+  let controlWasUp = false;
   const onLink = (name: "control" | "chat" | "app") => (state: RobotStatus["links"][number]["state"], detail?: string) => {
     deps.emit({ type: "link", link: name, state, detail });
-    if (name === "control" && state === "down") executor.halt("disconnect");
+    // Lost control socket: stop at once. While it keeps failing to reconnect, only if something still moves.
+    if (name === "control" && state === "down" && (controlWasUp || deps.driver.state().moving)) executor.halt("disconnect");
+    if (name === "control") controlWasUp = state === "connected";
     if (name === "app" && state === "connected") reportStatus();
   };
 
