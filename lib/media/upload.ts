@@ -89,13 +89,19 @@ export const socketUploader: Uploader = (url, body) => {
       // the body was cancelled: the upload is over
     }
   });
+  // A refusal (4xx/5xx) ends the upload at once; a relay that says 2xx early and keeps reading is fine:
+  // the upload ends only when it closes the connection.
+  let status: number | undefined;
   socket.on("data", (chunk: Buffer) => {
+    if (status !== undefined) return;
     head += chunk.toString("latin1");
-    const status = /^HTTP\/1\.[01] (\d{3})/.exec(head);
-    if (status) finish(Number(status[1]));
+    const match = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+    if (!match) return;
+    status = Number(match[1]);
+    if (status >= 300) finish(status);
   });
-  socket.on("error", (error: NodeJS.ErrnoException) => finish(new UploadError(error.message, error.code ?? "ECONNRESET")));
-  socket.on("close", () => finish(new UploadError("the connection closed", "ECONNRESET")));
+  socket.on("error", (error: NodeJS.ErrnoException) => finish(status ?? new UploadError(error.message, error.code ?? "ECONNRESET")));
+  socket.on("close", () => finish(status ?? new UploadError("the connection closed", "ECONNRESET")));
 
   return {
     answered,
