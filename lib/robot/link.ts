@@ -58,6 +58,8 @@ export class RobotLink {
   private silence: TimerHandle | undefined;
   private lastHeard = 0;
   private lastIdentify = 0;
+  /** The channel whose identify refusal was already logged (one error per connection, not per ping). */
+  private refusedOn: SocketChannel | undefined;
   /** Does this server ack identify events? Learned from the first ack, or from repeated silence. */
   private acks: "unknown" | "yes" | "no" = "unknown";
   private unackedConnects = 0;
@@ -146,7 +148,10 @@ export class RobotLink {
       this.unackedConnects = 0;
       this.heard(channel);
       const answer = reply as { ok?: boolean; error?: string; message?: string } | undefined;
-      if (answer && answer.ok === false) this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${answer.message ?? answer.error ?? "no reason"}`);
+      if (answer && answer.ok === false && this.refusedOn !== channel) {
+        this.refusedOn = channel;
+        this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${answer.message ?? answer.error ?? "no reason"}`);
+      }
     });
   }
 

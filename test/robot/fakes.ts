@@ -115,6 +115,7 @@ export class FakeChannel implements SocketChannel {
   connected = false;
   closed = false;
   acking = true;
+  reply: unknown = { ok: true };
   readonly emitted: { event: string; data: unknown }[] = [];
   private handlers = new Map<string, ((data: unknown) => void)[]>();
   private stateHandlers: ((state: "connect" | "disconnect" | "error", detail?: string) => void)[] = [];
@@ -124,7 +125,7 @@ export class FakeChannel implements SocketChannel {
   emit(event: string, data?: unknown, ack?: (reply: unknown) => void): void {
     if (this.closed) return;
     this.emitted.push({ event, data });
-    if (ack && this.acking) queueMicrotask(() => ack({ ok: true }));
+    if (ack && this.acking) queueMicrotask(() => ack(this.reply));
   }
   on(event: string, handler: (data: unknown) => void): void {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);

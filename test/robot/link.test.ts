@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { createLogger } from "../../lib/log.ts";
 import { type LinkState, RobotLink } from "../../lib/robot/link.ts";
 import { FakeClock, fakeFactory } from "./fakes.ts";
 
@@ -123,6 +124,24 @@ describe("robot link", () => {
     expect(states.find((s) => s.state === "down")?.detail).toMatch(/no connection within 5000 ms/);
     clock.advance(2000);
     expect(channels).toHaveLength(2);
+  });
+
+  test("a refused identify (wrong robot key) is logged once per connection, not on every ping", async () => {
+    const clock = new FakeClock();
+    const { factory, channels } = fakeFactory();
+    const errors: string[] = [];
+    const log = createLogger("silent");
+    log.error = ((message: string) => void errors.push(message)) as typeof log.error;
+    const link = new RobotLink({ name: "chat", url: () => "http://127.0.0.1:1", factory, identify: { event: "identify_robot_id", data: "100" }, handlers: {}, clock, livenessMs: 15_000, log });
+    link.start();
+    channels[0]!.reply = { ok: false, error: "bad_key", message: "wrong robot key" };
+    channels[0]!.accept();
+    for (let t = 0; t < 20; t++) {
+      clock.advance(1000);
+      await tick();
+    }
+    link.close();
+    expect(errors).toEqual(["chat socket: the server refused the robot: wrong robot key"]);
   });
 
   test("close stops every timer and the socket", async () => {
