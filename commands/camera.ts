@@ -20,7 +20,7 @@ export function createCameraCommand(deps: Deps) {
   return defineCommand({
     meta: { name: "camera", description: "Grab a frame from the camera to a PNG and measure its real frame rate; --list shows cameras with formats and sizes" },
     args: {
-      ...configArgs,
+      config: configArgs.config,
       ...cameraArgs,
       ...jsonArg,
       list: { type: "boolean", description: "List cameras (name, path, formats and sizes) and exit" },

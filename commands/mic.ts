@@ -19,7 +19,7 @@ export function createMicCommand(deps: Deps) {
   return defineCommand({
     meta: { name: "mic", description: "Record a few seconds from the microphone and show its level in dBFS; --play plays it back; --list shows sound cards" },
     args: {
-      ...configArgs,
+      config: configArgs.config,
       ...jsonArg,
       mic: { type: "string", description: "Microphone by ALSA card name (audio.device); lavfi:<graph> for a generated sound", valueHint: "name" },
       list: { type: "boolean", description: "List capture and playback devices by ALSA card name and exit" },
