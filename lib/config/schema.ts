@@ -39,6 +39,8 @@ export const schema = {
     robot_key: str("", "Secret robot key presented when the robot connects", { secret: true }),
     owner_token: str("", "Owner's secret token, for `letsrobot send --as-owner` (owner chat commands)", { secret: true }),
     app_port: int(0, 0, 65535, "Port of the app (video status) socket on the info host; 0 = the info server's own port (LetsRobot.tv used 8022)"),
+    channel: str("", "Remo (protocol = remo): channel to join, by name; empty = the first channel of the robot's server"),
+    transmit_url: str("", "Remo (protocol = remo): base URL of the video/audio upload (/transmit); empty = the server's host on port 1567"),
     timeout_ms: int(5000, 100, 120000, "Timeout of one HTTP lookup"),
     retries: int(3, 0, 100, "Retries of a failed lookup before giving up"),
   },
@@ -91,6 +93,9 @@ export const schema = {
     speed: int(255, 0, 255, "Motor speed as PWM duty 0-255"),
     trim_left: num(1, "Left motor speed factor 0.0-1.0", { min: 0, max: 1 }),
     trim_right: num(1, "Right motor speed factor 0.0-1.0", { min: 0, max: 1 }),
+    preset: str("", "Wiring of a common kit: dfrobot-l298p or arduino-motor-shield; its pins replace the defaults, keys you set win", {
+      choices: ["", "dfrobot-l298p", "arduino-motor-shield"],
+    }),
     motor_style: str("pwm-dir", "Motor wiring: pwm-dir (PWM + direction pin) or dual (two-pin H-bridge such as L298N)", {
       choices: ["pwm-dir", "dual"],
     }),
@@ -138,6 +143,9 @@ export const schema = {
     host: str("127.0.0.1", "Address the embedded/local platform listens on"),
     port: int(8080, 0, 65535, "Port of the local platform (lookups, sockets, relay, viewer page); 0 = any free port"),
     data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
+    redis_url: str("", "serve: Redis shared by several serve processes behind one address, e.g. redis://127.0.0.1:6379 (empty = one process); see docs/deploy.md", { secret: true }),
+    node_id: str("", "serve: this process's name among its peers on Redis (empty = host name and process id)"),
+    public_port: int(0, 0, 65535, "serve: port the lookups tell robots to use, when a reverse proxy listens on another port than serve (0 = serve's own port)"),
   },
   twitch: {
     chat: bool(false, "Take robot commands from a Twitch channel's chat (see docs/twitch.md)"),

@@ -1,0 +1,184 @@
+import type { Logger } from "../log.ts";
+import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
+import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { LinkState } from "../robot/link.ts";
+import type { RobotCommand } from "../robot/payload.ts";
+import { parseValidated, pickChannel, type RemoChannel, type RemoChat, RemoEvent, type RemoIdentity, robotMessage, toChatMessage, toRobotCommand } from "./protocol.ts";
+import type { FrameSocket, FrameSocketFactory } from "./socket.ts";
+
+/** Where the robot ended up after authenticating and joining. */
+export interface RemoJoined extends RemoIdentity {
+  channel: RemoChannel;
+}
+
+export interface RemoLinkOptions {
+  /** ws:// or wss:// URL of the Remo server's websocket. */
+  url: string;
+  /** The robot key (a JWT on Remo.tv). Sent only inside AUTHENTICATE_ROBOT, never logged. */
+  token: string;
+  /** Channel to join by name; empty = the first channel of the robot's server. */
+  channelName: string;
+  /** `GET /api/dev/channels/list/{host}` → the server's channels. */
+  lookupChannels: (host: string) => Promise<RemoChannel[]>;
+  factory: FrameSocketFactory;
+  clock: Clock;
+  backoff?: BackoffOptions;
+  /** How long the server has to validate us and the channel lookup to answer. */
+  connectTimeoutMs?: number;
+  onState?: (state: LinkState, detail?: string) => void;
+  onJoined?: (joined: RemoJoined) => void;
+  onCommand: (command: RobotCommand) => void;
+  onChat: (message: RemoChat) => void;
+  log?: Logger;
+  random?: () => number;
+}
+
+export const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
+
+/**
+ * The robot's one Remo socket, kept up by itself: authenticate on every connect, look up and join the
+ * channel, hand commands and chat to the robot loop, reconnect with capped backoff. A refused key is
+ * reported once as an error and retried at the backoff cap (the owner may fix the key on the site).
+ */
+export class RemoLink {
+  private socket: FrameSocket | undefined;
+  private state: LinkState = "down";
+  private joined: RemoJoined | undefined;
+  private timers: TimerHandle[] = [];
+  private failures = 0;
+  private connects = 0;
+  private refused = false;
+  private closed = false;
+
+  constructor(private readonly options: RemoLinkOptions) {}
+
+  start(): void {
+    this.connect();
+  }
+
+  get where(): RemoJoined | undefined {
+    return this.joined;
+  }
+
+  /** Say something in the channel's chat (`ROBOT_MESSAGE_SENT`); false when not joined. */
+  say(text: string): boolean {
+    if (this.state !== "connected" || !this.socket || !this.joined) return false;
+    this.socket.send(RemoEvent.robotMessage, robotMessage(text, { chat: this.joined.channel.chat, host: this.joined.host, channelId: this.joined.channel.id }));
+    return true;
+  }
+
+  status(): { name: "remo"; state: LinkState; connects: number; failures: number; acks: boolean } {
+    return { name: "remo", state: this.state, connects: this.connects, failures: this.failures, acks: false };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.teardown();
+    this.setState("closed");
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    this.teardown();
+    this.joined = undefined;
+    this.setState("connecting");
+    let socket: FrameSocket | undefined;
+    const current = () => this.socket === socket && socket !== undefined && !this.closed;
+    const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    this.timers.push(
+      this.options.clock.setTimeout(() => {
+        if (current() && this.state === "connecting") this.fail(`not validated and joined within ${timeoutMs} ms`);
+      }, timeoutMs),
+    );
+    socket = this.options.factory(this.options.url, {
+      open: () => {
+        if (current()) socket?.send(RemoEvent.authenticate, { token: this.options.token });
+      },
+      frame: (frame) => {
+        if (!current()) return;
+        switch (frame.e) {
+          case RemoEvent.validated:
+            return void this.join(frame.d, () => current(), socket);
+          case RemoEvent.invalidToken:
+            return this.refuse();
+          case RemoEvent.error:
+            if (this.state === "connecting" && !this.joined) return this.refuse();
+            this.options.log?.warn(`Remo server error: ${typeof frame.d === "string" ? frame.d : JSON.stringify(frame.d)}`);
+            return;
+          case RemoEvent.buttonCommand: {
+            const command = this.state === "connected" ? toRobotCommand(frame.d, this.joined?.channel.id) : undefined;
+            if (command) this.options.onCommand(command);
+            return;
+          }
+          case RemoEvent.messageReceived: {
+            const message = this.joined && this.state === "connected" ? toChatMessage(frame.d, this.joined.channel.id) : undefined;
+            if (message) this.options.onChat(message);
+            return;
+          }
+          default:
+            return;
+        }
+      },
+      close: (reason) => {
+        if (current()) this.fail(this.refused ? "the server refused the robot key" : reason);
+      },
+    });
+    this.socket = socket;
+  }
+
+  private async join(d: unknown, current: () => boolean, socket: FrameSocket | undefined): Promise<void> {
+    const identity = parseValidated(d);
+    if (!identity) return this.fail("ROBOT_VALIDATED without a host");
+    let channels: RemoChannel[];
+    try {
+      channels = await this.options.lookupChannels(identity.host);
+    } catch (error) {
+      if (current()) this.fail(`channel lookup failed: ${(error as Error).message}`);
+      return;
+    }
+    if (!current() || !socket) return;
+    const picked = pickChannel(channels, this.options.channelName);
+    if (!picked) return this.fail(`the server lists no channel for ${identity.host}`);
+    if (!picked.byName && this.options.channelName) this.options.log?.warn(`Remo channel ${JSON.stringify(this.options.channelName)} not found; joining ${picked.channel.name || picked.channel.id}`);
+    socket.send(RemoEvent.joinChannel, picked.channel.id);
+    socket.send(RemoEvent.getChat, picked.channel.chat);
+    this.joined = { ...identity, channel: picked.channel };
+    this.refused = false;
+    this.failures = 0;
+    this.connects += 1;
+    this.setState("connected");
+    this.options.onJoined?.(this.joined);
+  }
+
+  private refuse(): void {
+    if (!this.refused) this.options.log?.error("the Remo server refused the robot key: check platform.robot_key");
+    this.refused = true;
+    this.fail("the server refused the robot key");
+  }
+
+  private fail(reason: string): void {
+    if (this.closed) return;
+    const wasConnected = this.state === "connected";
+    this.teardown();
+    this.failures += 1;
+    this.setState("down", reason);
+    (wasConnected ? this.options.log?.warn : this.options.log?.debug)?.(`Remo socket: ${reason}; reconnecting`);
+    const backoff = this.options.backoff ?? remoBackoff;
+    const delay = this.refused ? backoff.capMs : backoffDelay(this.failures - 1, backoff, this.options.random);
+    this.timers.push(this.options.clock.setTimeout(() => this.connect(), delay));
+  }
+
+  private teardown(): void {
+    for (const t of this.timers) this.options.clock.clearTimeout(t);
+    this.timers = [];
+    const socket = this.socket;
+    this.socket = undefined;
+    socket?.close();
+  }
+
+  private setState(state: LinkState, detail?: string): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.options.onState?.(state, detail);
+  }
+}
