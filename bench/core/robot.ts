@@ -24,6 +24,10 @@ export interface MeasuredRobot {
   received: Map<string, number>;
   /** Every driver call: what and when it finished (epoch ms). */
   applied: { what: string; at: number }[];
+  /** Control link state changes (epoch ms). */
+  links: { state: string; at: number; detail?: string }[];
+  /** Wait until the control link is up (after a server restart). */
+  online(timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -66,11 +70,12 @@ function measuredDriver(driver: HardwareDriver, applied: MeasuredRobot["applied"
   };
 }
 
-export async function startMeasuredRobot(url: string, ids: BenchRobot, hardware: Partial<Config["hardware"]> = {}): Promise<MeasuredRobot> {
+export async function startMeasuredRobot(url: string, ids: BenchRobot, hardware: Partial<Config["hardware"]> = {}, behaviour: Partial<Config["behaviour"]> = {}): Promise<MeasuredRobot> {
   const config = merge(defaults(), {
     platform: { server: url, robot_id: ids.robotId, camera_id: ids.cameraId, robot_key: ids.robotKey, socket_version: "4", retries: 0, timeout_ms: 3000 },
     hardware: { driver: "sim", ...hardware },
     tts: { enabled: false },
+    behaviour,
   } as Record<string, Record<string, unknown>>);
   const log = createLogger("silent");
   const received = new Map<string, number>();
@@ -78,6 +83,7 @@ export async function startMeasuredRobot(url: string, ids: BenchRobot, hardware:
   const driver = measuredDriver(await openDriver(config, { log }), applied);
   const endpoints = await resolveEndpoints(config.platform, { fetch });
   let online = false;
+  const links: MeasuredRobot["links"] = [];
   const robot = startRobot(
     { config, robotId: ids.robotId, cameraId: ids.cameraId, endpoints, factory: measuredFactory(received) },
     {
@@ -88,7 +94,10 @@ export async function startMeasuredRobot(url: string, ids: BenchRobot, hardware:
       relookup: () => resolveEndpoints(config.platform, { fetch }),
       fetchSettings: async () => endpoints.settings,
       emit: (event) => {
-        if (event.type === "link" && event.link === "control") online = event.state === "connected";
+        if (event.type === "link" && event.link === "control") {
+          online = event.state === "connected";
+          links.push({ state: event.state, at: epochMs(), detail: event.detail });
+        }
       },
     },
   );
@@ -103,6 +112,8 @@ export async function startMeasuredRobot(url: string, ids: BenchRobot, hardware:
     config,
     received,
     applied,
+    links,
+    online: (timeoutMs) => waitUntil(() => online, timeoutMs),
     async stop() {
       robot.stop();
       await driver.close();

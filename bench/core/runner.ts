@@ -15,6 +15,7 @@ export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
   reconnect: () => import("../suites/reconnect.ts").then((m) => m.reconnectSuite),
+  safety: () => import("../suites/safety.ts").then((m) => m.safetySuite),
   stall: () => import("../suites/stall.ts").then((m) => m.stallSuite),
   memory: () => import("../suites/memory.ts").then((m) => m.memorySuite),
 };

@@ -18,6 +18,8 @@ export interface ServeProcess {
   robot: BenchRobot;
   /** Stop it (SIGTERM) and start it again on the same port and data dir; resolves once it listens. */
   restart(): Promise<void>;
+  /** SIGSTOP (true) or SIGCONT (false) the server: a frozen server keeps its connections but says nothing. */
+  freeze(frozen: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ export async function startServe(cli: string[]): Promise<ServeProcess> {
     url,
     port,
     robot,
+    freeze(frozen) {
+      process.kill(serve.child.pid, frozen ? "SIGSTOP" : "SIGCONT");
+    },
     async restart() {
       await serve.child.stop(3000);
       ({ child } = await launch(port));

@@ -9,9 +9,19 @@ import { readBarcodeSource } from "./barcode.ts";
  * reading the barcode off the canvas in jsmpeg's onVideoDecode hook and reporting (n, decode time) over a
  * websocket to a page server of ours on 127.0.0.1. No browser automation library: the page reports by itself.
  */
+export interface BrowserSink {
+  decodedAt: Map<number, number>;
+  misreads: number;
+  reportLagMs: number[];
+  /** Animation frames the page got in each second (epoch ms, count): jsmpeg decodes at most one picture per frame. */
+  animationFrames: { at: number; count: number }[];
+}
+
+export const emptySink = (): BrowserSink => ({ decodedAt: new Map(), misreads: 0, reportLagMs: [], animationFrames: [] });
+
 export interface BrowserViewer {
   /** Current sink for (n → page time); swap per round. */
-  sink: { decodedAt: Map<number, number>; misreads: number; reportLagMs: number[] };
+  sink: BrowserSink;
   renderer(): string;
   close(): Promise<void>;
 }
@@ -39,6 +49,10 @@ report.onopen = () => {
       report.send(n + " " + t);
     },
   });
+  let frames = 0;
+  const tick = () => { frames++; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  setInterval(() => { report.send("raf " + frames + " " + now()); frames = 0; }, 1000);
   report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (player.video && player.video.instance ? "wasm" : "js"));
 };
 </script></body></html>`;
@@ -49,7 +63,7 @@ export async function startBrowserViewer(options: { chromium: string; jsmpegUrl:
   const isReady = new Promise<string>((resolve) => {
     ready = resolve;
   });
-  const viewer: BrowserViewer = { sink: { decodedAt: new Map(), misreads: 0, reportLagMs: [] }, renderer: () => rendererName, close: async () => {} };
+  const viewer: BrowserViewer = { sink: emptySink(), renderer: () => rendererName, close: async () => {} };
   let rendererName = "?";
   const server = Bun.serve({
     hostname: "127.0.0.1",
@@ -66,6 +80,11 @@ export async function startBrowserViewer(options: { chromium: string; jsmpegUrl:
         if (text.startsWith("ready")) {
           rendererName = text.slice(6);
           ready(rendererName);
+          return;
+        }
+        if (text.startsWith("raf ")) {
+          const [, count, at] = text.split(" ").map(Number) as [number, number, number];
+          viewer.sink.animationFrames.push({ at, count });
           return;
         }
         const received = epochMs();

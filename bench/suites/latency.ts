@@ -1,8 +1,9 @@
-import { cpuMeter, rssMb } from "../core/proc.ts";
+import { readFileSync } from "node:fs";
+import { cpuMeter, epochMs, rssMb } from "../core/proc.ts";
 import { startServe } from "../core/serve.ts";
 import { percentile } from "../core/stats.ts";
 import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
-import { type BrowserViewer, startBrowserViewer } from "./browser-viewer.ts";
+import { type BrowserSink, type BrowserViewer, emptySink, startBrowserViewer } from "./browser-viewer.ts";
 import { FPS, startFfmpegViewer, startSender, startTap, testFrames } from "./video-loop.ts";
 
 /**
@@ -38,6 +39,52 @@ function pathStats(sentAt: readonly number[], arrivedAt: (n: number) => number |
   };
 }
 
+/** One 10-second window of a round: median latencies, frames decoded, animation frames per second, load. */
+interface TimelineRow {
+  t_s: number;
+  socket_p50: number;
+  chromium_p50: number;
+  decoded: number;
+  raf_min: number;
+  load1?: number;
+}
+
+function timeline(sentAt: readonly number[], arrivedAt: readonly number[], sink: BrowserSink, load: { at: number; load1: number }[]): TimelineRow[] {
+  const rows: TimelineRow[] = [];
+  const window = 10 * FPS;
+  const t0 = sentAt[0] ?? 0;
+  for (let from = 0; from < sentAt.length; from += window) {
+    const socket: number[] = [];
+    const chromium: number[] = [];
+    for (let n = from; n < Math.min(sentAt.length, from + window); n++) {
+      const sent = sentAt[n] as number;
+      if (arrivedAt[n] !== undefined) socket.push((arrivedAt[n] as number) - sent);
+      const decoded = sink.decodedAt.get(n);
+      if (decoded !== undefined) chromium.push(decoded - sent);
+    }
+    const start = sentAt[from] as number;
+    const end = start + 10_000;
+    const raf = sink.animationFrames.filter((f) => f.at >= start && f.at < end).map((f) => f.count);
+    rows.push({
+      t_s: Math.round((start - t0) / 1000),
+      socket_p50: percentile(socket, 50),
+      chromium_p50: percentile(chromium, 50),
+      decoded: chromium.length,
+      raf_min: raf.length > 0 ? Math.min(...raf) : Number.NaN,
+      load1: load.find((l) => l.at >= start && l.at < end)?.load1,
+    });
+  }
+  return rows;
+}
+
+function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const fmt = (s: PathStats) => `p50 ${s.p50.toFixed(1)} p95 ${s.p95.toFixed(1)} p99 ${s.p99.toFixed(1)} drift ${s.drift.toFixed(1)} ms, ${s.delivered.toFixed(0)} % of frames`;
 
 export const latencySuite: Suite = {
@@ -57,6 +104,7 @@ export const latencySuite: Suite = {
     const serveRss: number[] = [];
     const reportLag: number[] = [];
     let misreads = 0;
+    const timelines: TimelineRow[][] = [];
     try {
       const ingestUrl = `${serve.url}/${serve.robot.streamKey}/640/480/`;
       const videoUrl = `${serve.url.replace(/^http/, "ws")}/ws/stream/${serve.robot.cameraId}/video`;
@@ -67,7 +115,9 @@ export const latencySuite: Suite = {
         notes.push(`no browser measurement: ${(error as Error).message.slice(0, 200)}`);
       }
       for (let r = 0; r < rounds; r++) {
-        if (browser) browser.sink = { decodedAt: new Map(), misreads: 0, reportLagMs: [] };
+        if (browser) browser.sink = emptySink();
+        const load: { at: number; load1: number }[] = [];
+        const loadTimer = setInterval(() => load.push({ at: epochMs(), load1: loadAverage() }), 10_000);
         const tap = startTap(videoUrl);
         const decoder = startFfmpegViewer(videoUrl);
         await Promise.all([tap.opened, decoder.opened]);
@@ -75,6 +125,7 @@ export const latencySuite: Suite = {
         const cpu = cpuMeter(serve.child.pid);
         const sender = startSender(ingestUrl, frames, seconds);
         await sender.done;
+        clearInterval(loadTimer);
         serveCpu.push(cpu());
         serveRss.push(rssMb(serve.child.pid));
         await Bun.sleep(300);
@@ -94,6 +145,11 @@ export const latencySuite: Suite = {
           reportLag.push(percentile(sink.reportLagMs, 50));
           misreads += sink.misreads;
           line += `; Chromium ${fmt(chromium)}`;
+          const rows = timeline(sentAt, tap.arrivedAt, sink, load);
+          timelines.push(rows);
+          if (seconds >= 60) {
+            for (const row of rows) options.log(`    t ${row.t_s} s: socket p50 ${row.socket_p50.toFixed(1)} ms, Chromium p50 ${row.chromium_p50.toFixed(1)} ms, ${row.decoded} decoded, animation frames ≥ ${row.raf_min}/s, load ${row.load1 ?? "-"}`);
+          }
         }
         options.log(line);
       }
@@ -125,7 +181,7 @@ export const latencySuite: Suite = {
     if (Number.isFinite(lag) && (lag < -1 || lag > 20)) notes.push(`page clock check: report arrives ${lag.toFixed(2)} ms after the page's timestamp (expected 0–20 ms); Chromium's clock may be off`);
     return {
       metrics,
-      details: { rounds, seconds, warmup_frames: warmup, renderer: browser?.renderer(), misreads, serve_rss_mb: serveRss, report_lag_ms_median: lag },
+      details: { rounds, seconds, warmup_frames: warmup, renderer: browser?.renderer(), misreads, serve_rss_mb: serveRss, report_lag_ms_median: lag, timelines },
       notes,
     };
   },

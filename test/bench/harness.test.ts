@@ -99,3 +99,16 @@ describe("wrapped bench output", () => {
     ]);
   });
 });
+
+describe("relay benchmark helpers", () => {
+  test("kernel bytes of one loopback connection: relay's send queue + viewer's receive queue", async () => {
+    const { kernelQueuedBytes } = await import("../../bench/suites/relay-targets.ts");
+    const table = [
+      { local: 8080, remote: 5555, tx: 100, rx: 7 },
+      { local: 5555, remote: 8080, tx: 3, rx: 50 },
+      { local: 8080, remote: 6666, tx: 999, rx: 0 },
+    ];
+    expect(kernelQueuedBytes(8080, 5555, table)).toBe(150);
+    expect(kernelQueuedBytes(8080, 7777, table)).toBe(0);
+  });
+});
