@@ -2,7 +2,7 @@ import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
-import { addRobot, defaultDataDir, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
+import { addRobot, clusterOf, defaultDataDir, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { jsonArg } from "./args.ts";
 
 const serverArgs = {
@@ -91,7 +91,7 @@ export function createServeCommand(deps: Deps) {
     async run({ args }) {
       const { server, twitch, dataDir } = serverConfig(args, deps);
       const appPort = parsePortFlag(args["app-port"], "--app-port");
-      await serve({ host: server.host, port: server.port, dataDir, appPort, twitch }, deps);
+      await serve({ host: server.host, port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
     },
   });
 }

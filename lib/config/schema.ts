@@ -144,7 +144,7 @@ export const schema = {
     port: int(8080, 0, 65535, "Port of the local platform (lookups, sockets, relay, viewer page); 0 = any free port"),
     data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
     redis_url: str("", "serve: Redis shared by several serve processes behind one address, e.g. redis://127.0.0.1:6379 (empty = one process); see docs/deploy.md", { secret: true }),
-    node_id: str("", "serve: this process's name among its peers on Redis (empty = host name and process id)"),
+    node_id: str("", "serve: this process's name among its peers on Redis (empty = host name and a random suffix)"),
     public_port: int(0, 0, 65535, "serve: port the lookups tell robots to use, when a reverse proxy listens on another port than serve (0 = serve's own port)"),
   },
   twitch: {

@@ -32,14 +32,32 @@ export interface RobotState {
   charge_state: RobotLive["charge"] | null;
 }
 
+/**
+ * The other `serve` processes sharing this one's Redis (lib/server/cluster.ts); absent for a single process.
+ * Emits already cross processes through the socket.io adapter: this covers what the hub itself counts.
+ */
+export interface HubPeers {
+  /** Sockets in `room` on the other processes. */
+  roomSize(room: string): number;
+  /** What the robot reported to the other processes. */
+  reports(robotId: string): Pick<RobotLive, "videoStatus" | "charge">[];
+  /** This process's sockets or reports for the robot changed. */
+  changed(robotId: string): void;
+  /** Exclusive control of the robot changed here. */
+  exclusive(robotId: string, exclusive: RobotLive["exclusive"]): void;
+}
+
 export interface HubDeps {
   store: Store;
   log: Logger;
   now?: () => number;
+  /** A chat log shared with the other processes (default: this process's own). */
+  chat?: ChatLog;
+  peers?: HubPeers;
 }
 
 export class Hub {
-  readonly chat = new ChatLog();
+  readonly chat: ChatLog;
   readonly now: () => number;
   private readonly live = new Map<string, RobotLive>();
   private io?: SocketServer;
@@ -47,6 +65,7 @@ export class Hub {
 
   constructor(readonly deps: HubDeps) {
     this.now = deps.now ?? Date.now;
+    this.chat = deps.chat ?? new ChatLog();
   }
 
   get store(): Store {
@@ -74,7 +93,13 @@ export class Hub {
     this.io?.emitTo(room, event, data);
   }
 
+  /** Sockets in the room on every process. */
   roomSize(room: string): number {
+    return this.localRoomSize(room) + (this.deps.peers?.roomSize(room) ?? 0);
+  }
+
+  /** Sockets in the room on this process. */
+  localRoomSize(room: string): number {
     return this.io?.roomSize(room) ?? 0;
   }
 
@@ -97,20 +122,22 @@ export class Hub {
       sockets,
       viewers: this.roomSize(`viewers:${robotId}`),
       exclusive: live.exclusive?.user ?? null,
-      video_status: live.videoStatus ?? null,
-      charge_state: live.charge ?? null,
+      video_status: freshest([live.videoStatus, ...(this.deps.peers?.reports(robotId).map((r) => r.videoStatus) ?? [])]),
+      charge_state: freshest([live.charge, ...(this.deps.peers?.reports(robotId).map((r) => r.charge) ?? [])]),
     };
   }
 
   /** Tell the pages watching a robot that something they show changed. */
   publishState(robotId: string): void {
     this.emit(`viewers:${robotId}`, "robot_state", this.state(robotId));
+    this.deps.peers?.changed(robotId);
   }
 
   setExclusive(robot: RobotRecord, user: string | null): void {
     const live = this.liveOf(robot.id);
     const previous = live.exclusive?.user;
     live.exclusive = user ? { user, since: this.now() } : undefined;
+    this.deps.peers?.exclusive(robot.id, live.exclusive);
     const event = { status: user ? "start" : "end", robot_id: robot.id, user: user ?? previous ?? null };
     this.emit(`app:${robot.id}`, "exclusive_control", event);
     this.emit(`viewers:${robot.id}`, "exclusive_control", event);
@@ -122,6 +149,13 @@ export class Hub {
     this.emit(`app:${robot.id}`, "robot_settings_changed", event);
     this.emit(`viewers:${robot.id}`, "robot_settings_changed", event);
   }
+}
+
+/** The most recent of several timestamped reports (null when there is none). */
+function freshest<T extends { at: number }>(reports: (T | undefined)[]): T | null {
+  let best: T | null = null;
+  for (const r of reports) if (r && (!best || r.at > best.at)) best = r;
+  return best;
 }
 
 /** Call the client's ack callback when it gave one; otherwise report refusals as an `error_event`. */

@@ -12,6 +12,7 @@ import { createRemoEndpoint } from "./remo-endpoint.ts";
 import { validName } from "./robot-record.ts";
 import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
+import { type ClusterHandle, openCluster } from "./cluster.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
 import { openStore } from "./store.ts";
 import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
@@ -40,6 +41,10 @@ export interface PlatformOptions {
   twitch?: ServeTwitchOptions["config"];
   /** Twitch chat connection tuning (tests). */
   twitchChatTuning?: ServeTwitchOptions["chatTuning"];
+  /** Share robots' presence, chat and commands with other serve processes through Redis (docs/deploy.md). */
+  cluster?: { redisUrl: string; nodeId: string; heartbeatMs?: number };
+  /** The port lookups name, when a reverse proxy listens on another port than this process (default: ours). */
+  publicPort?: number;
 }
 
 export interface Platform {
@@ -86,7 +91,14 @@ function listen(server: HttpServer, host: string, port: number, what: string): P
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log.withTag("serve");
   const store = openStore(options.dataDir);
-  const hub = new Hub({ store, log });
+  let cluster: ClusterHandle | undefined;
+  try {
+    cluster = options.cluster ? await openCluster({ ...options.cluster, log: options.log }) : undefined;
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const hub = new Hub({ store, log, chat: cluster?.chat, peers: cluster });
   hub.use((socket) => attachRobotEvents(socket, hub));
   hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
   hub.use(ownerActions(hub));
@@ -104,7 +116,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const routes: RouteContext = {
     directory: store,
     host: publicHost,
-    port: () => port,
+    port: () => options.publicPort || port,
     status,
     indexPage: () => indexPage(store.robots().map((robot) => ({ robot, online: hub.state(robot.id).online, viewers: hub.state(robot.id).viewers })), status().warnings),
     viewerPage: (id) => {
@@ -143,23 +155,27 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   } catch (error) {
     main.close();
     app?.close();
+    await cluster?.close();
     store.close();
     throw error;
   }
-  const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket));
+  const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket), { adapter: cluster?.socketAdapter });
   hub.attach(remo.bridge(sockets));
-  if (options.twitch?.chat || options.twitch?.extension) {
-    try {
+  try {
+    await cluster?.bind(hub);
+    if (options.twitch?.chat || options.twitch?.extension) {
+      if (cluster && options.twitch.chat) log.warn("every serve process with twitch.chat = true reads the chat: turn it on for one process only (docs/deploy.md)");
       twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning });
-    } catch (error) {
-      relay.close();
-      await sockets.close();
-      main.closeAllConnections();
-      main.close();
-      app?.close();
-      store.close();
-      throw error;
     }
+  } catch (error) {
+    relay.close();
+    await sockets.close();
+    main.closeAllConnections();
+    main.close();
+    app?.close();
+    await cluster?.close();
+    store.close();
+    throw error;
   }
   log.success(`platform listening on ${url()} (${store.robots().length} robot(s); data in ${options.dataDir})`);
 
@@ -186,6 +202,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     close() {
       closed ??= (async () => {
         await twitch?.close();
+        // peers stop counting our sockets before they close, so robots reconnect to a process that knows them
+        await cluster?.leave();
         remo.close();
         relay.close();
         const done = sockets.close();
@@ -193,6 +211,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         app?.closeAllConnections();
         await done;
         await Promise.all([main, app].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
+        await cluster?.close();
         store.close();
         log.info("platform stopped");
       })();

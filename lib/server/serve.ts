@@ -1,10 +1,11 @@
-import { homedir } from "node:os";
+import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
 import { UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
 import { type PlatformOptions, startPlatform } from "./platform.ts";
+import { newShortId } from "./credentials.ts";
 import { mergeSettings, validName } from "./robot-record.ts";
 import { openStore } from "./store.ts";
 
@@ -16,6 +17,18 @@ export interface ServePlan {
   appPort?: number;
   /** The `[twitch]` section (chat and extension are off unless it turns them on). */
   twitch?: PlatformOptions["twitch"];
+  /** Several serve processes sharing one Redis (server.redis_url). */
+  cluster?: PlatformOptions["cluster"];
+  /** server.public_port: the port lookups name (0 = ours). */
+  publicPort?: number;
+}
+
+/** server.redis_url / server.node_id → the cluster options (undefined = one process without Redis). */
+export function clusterOf(server: Config["server"]): ServePlan["cluster"] {
+  const url = server.redis_url.trim();
+  if (!url) return undefined;
+  if (!/^rediss?:\/\//.test(url)) throw new UsageError("server.redis_url must start with redis:// (or rediss://)", 'e.g. redis_url = "redis://127.0.0.1:6379"; empty = one process');
+  return { redisUrl: url, nodeId: server.node_id.trim() || `${hostname()}-${newShortId().slice(0, 6)}` };
 }
 
 /** `server.data_dir`, or `$XDG_DATA_HOME/letsrobot` (default ~/.local/share/letsrobot). */
@@ -34,7 +47,7 @@ export function parsePortFlag(value: unknown, flag: string): number | undefined 
 
 /** Run the platform until deps.shutdown aborts; prints the URL and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
-  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch });
+  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort });
   try {
     const robots = platform.status().robots;
     deps.out.text(platform.url);

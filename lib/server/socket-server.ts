@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import type { SocketAdapterFactory } from "./redis.ts";
 
 /** The adapter for the socket.io server: one socket as the platform sees it. */
 export interface ClientSocket {
@@ -58,11 +59,13 @@ function wrap(socket: Socket, viaAppPort: boolean): ClientSocket {
 
 /**
  * socket.io 4 with `allowEIO3`, so socket.io 2.x robots (the historical clients) and 4.x clients both
- * connect. One server per HTTP listener; rooms are looked up across all of them.
+ * connect. One server per HTTP listener; rooms are looked up across all of them (and, with the Redis
+ * adapter, across every `serve` process).
  */
-export function startSocketServer(listeners: SocketListener[], onConnection: (socket: ClientSocket) => void): SocketServer {
+export function startSocketServer(listeners: SocketListener[], onConnection: (socket: ClientSocket) => void, options: { adapter?: SocketAdapterFactory } = {}): SocketServer {
   const servers = listeners.map(({ http, app }) => {
     const io = new Server(http, {
+      ...(options.adapter ? { adapter: options.adapter } : {}),
       allowEIO3: true,
       serveClient: false,
       // other upgrade paths (the relay's viewer websockets) are handled by their own listener
@@ -75,9 +78,11 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
     io.on("connection", (socket) => onConnection(wrap(socket, app)));
     return io;
   });
+  // with a shared adapter, one emit reaches every server (this process's other listener included) through Redis
+  const emitters = options.adapter ? servers.slice(0, 1) : servers;
   return {
     emitTo(room, event, data) {
-      for (const io of servers) io.to(room).emit(event, data);
+      for (const io of emitters) io.to(room).emit(event, data);
     },
     roomSize: (room) => servers.reduce((n, io) => n + (io.sockets.adapter.rooms.get(room)?.size ?? 0), 0),
     connections: () => servers.reduce((n, io) => n + io.engine.clientsCount, 0),

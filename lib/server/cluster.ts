@@ -1,0 +1,235 @@
+import type { Logger } from "../log.ts";
+import { type ChatMessage, ChatLog } from "./chat-log.ts";
+import type { Hub, HubPeers, RobotLive } from "./hub.ts";
+import type { RedisLink } from "./redis.ts";
+
+/**
+ * Several `serve` processes behind one address, sharing one Redis. Commands, chat and state events cross
+ * processes through the socket.io Redis adapter (lib/server/redis.ts); this file shares what the hub
+ * itself counts and remembers, over one pub/sub channel:
+ * - presence: each process publishes its own robots' socket counts and reports (video status, charge) on
+ *   every change and every heartbeat; a process silent for `3 × heartbeatMs` is forgotten, and one that
+ *   shuts down says goodbye, so a killed process's viewers and robots stop counting within seconds;
+ * - exclusive control: last writer wins, by time, carried in every heartbeat so late joiners learn it;
+ * - the chat log (recent messages, moderator removals) from the moment a process joins.
+ * Robots, keys and settings are not here: every process opens the same SQLite file (single host).
+ */
+export interface NodeRobot {
+  control: number;
+  chat: number;
+  app: number;
+  viewers: number;
+  videoStatus?: RobotLive["videoStatus"];
+  charge?: RobotLive["charge"];
+}
+
+type Exclusive = { user: string | null; since: number; at: number };
+
+export type ClusterMessage =
+  | { t: "hello"; from: string }
+  | { t: "state"; from: string; robots: Record<string, NodeRobot>; exclusive: Record<string, Exclusive> }
+  | { t: "bye"; from: string }
+  | { t: "chat"; from: string; message: ChatMessage }
+  | { t: "unchat"; from: string; robot_id: string; message_id: string }
+  | { t: "exclusive"; from: string; robot_id: string; exclusive: Exclusive };
+
+export interface ClusterOptions {
+  link: RedisLink;
+  nodeId: string;
+  log: Logger;
+  /** How often each process publishes its presence (default 2000 ms). */
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
+export interface Cluster extends HubPeers {
+  readonly nodeId: string;
+  /** The chat log to give the hub: additions and removals reach every process. */
+  readonly chat: ChatLog;
+  /** Start sharing this hub's state (after the socket server is attached). */
+  bind(hub: Hub): Promise<void>;
+  /** The other processes heard from, with the age of their last word. */
+  peersSeen(): { node: string; ageMs: number }[];
+  /** Say goodbye and stop publishing (before the sockets close). */
+  leave(): Promise<void>;
+}
+
+export const clusterChannel = "letsrobot:cluster:v1";
+const roomKinds = ["control", "chat", "app", "viewers"] as const;
+
+/** Chat log whose additions and removals are told to the other processes. */
+class SharedChatLog extends ChatLog {
+  constructor(private readonly tell: (message: ClusterMessage) => void) {
+    super();
+  }
+  override add(message: ChatMessage): void {
+    super.add(message);
+    this.tell({ t: "chat", from: "", message });
+  }
+  override remove(robotId: string, messageId: string): boolean {
+    const removed = super.remove(robotId, messageId);
+    if (removed) this.tell({ t: "unchat", from: "", robot_id: robotId, message_id: messageId });
+    return removed;
+  }
+  addFromPeer(message: ChatMessage): void {
+    super.add(message);
+  }
+  removeFromPeer(robotId: string, messageId: string): void {
+    super.remove(robotId, messageId);
+  }
+}
+
+export function createCluster(options: ClusterOptions): Cluster {
+  const { link, nodeId } = options;
+  const log = options.log.withTag("cluster");
+  const now = options.now ?? Date.now;
+  const heartbeatMs = options.heartbeatMs ?? 2000;
+  const peers = new Map<string, { robots: Record<string, NodeRobot>; heard: number }>();
+  const exclusives = new Map<string, Exclusive>();
+  let hub: Hub | undefined;
+  let leaving = false;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let scheduled = false;
+
+  const tell = (message: ClusterMessage) => {
+    if (leaving) return;
+    void link.publish(clusterChannel, JSON.stringify({ ...message, from: nodeId }));
+  };
+  const chat = new SharedChatLog(tell);
+
+  const snapshot = (): Record<string, NodeRobot> => {
+    const robots: Record<string, NodeRobot> = {};
+    if (!hub) return robots;
+    for (const robot of hub.store.robots()) {
+      const counts = Object.fromEntries(roomKinds.map((kind) => [kind, hub?.localRoomSize(`${kind}:${robot.id}`) ?? 0])) as Record<(typeof roomKinds)[number], number>;
+      const live = hub.liveOf(robot.id);
+      if (counts.control + counts.chat + counts.app + counts.viewers === 0 && !live.videoStatus && !live.charge) continue;
+      robots[robot.id] = { ...counts, videoStatus: live.videoStatus, charge: live.charge };
+    }
+    return robots;
+  };
+  const publishState = () => tell({ t: "state", from: nodeId, robots: snapshot(), exclusive: Object.fromEntries(exclusives) });
+
+  /** Apply an exclusive-control change if it is newer than what we know. */
+  const adoptExclusive = (robotId: string, value: Exclusive) => {
+    const known = exclusives.get(robotId);
+    if (known && known.at >= value.at) return;
+    exclusives.set(robotId, value);
+    if (hub) hub.liveOf(robotId).exclusive = value.user ? { user: value.user, since: value.since } : undefined;
+  };
+
+  /** Forget peers not heard from in three heartbeats; their viewers and robots stop counting. */
+  const expire = () => {
+    const limit = now() - 3 * heartbeatMs;
+    for (const [node, peer] of peers) {
+      if (peer.heard >= limit) continue;
+      peers.delete(node);
+      log.warn(`serve process ${node} went silent; its sockets no longer count`);
+      refresh(Object.keys(peer.robots));
+    }
+  };
+  /** Tell this process's watchers that counts changed (without re-publishing: peers did not change here). */
+  const refresh = (robotIds: string[]) => {
+    for (const id of robotIds) hub?.emit(`viewers:${id}`, "robot_state", hub.state(id));
+  };
+
+  const onMessage = (raw: Buffer) => {
+    let message: ClusterMessage;
+    try {
+      message = JSON.parse(raw.toString("utf8")) as ClusterMessage;
+    } catch {
+      return;
+    }
+    if (message.from === nodeId || leaving) return;
+    switch (message.t) {
+      case "hello":
+        if (!peers.has(message.from)) log.info(`serve process ${message.from} joined`);
+        publishState();
+        return;
+      case "state":
+        if (!peers.has(message.from)) log.info(`serve process ${message.from} is up`);
+        peers.set(message.from, { robots: message.robots, heard: now() });
+        for (const [id, value] of Object.entries(message.exclusive)) adoptExclusive(id, value);
+        return;
+      case "bye": {
+        const peer = peers.get(message.from);
+        peers.delete(message.from);
+        log.info(`serve process ${message.from} left`);
+        if (peer) refresh(Object.keys(peer.robots));
+        return;
+      }
+      case "chat":
+        chat.addFromPeer(message.message);
+        return;
+      case "unchat":
+        chat.removeFromPeer(message.robot_id, message.message_id);
+        return;
+      case "exclusive":
+        adoptExclusive(message.robot_id, message.exclusive);
+        return;
+    }
+  };
+
+  const live = () => [...peers.values()];
+  return {
+    nodeId,
+    chat,
+    roomSize(room) {
+      const [kind, id] = room.split(":") as [string, string | undefined];
+      if (!id || !(roomKinds as readonly string[]).includes(kind)) return 0;
+      return live().reduce((n, peer) => n + (peer.robots[id]?.[kind as (typeof roomKinds)[number]] ?? 0), 0);
+    },
+    reports: (robotId) => live().flatMap((peer) => (peer.robots[robotId] ? [peer.robots[robotId]] : [])),
+    changed() {
+      if (scheduled || leaving) return;
+      scheduled = true;
+      queueMicrotask(() => {
+        scheduled = false;
+        publishState();
+      });
+    },
+    exclusive(robotId, value) {
+      const entry: Exclusive = { user: value?.user ?? null, since: value?.since ?? now(), at: now() };
+      exclusives.set(robotId, entry);
+      tell({ t: "exclusive", from: nodeId, robot_id: robotId, exclusive: entry });
+    },
+    async bind(target) {
+      hub = target;
+      await link.subscribe(clusterChannel, onMessage);
+      timer = setInterval(() => {
+        expire();
+        publishState();
+      }, heartbeatMs);
+      tell({ t: "hello", from: nodeId });
+      publishState();
+      log.info(`serve process ${nodeId} shares state through Redis at ${link.where}`);
+    },
+    peersSeen: () => [...peers].map(([node, peer]) => ({ node, ageMs: now() - peer.heard })),
+    async leave() {
+      clearInterval(timer);
+      if (leaving || !hub) return;
+      leaving = true;
+      await link.publish(clusterChannel, JSON.stringify({ t: "bye", from: nodeId }));
+    },
+  };
+}
+
+export interface ClusterHandle extends Cluster {
+  readonly socketAdapter: RedisLink["socketAdapter"];
+  /** Leave (when not done yet) and close the Redis connections. */
+  close(): Promise<void>;
+}
+
+/** Connect to Redis and prepare this process's membership; throws NetworkError when Redis is unreachable. */
+export async function openCluster(options: { redisUrl: string; nodeId: string; log: Logger; heartbeatMs?: number }): Promise<ClusterHandle> {
+  const { connectRedis } = await import("./redis.ts");
+  const link = await connectRedis(options.redisUrl, options.log.withTag("redis"));
+  const cluster = createCluster({ link, nodeId: options.nodeId, log: options.log, heartbeatMs: options.heartbeatMs });
+  return Object.assign(cluster, {
+    socketAdapter: link.socketAdapter,
+    async close() {
+      await cluster.leave();
+      await link.close();
+    },
+  });
+}

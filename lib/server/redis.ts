@@ -1,0 +1,98 @@
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import { NetworkError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+
+/**
+ * The adapter for `ioredis` and `@socket.io/redis-adapter`: the one link a `serve` process keeps to the
+ * Redis its peers share. Three connections: the socket.io adapter's publisher and subscriber (rooms and
+ * emits across processes), and our own subscriber for the cluster channel (presence, chat log, relay).
+ * The URL may carry a password: it is never logged, only host and port are.
+ */
+export type SocketAdapterFactory = ReturnType<typeof createAdapter>;
+
+export interface RedisLink {
+  /** For socket.io's `adapter` option: every `io.to(room).emit` reaches the room's sockets on every process. */
+  readonly socketAdapter: SocketAdapterFactory;
+  /** `host:port`, safe to log. */
+  readonly where: string;
+  /** Publish on a channel; resolves with how many subscribers got it (0 when Redis is unreachable). */
+  publish(channel: string, message: string | Buffer): Promise<number>;
+  subscribe(channel: string, handler: (message: Buffer) => void): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+  /** Publishes sent but not yet answered: a bound for what a slow or lost Redis may hold for us. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+function whereOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || "6379"}`;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+/** Connect to Redis (redis://[user:password@]host:port[/db]); throws NetworkError when it cannot be reached. */
+export async function connectRedis(url: string, log: Logger): Promise<RedisLink> {
+  const where = whereOf(url);
+  const options = { lazyConnect: true, connectTimeout: 3000, retryStrategy: (times: number) => Math.min(times * 100, 2000) };
+  let pub: Redis;
+  try {
+    pub = new Redis(url, options);
+  } catch (error) {
+    throw new NetworkError(`server.redis_url is not a Redis URL`, "use redis://host:port (e.g. redis://127.0.0.1:6379)", { cause: error });
+  }
+  const clients = [pub, pub.duplicate(), pub.duplicate()] as const;
+  const [, adapterSub, sub] = clients;
+  let up = true;
+  for (const client of clients) {
+    client.on("error", (error: Error) => {
+      if (!up) return;
+      up = false;
+      log.warn(`lost Redis at ${where} (${error.message}); other serve processes cannot reach robots here until it is back`);
+    });
+    client.on("ready", () => {
+      if (up) return;
+      up = true;
+      log.info(`Redis at ${where} is back`);
+    });
+  }
+  try {
+    await Promise.all(clients.map((c) => c.connect()));
+  } catch (error) {
+    for (const c of clients) c.disconnect();
+    throw new NetworkError(`cannot reach Redis at ${where}: ${(error as Error).message}`, "start redis-server, or check server.redis_url (empty = one process without Redis)", { cause: error });
+  }
+  const handlers = new Map<string, (message: Buffer) => void>();
+  sub.on("messageBuffer", (channel: Buffer, message: Buffer) => handlers.get(channel.toString())?.(message));
+  let inFlight = 0;
+  return {
+    socketAdapter: createAdapter(pub, adapterSub, { key: "letsrobot.io" }),
+    where,
+    async publish(channel, message) {
+      inFlight += 1;
+      try {
+        return await pub.publish(channel, message);
+      } catch {
+        return 0;
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    async subscribe(channel, handler) {
+      handlers.set(channel, handler);
+      await sub.subscribe(channel);
+    },
+    async unsubscribe(channel) {
+      handlers.delete(channel);
+      await sub.unsubscribe(channel);
+    },
+    pending: () => inFlight,
+    async close() {
+      up = false;
+      await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
