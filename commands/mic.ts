@@ -5,13 +5,13 @@ import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { MediaError } from "../lib/errors.ts";
+import { runBounded } from "../lib/media/bounded.ts";
 import { listSoundCards } from "../lib/media/devices.ts";
 import { formatDb, judgeLevel, meter, toWav } from "../lib/media/level.ts";
 import { recordMic, toMicPlan, toPlaybackArgv } from "../lib/media/mic.ts";
 import { resolveSpeaker } from "../lib/media/sources.ts";
 import { formatTable } from "../lib/output.ts";
 import { spawnGroup } from "../lib/process/group.ts";
-import { runProcess } from "../lib/process/run.ts";
 import { configArgs, jsonArg } from "./args.ts";
 import { mediaFlags, secondsFlag } from "./media-args.ts";
 
@@ -60,9 +60,9 @@ export function createMicCommand(deps: Deps) {
         const wav = saved ?? join(mkdtempSync(join(tmpdir(), "letsrobot-mic-")), "recording.wav");
         if (!saved) writeFileSync(wav, toWav(recording.samples, recording.rate));
         deps.log.start(`playing back on ${speaker.label}`);
-        const played = await runProcess(toPlaybackArgv(wav, speaker.pcm)[0] as string, toPlaybackArgv(wav, speaker.pcm).slice(1), { timeoutMs: (seconds + 10) * 1000 });
-        if (played.code !== 0) {
-          const why = played.missing ? "ffmpeg not found" : (played.stderr.trim().split("\n").pop() ?? `exit code ${played.code}`);
+        const played = await runBounded(toPlaybackArgv(wav, speaker.pcm), { spawn: spawnGroup, shutdown: deps.shutdown }, { timeoutMs: (seconds + 10) * 1000 });
+        if (played.code !== 0 && !played.interrupted) {
+          const why = played.error ?? `ffmpeg exited with code ${played.code}`;
           throw new MediaError(`cannot play on ${speaker.label}: ${why}`, "pick a speaker with --speaker from `letsrobot mic --list`");
         }
       }

@@ -1,5 +1,5 @@
 import type { GroupSpawner } from "../process/group.ts";
-import { explainFfmpegError, type Progress, ProgressParser } from "./progress.ts";
+import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
 
 /**
  * A bounded ffmpeg run for `camera` and `mic`: own process group, progress parsed as it comes, stdout
@@ -32,7 +32,7 @@ export async function runBounded(
 ): Promise<BoundedResult> {
   const child = deps.spawn(argv, { feeder: options.feeder });
   const samples: ProgressSample[] = [];
-  let lastLine: string | undefined;
+  const lastLines: string[] = [];
   let timedOut = false;
   let interrupted = false;
   const timer = setTimeout(() => {
@@ -54,7 +54,8 @@ export async function runBounded(
       const { done, value } = await reader.read();
       if (done) break;
       const { blocks, lines } = parser.push(decoder.decode(value, { stream: true }));
-      if (lines.length) lastLine = lines.at(-1);
+      lastLines.push(...lines);
+      lastLines.splice(0, Math.max(0, lastLines.length - 8));
       for (const progress of blocks) {
         const sample = { at: performance.now(), progress };
         samples.push(sample);
@@ -75,7 +76,7 @@ export async function runBounded(
   await Promise.all([readErr, readOut]);
   clearTimeout(timer);
   deps.shutdown?.removeEventListener("abort", onAbort);
-  return { code, samples, error: lastLine ? explainFfmpegError(lastLine) : undefined, timedOut, interrupted };
+  return { code, samples, error: explainFfmpegLines(lastLines), timedOut, interrupted };
 }
 
 /** Frames per second measured over wall-clock time between the first and last progress blocks with frames. */

@@ -1,6 +1,6 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
-import { explainFfmpegError, type Progress, ProgressParser } from "./progress.ts";
+import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
 import { fetchUploader, socketUploader, type Uploader } from "./upload.ts";
 
 /**
@@ -72,7 +72,7 @@ function countingBody(source: ReadableStream<Uint8Array>, onBytes: (n: number) =
   });
 }
 
-async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEvents, last: { line?: string }): Promise<void> {
+async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEvents, last: string[]): Promise<void> {
   const parser = new ProgressParser();
   const decoder = new TextDecoder();
   const reader = stream.getReader();
@@ -82,9 +82,10 @@ async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEven
       if (done) break;
       const { blocks, lines } = parser.push(decoder.decode(value, { stream: true }));
       for (const line of lines) {
-        last.line = line;
+        last.push(line);
         events.line(line);
       }
+      last.splice(0, Math.max(0, last.length - 8));
       for (const block of blocks) events.progress(block);
     }
   } catch {
@@ -95,7 +96,7 @@ async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEven
 export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, events: AttemptEvents): Attempt {
   const target = new URL(url);
   const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
-  const last: { line?: string } = {};
+  const last: string[] = [];
   let stopError: string | undefined;
   let requested = false;
   let finish!: (end: AttemptEnd) => void;
@@ -106,7 +107,7 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
   const stderrDone = readLines(child.stderr, events, last);
   child.exited.then(async (code) => {
     await Promise.race([stderrDone, Bun.sleep(200)]);
-    const said = last.line ? explainFfmpegError(last.line) : undefined;
+    const said = explainFfmpegLines(last);
     finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
   });
   const uploader = deps.upload ?? (deps.fetch && deps.fetch !== globalThis.fetch ? fetchUploader(deps.fetch) : socketUploader);

@@ -84,7 +84,7 @@ const explanations: [RegExp, string][] = [
   [/Unknown input format|Unknown format/i, "this ffmpeg lacks a needed input (v4l2/alsa/pulse/lavfi)"],
   [/does not support .* fps|frame rate .* not supported/i, "the encoder rejects this frame rate"],
   [/Broken pipe/i, "the stream's reader went away (broken pipe)"],
-  [/Cannot open audio device|cannot open audio device/i, "the microphone cannot be opened (in use, or wrong card)"],
+  [/Cannot open audio device|cannot open audio device/i, "the sound device cannot be opened (in use, or wrong card)"],
   [/not found|command not found/i, "a program was not found: is it installed?"],
 ];
 
@@ -93,4 +93,11 @@ export function explainFfmpegError(line: string): string {
   const text = line.replace(/^\[[^\]]+ @ 0x[0-9a-f]+\]\s*/, "").trim();
   const found = explanations.find(([pattern]) => pattern.test(text));
   return found ? `${found[1]} (ffmpeg: ${text})` : text;
+}
+
+/** Of ffmpeg's last log lines, the one that says most (a known cause wins over a generic last line), in plain words. */
+export function explainFfmpegLines(lines: readonly string[]): string | undefined {
+  const known = [...lines].reverse().find((line) => explanations.some(([pattern]) => pattern.test(line)));
+  const chosen = known ?? lines.at(-1);
+  return chosen === undefined ? undefined : explainFfmpegError(chosen);
 }

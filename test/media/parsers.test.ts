@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { findSoundCard, listCameras, listSoundCards } from "../../lib/media/devices.ts";
 import { parseV4l2Formats } from "../../lib/media/formats.ts";
-import { advanced, explainFfmpegError, ProgressParser, toProgress } from "../../lib/media/progress.ts";
+import { advanced, explainFfmpegError, explainFfmpegLines, ProgressParser, toProgress } from "../../lib/media/progress.ts";
 import { formatStatusLine } from "../../lib/media/status.ts";
 import { sendQueueOf } from "../../lib/media/upload.ts";
 
@@ -70,6 +70,22 @@ describe("ffmpeg errors in plain words", () => {
     ["something new and strange", /^something new and strange$/],
   ];
   for (const [line, expected] of cases) test(line, () => expect(explainFfmpegError(line)).toMatch(expected));
+});
+
+describe("the most telling of ffmpeg's last lines", () => {
+  const cases: [string, string[], RegExp | undefined][] = [
+    ["a known cause beats a generic last line", ["[alsa @ 0x1] cannot open audio device hw:CARD=Nope (No such file or directory)", "Error initializing output stream 0:0 --"], /^the device or file does not exist/],
+    ["the last known cause wins", ["Connection refused", "/dev/video0: Device or resource busy", "Conversion failed!"], /another program is using it/],
+    ["nothing known: the last line as it is", ["odd", "stranger"], /^stranger$/],
+    ["no lines", [], undefined],
+  ];
+  for (const [name, lines, expected] of cases) {
+    test(name, () => {
+      const said = explainFfmpegLines(lines);
+      if (expected) expect(said).toMatch(expected);
+      else expect(said).toBeUndefined();
+    });
+  }
 });
 
 describe("status line", () => {
