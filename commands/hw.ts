@@ -4,6 +4,7 @@ import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
 import { driveOnce } from "../lib/hardware/drive-once.ts";
 import { isArduinoLike, listSerialPorts } from "../lib/hardware/ports.ts";
+import { withPreset } from "../lib/hardware/presets.ts";
 import { openDriver } from "../lib/hardware/registry.ts";
 import { runSelfTest, selfTestPlan } from "../lib/hardware/self-test.ts";
 import { formatTable } from "../lib/output.ts";
@@ -72,7 +73,7 @@ function createTestCommand(deps: Deps) {
           return;
         }
       }
-      const steps = selfTestPlan(config.hardware);
+      const steps = selfTestPlan(withPreset(config.hardware));
       const driver = await openDriver(config, { log: deps.log });
       try {
         const { completed } = await runSelfTest(driver, steps, { signal: deps.shutdown, onStep: (step, i) => deps.log.info(`${i + 1}/${steps.length} ${step.say}`) });

@@ -2,6 +2,7 @@ import type { Config } from "../config/schema.ts";
 import { HardwareError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { HardwareDriver } from "./driver.ts";
+import { withPreset } from "./presets.ts";
 
 /**
  * Build the driver named by config.hardware.driver without opening it. Each driver is imported with a
@@ -10,15 +11,16 @@ import type { HardwareDriver } from "./driver.ts";
  */
 export async function createDriver(config: Config, deps: { log: Logger }): Promise<HardwareDriver> {
   const name = config.hardware.driver;
+  const hw = withPreset(config.hardware);
   switch (name) {
     case "sim":
-      return (await import("./drivers/sim.ts")).createSimDriver(config.hardware, { log: deps.log });
+      return (await import("./drivers/sim.ts")).createSimDriver(hw, { log: deps.log });
     case "none":
       return (await import("./drivers/none.ts")).createNoneDriver({ log: deps.log });
     case "firmata":
-      return (await import("./drivers/firmata.ts")).createFirmataDriver(config.hardware, { log: deps.log });
+      return (await import("./drivers/firmata.ts")).createFirmataDriver(hw, { log: deps.log });
     case "serial":
-      return (await import("./drivers/serial-line.ts")).createSerialLineDriver(config.hardware, { log: deps.log });
+      return (await import("./drivers/serial-line.ts")).createSerialLineDriver(hw, { log: deps.log });
     default:
       throw new HardwareError(`unknown hardware driver "${String(name)}"`, 'set hardware.driver to one of "sim", "firmata", "serial", "none"');
   }

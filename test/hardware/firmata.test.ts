@@ -6,6 +6,7 @@ import { createFirmataDriver } from "../../lib/hardware/drivers/firmata.ts";
 import type { HardwareDriver } from "../../lib/hardware/driver.ts";
 import type { Hardware } from "../../lib/hardware/kinematics.ts";
 import { namedOutputs } from "../../lib/hardware/outputs.ts";
+import { withPreset } from "../../lib/hardware/presets.ts";
 import { HardwareError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { type BodyView, hardware, runConformance } from "./conformance.ts";
@@ -139,6 +140,20 @@ describe("StandardFirmata on an emulated ATmega328P, through a pty", () => {
     expect((error as HardwareError).message).toBe("hardware.left_pwm = 4: pin 4 cannot do PWM; hardware.pan_pin = 40: this board has no usable pin 40");
     expect((error as HardwareError).hint).toContain("PWM pins on this board: 3, 5, 6, 9, 10, 11");
     expect(board.latest()?.duty[4]).toBe(0);
+  }, 15000);
+
+  test("the arduino-motor-shield preset drives its pins (PWM 3/11, DIR 12/13), holds the brakes low, servos on 5", async () => {
+    const hw = withPreset(hardware({ preset: "arduino-motor-shield", speed: 200, port: (await emulated()).port }));
+    const driver = createFirmataDriver(hw, { log });
+    opened.push(driver);
+    await driver.open();
+    await driver.apply({ kind: "drive", left: 1, right: -1 });
+    // (an earlier test's servo on pin 9 lets go when the brake output claims the pin)
+    const s = await board.waitFor((p) => p.duty[3] === 200 && p.duty[11] === 200 && p.duty[9] === 0, 5000, "PWM 200 on pins 3 and 11, brake A low");
+    expect([s.duty[12], s.duty[13], s.duty[9], s.duty[8]]).toEqual([255, 0, 0, 0]);
+    await board.waitFor((p) => p.servo[5] === 1500, 5000, "the pan servo on pin 5");
+    await driver.close();
+    await board.waitFor((p) => p.duty[3] === 0 && p.duty[11] === 0, 5000, "stopped");
   }, 15000);
 
   test("the battery sensor reports volts through the divider and a charging state", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { clampAngle, dutyOf, servoCentre, sideSpeeds } from "../../lib/hardware/kinematics.ts";
+import { withPreset } from "../../lib/hardware/presets.ts";
 import { hardware } from "./conformance.ts";
 import { parseIntelHex } from "./intel-hex.ts";
 
@@ -68,5 +69,25 @@ describe("Intel HEX", () => {
 
   test("data past the end of flash is an error", () => {
     expect(() => parseIntelHex(record(0x0020, 0, [1, 2]), 0x21)).toThrow(/past the 33-byte flash/);
+  });
+});
+
+describe("presets", () => {
+  test("a preset replaces values still at their defaults", () => {
+    const hw = withPreset(hardware({ preset: "arduino-motor-shield" }));
+    expect([hw.left_pwm, hw.left_dir, hw.right_pwm, hw.right_dir, hw.led_pin]).toEqual([3, 12, 11, 13, -1]);
+    expect(hw.outputs).toEqual({ brake_a: "9", brake_b: "8" });
+  });
+
+  test("keys the owner set win over the preset", () => {
+    const hw = withPreset(hardware({ preset: "arduino-motor-shield", pan_pin: 10, outputs: { horn: "2" } }));
+    expect(hw.pan_pin).toBe(10);
+    expect(hw.outputs).toEqual({ horn: "2" });
+    expect(hw.left_pwm).toBe(3);
+  });
+
+  test("no preset changes nothing", () => {
+    const hw = hardware({ left_pwm: 9 });
+    expect(withPreset(hw)).toBe(hw);
   });
 });
