@@ -30,3 +30,6 @@ export async function ensureFirmataHex(): Promise<string> {
   }
   return firmataHexPath;
 }
+
+// `bun test/hardware/firmware.ts` fetches the firmware ahead of time (setup scripts, offline runs later)
+if (import.meta.main) console.log(await ensureFirmataHex());
