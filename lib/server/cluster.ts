@@ -216,6 +216,8 @@ export function createCluster(options: ClusterOptions): Cluster {
 
 export interface ClusterHandle extends Cluster {
   readonly socketAdapter: RedisLink["socketAdapter"];
+  /** The Redis link, for the relay's fan-out (lib/server/relay-cluster.ts). */
+  readonly link: RedisLink;
   /** Leave (when not done yet) and close the Redis connections. */
   close(): Promise<void>;
 }
@@ -227,6 +229,7 @@ export async function openCluster(options: { redisUrl: string; nodeId: string; l
   const cluster = createCluster({ link, nodeId: options.nodeId, log: options.log, heartbeatMs: options.heartbeatMs });
   return Object.assign(cluster, {
     socketAdapter: link.socketAdapter,
+    link,
     async close() {
       await cluster.leave();
       await link.close();

@@ -8,6 +8,7 @@ import { ownerActions } from "./owner-actions.ts";
 import { assets } from "./page/assets.ts";
 import { indexPage, viewerPage } from "./page/viewer-page.ts";
 import { createRelay } from "./relay.ts";
+import { shareRelay } from "./relay-cluster.ts";
 import { createRemoEndpoint } from "./remo-endpoint.ts";
 import { validName } from "./robot-record.ts";
 import { attachRobotEvents } from "./robot-sockets.ts";
@@ -102,7 +103,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   hub.use((socket) => attachRobotEvents(socket, hub));
   hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
   hub.use(ownerActions(hub));
-  const relay = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
+  const local = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
+  // with peers, uploads are published on Redis and viewers here follow uploads that arrived elsewhere
+  const relay = cluster ? shareRelay(local, { link: cluster.link, nodeId: cluster.nodeId, log, robotByCamera: (id) => store.robotByCamera(id) }) : local;
   // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)
   const remo = createRemoEndpoint({ hub, relay, upgrader: createMessageSocketUpgrader({ pingMs: 30_000 }) });
 
@@ -153,6 +156,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     port = await listen(main, options.host, options.port, "platform");
     if (app) await listen(app, options.host, options.appPort ?? 0, "app socket");
   } catch (error) {
+    relay.close();
     main.close();
     app?.close();
     await cluster?.close();

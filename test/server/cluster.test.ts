@@ -10,6 +10,7 @@ import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import type { PlatformStatus } from "../../lib/server/platform.ts";
 import type { RobotSecrets } from "../../lib/server/store.ts";
 import { openStore } from "../../lib/server/store.ts";
+import { pushTestStream } from "./ffmpeg.ts";
 import { type RedisServer, type ServeProcess, spawnServe, startRedis } from "./cluster-helpers.ts";
 import { connect, emitAck, nextEvent, tempDataDir, until } from "./helpers.ts";
 
@@ -117,6 +118,42 @@ describe("two serve processes on one Redis", () => {
     expect(await emitAck(owner, "set_exclusive_control", { robot_id: robot.id, user: null })).toMatchObject({ ok: true });
     await until(async () => (await emitAck(walt, "command_to_robot", { robot_id: robot.id, command: "L", key_position: "" })).ok === true, 5000, "walt2 allowed again on A");
   });
+
+  test("video posted to A reaches a viewer on B in whole TS packets", async () => {
+    const ws = new WebSocket(`${b.url.replace("http", "ws")}/ws/stream/${robot.cameraId}/video`);
+    ws.binaryType = "arraybuffer";
+    const got = { bytes: 0, misaligned: 0, videoPes: false };
+    const enough = new Promise<void>((resolve, reject) => {
+      ws.onerror = () => reject(new Error("viewer websocket on B failed"));
+      ws.onmessage = (event) => {
+        const chunk = new Uint8Array(event.data as ArrayBuffer);
+        got.bytes += chunk.length;
+        if (chunk.length % 188 !== 0) got.misaligned++;
+        for (let at = 0; at + 188 <= chunk.length; at += 188) {
+          if (chunk[at] !== 0x47) got.misaligned++;
+          const payload = at + 4 + (((chunk[at + 3] ?? 0) & 0x20) !== 0 ? 1 + (chunk[at + 4] ?? 0) : 0);
+          if (((chunk[at + 1] ?? 0) & 0x40) !== 0 && chunk[payload + 2] === 1 && chunk[payload + 3] === 0xe0) got.videoPes = true;
+        }
+        if (got.bytes > 50_000 && got.videoPes) resolve();
+      };
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("viewer websocket on B failed"));
+    });
+    // B follows the camera's channel from the moment its first viewer arrived
+    await until(async () => (await status(b)).streams.some((s) => s.camera_id === robot.cameraId && s.viewers.length === 1), 5000, "the viewer counted on B");
+    const pusher = pushTestStream("video", `${a.url}/${robot.streamKey}/640/480/`, { seconds: 20 });
+    try {
+      await enough;
+      expect(got.misaligned).toBe(0);
+      expect((await status(a)).streams.find((s) => s.camera_id === robot.cameraId)?.viewers).toEqual([]);
+      expect((await robotOn(b))?.video_live).toBe(true);
+    } finally {
+      pusher.stop();
+      ws.close();
+    }
+  }, 15_000);
 
   test("killing B loses no robot connection on A; A stops counting B's viewers; commands still flow on A", async () => {
     const before = (await robotOn(a))?.viewers ?? 0;
