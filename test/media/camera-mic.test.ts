@@ -121,17 +121,20 @@ describe("camera and mic against lavfi stand-ins", () => {
   }, 20000);
 
   test("mic CLI: levels, silence and clipping warnings, --list by card name, a missing speaker exits 40", async () => {
-    const tone = await cli(["mic", "--mic", "lavfi:sine=frequency=440:sample_rate=44100", "--seconds", "1", "--json"]);
+    const fixtureProc = { LETSROBOT_PROC_ROOT: join(fixtures, "proc") };
+    const [tone, silent, loud, list, speaker] = await Promise.all([
+      cli(["mic", "--mic", "lavfi:sine=frequency=440:sample_rate=44100", "--seconds", "1", "--json"]),
+      cli(["mic", "--mic", "lavfi:anullsrc=r=44100:cl=mono", "--seconds", "1"]),
+      cli(["mic", "--mic", "lavfi:sine=frequency=440:sample_rate=44100,volume=20", "--seconds", "1"]),
+      cli(["mic", "--list"], fixtureProc),
+      cli(["mic", "--mic", "lavfi:sine", "--seconds", "1", "--play", "--speaker", "Bluetooth"], fixtureProc),
+    ]);
     expect(tone.code).toBe(0);
     expect(JSON.parse(tone.stdout)).toMatchObject({ verdict: "ok", clippedSamples: 0 });
-    const silent = await cli(["mic", "--mic", "lavfi:anullsrc=r=44100:cl=mono", "--seconds", "1"]);
     expect(silent.stdout).toContain("peak -inf dBFS");
     expect(silent.stderr).toContain("recorded silence");
-    const loud = await cli(["mic", "--mic", "lavfi:sine=frequency=440:sample_rate=44100,volume=20", "--seconds", "1"]);
     expect(loud.stderr).toContain("clipping");
-    const list = await cli(["mic", "--list"], { LETSROBOT_PROC_ROOT: join(fixtures, "proc") });
     expect(list.stdout).toMatch(/Device\s+USB PnP Sound Device\s+yes\s+yes\s+plughw:CARD=Device/);
-    const speaker = await cli(["mic", "--mic", "lavfi:sine", "--seconds", "1", "--play", "--speaker", "Bluetooth"], { LETSROBOT_PROC_ROOT: join(fixtures, "proc") });
     expect(speaker.code).toBe(40);
     expect(speaker.stderr).toContain('speaker "Bluetooth" not found; found: "vc4-hdmi" [vc4hdmi], "USB PnP Sound Device" [Device], "bcm2835 Headphones" [Headphones]');
   }, 30000);

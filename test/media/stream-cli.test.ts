@@ -87,7 +87,7 @@ describe("letsrobot stream (CLI)", () => {
   }, 20000);
 
   test("--seconds ends by itself with exit 0; the log never shows the key", async () => {
-    const cli = startCli(["--seconds", "2", "--no-audio", "--verbose"]);
+    const cli = startCli(["--seconds", "1", "--no-audio", "--verbose"]);
     expect(await cli.exited).toBe(0);
     const stderr = await new Response(cli.stderr).text();
     expect(stderr).toContain("video: test pattern");
