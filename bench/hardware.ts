@@ -49,7 +49,7 @@ try {
   const stats = await board.stats();
   medians.sort((a, b) => a - b);
   console.log(`\nmedian of round medians: ${medians[Math.floor(medians.length / 2)]!.toFixed(2)} ms`);
-  console.log(`emulator speed: ${stats.ratio.toFixed(2)}× real time when running flat out (paced to 1.00× while a test runs)`);
+  console.log(`emulator speed: ${stats.ratio.toFixed(2)}× real time when running flat out (it is paced to at most 1.00×; below 1 the latencies include emulation lag)`);
 } finally {
   await driver.close();
   await board.dispose();
