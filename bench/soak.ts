@@ -94,13 +94,18 @@ try {
   }
   clearInterval(sendTimer);
   clearInterval(chatTimer);
-  const steady = samples.filter((s) => s.t >= Math.min(10, seconds / 3));
-  const first = steady[0]?.rss ?? samples[0]?.rss ?? 0;
-  const last = samples.at(-1)?.rss ?? 0;
+  // warm-up: the first quarter of the run (at least 10 s): JIT, socket buffers and the allocator settle
+  const warm = Math.max(10, seconds / 4);
+  const steady = samples.filter((s) => s.t >= warm);
+  const half = samples.filter((s) => s.t >= seconds / 2);
+  const growth = (list: { rss: number }[]) => (list.at(-1)?.rss ?? 0) - (list[0]?.rss ?? 0);
   const sorted = steady.map((s) => s.rss).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const span = (samples.at(-1)?.t ?? 0) - (steady[0]?.t ?? 0);
   console.log(
-    `summary: rss median ${median.toFixed(1)} MB, min ${(sorted[0] ?? 0).toFixed(1)}, max ${(sorted.at(-1) ?? 0).toFixed(1)}; growth after warm-up ${(last - first).toFixed(1)} MB over ${(samples.at(-1)?.t ?? 0).toFixed(0)} s (M1 target: ≤ 80 MB steady, ≤ 5 MB growth per hour); ${commands} commands, ${chats} chats`,
+    `summary: rss after warm-up (${warm.toFixed(0)} s) median ${median.toFixed(1)} MB, min ${(sorted[0] ?? 0).toFixed(1)}, max ${(sorted.at(-1) ?? 0).toFixed(1)}; ` +
+      `growth ${growth(steady).toFixed(1)} MB over ${span.toFixed(0)} s after warm-up, ${growth(half).toFixed(1)} MB over the second half; ` +
+      `${commands} commands, ${chats} chats (M1 target: ≤ 80 MB steady, ≤ 5 MB growth per hour)`,
   );
 } finally {
   robot.kill("SIGINT");
