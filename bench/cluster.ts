@@ -1,0 +1,204 @@
+// Scale-out benchmark: command throughput and latency through two `serve` processes sharing a real
+// redis-server (viewer on B, robot on A), side by side with one process (viewer and robot on it), and with
+// two processes where viewer and robot happen to share one (what the Redis adapter costs by itself).
+// Prints median [min–max] over rounds; asserts nothing.
+// Usage: bun bench/cluster.ts [--rounds 3] [--seconds 3] [--latency 300] [--json]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../lib/log.ts";
+import type { SocketChannel } from "../lib/net/channel.ts";
+import { connectSocket } from "../lib/net/socket-client.ts";
+import { startPlatform } from "../lib/server/platform.ts";
+import { openStore } from "../lib/server/store.ts";
+import { startRedis } from "../test/server/cluster-helpers.ts";
+import { percentile, summarise } from "./core/stats.ts";
+
+type Child = { url: string; proc: Bun.Subprocess<"ignore", "pipe", "pipe"> };
+
+function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function spawnChild(dataDir: string, redisUrl: string, nodeId: string): Promise<Child> {
+  const proc = Bun.spawn([process.execPath, import.meta.path, "--child", dataDir, redisUrl, nodeId], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`a serve child exited: ${await new Response(proc.stderr).text()}`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: out.split("\n")[0] ?? "", proc };
+}
+
+async function stopChild(child: Child): Promise<void> {
+  child.proc.kill("SIGTERM");
+  const timer = setTimeout(() => child.proc.kill("SIGKILL"), 5000);
+  await child.proc.exited;
+  clearTimeout(timer);
+}
+
+function open(url: string, auth: Record<string, string>): Promise<SocketChannel> {
+  const channel = connectSocket({ url, auth, reconnect: false, timeoutMs: 5000 });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no connection to ${url}`)), 5000);
+    channel.onState((state, detail) => {
+      clearTimeout(timer);
+      state === "connect" ? resolve(channel) : reject(new Error(detail ?? state));
+    });
+  });
+}
+
+const ack = (channel: SocketChannel, event: string, data: unknown) =>
+  new Promise<Record<string, unknown>>((resolve) => channel.emit(event, data, (reply) => resolve(reply as Record<string, unknown>)));
+
+interface Round {
+  p50: number;
+  p99: number;
+  throughput: number;
+  lost: number;
+}
+
+/** One round: the robot on `robotUrl`, viewers on `viewerUrl`. */
+async function round(robotUrl: string, viewerUrl: string, robot: { id: string; key: string }, seconds: number, latencyCount: number): Promise<Round> {
+  const control = await open(robotUrl, { robot_key: robot.key });
+  await ack(control, "robot_id", robot.id);
+  const viewers = await Promise.all(Array.from({ length: 8 }, (_, i) => open(viewerUrl, { name: `load${i}` })));
+  const waiting = new Map<string, (at: number) => void>();
+  let received = 0;
+  control.on("command_to_robot", (data) => {
+    received += 1;
+    const command = (data as { command: string }).command;
+    waiting.get(command)?.(performance.now());
+  });
+  try {
+    // the viewers' process knows the robot is online once a command is accepted
+    for (let i = 0; i < 250; i++) {
+      if ((await ack(viewers[0] as SocketChannel, "command_to_robot", { robot_id: robot.id, command: "warm", key_position: "" })).ok === true) break;
+      await Bun.sleep(20);
+    }
+    // latency: one command in flight at a time, emit → robot socket
+    const latencies: number[] = [];
+    for (let i = 0; i < latencyCount; i++) {
+      const command = `lat:${i}`;
+      const arrived = new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${command} never reached the robot`)), 5000);
+        waiting.set(command, (at) => {
+          clearTimeout(timer);
+          resolve(at);
+        });
+      });
+      const sent = performance.now();
+      (viewers[i % viewers.length] as SocketChannel).emit("command_to_robot", { robot_id: robot.id, command, key_position: "" });
+      latencies.push((await arrived) - sent);
+      waiting.delete(command);
+    }
+    // throughput: each viewer keeps up to 64 commands unacknowledged for `seconds`
+    received = 0;
+    let sent = 0;
+    const until = performance.now() + seconds * 1000;
+    await Promise.all(
+      viewers.map(async (viewer) => {
+        let inFlight = 0;
+        await new Promise<void>((resolve) => {
+          const pump = () => {
+            while (inFlight < 64 && performance.now() < until) {
+              inFlight += 1;
+              sent += 1;
+              viewer.emit("command_to_robot", { robot_id: robot.id, command: "F", key_position: "" }, () => {
+                inFlight -= 1;
+                if (performance.now() < until) pump();
+                else if (inFlight === 0) resolve();
+              });
+            }
+          };
+          pump();
+        });
+      }),
+    );
+    const drainUntil = performance.now() + 3000;
+    while (received < sent && performance.now() < drainUntil) await Bun.sleep(10);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), throughput: received / seconds, lost: sent - received };
+  } finally {
+    control.close();
+    for (const v of viewers) v.close();
+  }
+}
+
+async function main() {
+  const rounds = flag("rounds", 3);
+  const seconds = flag("seconds", 3);
+  const latencyCount = flag("latency", 300);
+  const dir = mkdtempSync(join(tmpdir(), "letsrobot-bench-cluster-"));
+  const redis = await startRedis();
+  const children: Child[] = [];
+  try {
+    const store = openStore(dir);
+    const made = store.ensureRobot({ name: "bench", owner: "bench" });
+    store.close();
+    const robot = { id: made.robot.id, key: made.secrets.robotKey };
+    const single = await spawnChild(dir, "", "single");
+    const a = await spawnChild(dir, redis.url, "node-a");
+    const b = await spawnChild(dir, redis.url, "node-b");
+    children.push(single, a, b);
+    const setups = [
+      { name: "one process", robot: single.url, viewer: single.url },
+      { name: "two processes, same process", robot: a.url, viewer: a.url },
+      { name: "two processes, robot A viewer B", robot: a.url, viewer: b.url },
+    ];
+    const results = new Map<string, Round[]>(setups.map((s) => [s.name, []]));
+    for (let r = 0; r < rounds; r++) {
+      // interleaved, so a noisy moment hits every setup alike
+      for (const setup of setups) results.get(setup.name)?.push(await round(setup.robot, setup.viewer, robot, seconds, latencyCount));
+    }
+    const rows = setups.map((setup) => {
+      const list = results.get(setup.name) ?? [];
+      return {
+        setup: setup.name,
+        latency_p50_ms: summarise(list.map((x) => x.p50)),
+        latency_p99_ms: summarise(list.map((x) => x.p99)),
+        throughput_per_s: summarise(list.map((x) => x.throughput)),
+        lost: list.reduce((n, x) => n + x.lost, 0),
+      };
+    });
+    if (process.argv.includes("--json")) {
+      process.stdout.write(`${JSON.stringify({ rounds, seconds, latency_commands: latencyCount, rows }, null, 2)}\n`);
+      return;
+    }
+    const fmt = (s: { median: number; min: number; max: number }, digits: number) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
+    const base = rows[0];
+    console.log(`serve scale-out: ${rounds} rounds, ${latencyCount} sequential commands for latency, 8 viewers × 64 in flight for ${seconds} s for throughput`);
+    console.log(`${"setup".padEnd(34)}${"latency p50 ms".padEnd(24)}${"latency p99 ms".padEnd(24)}${"commands/s".padEnd(26)}lost  ×p50  ×throughput`);
+    for (const row of rows) {
+      const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(2) : "-");
+      console.log(
+        `${row.setup.padEnd(34)}${fmt(row.latency_p50_ms, 2).padEnd(24)}${fmt(row.latency_p99_ms, 2).padEnd(24)}${fmt(row.throughput_per_s, 0).padEnd(26)}${String(row.lost).padEnd(6)}${ratio(row.latency_p50_ms.median, base?.latency_p50_ms.median).padEnd(6)}${ratio(row.throughput_per_s.median, base?.throughput_per_s.median)}`,
+      );
+    }
+  } finally {
+    await Promise.all(children.map(stopChild));
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// child mode: one platform with the per-user limits lifted, optionally on Redis; prints its URL, serves until SIGTERM
+if (process.argv[2] === "--child") {
+  const [dataDir = "", redisUrl = "", nodeId = "node"] = process.argv.slice(3);
+  const platform = await startPlatform({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir,
+    log: createLogger("warn"),
+    limits: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000 },
+    ...(redisUrl ? { cluster: { redisUrl, nodeId } } : {}),
+  });
+  process.stdout.write(`${platform.url}\n`);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => void platform.close().then(() => process.exit(0)));
+} else {
+  await main();
+}
