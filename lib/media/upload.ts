@@ -51,7 +51,11 @@ export class UploadError extends Error {
   }
 }
 
-export const socketUploader: Uploader = (url, body) => {
+/**
+ * The socket upload with extra request headers (e.g. `Authorization: Bearer …` for Remo's transmit URL).
+ * Header values travel only inside the request, never in a process listing.
+ */
+export function uploadOverSocket(url: URL, body: ReadableStream<Uint8Array>, options: { headers?: Record<string, string> } = {}): Upload {
   const port = Number(url.port || 80);
   const socket = connect({ host: url.hostname, port });
   socket.setNoDelay(true);
@@ -73,7 +77,11 @@ export const socketUploader: Uploader = (url, body) => {
   };
 
   socket.on("connect", async () => {
-    const request = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: video/mp2t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const extra = Object.entries(options.headers ?? {})
+      .filter(([name, value]) => /^[A-Za-z0-9-]+$/.test(name) && !/[\r\n]/.test(value))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    const request = `POST ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: video/mp2t\r\n${extra}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     written += request.length;
     socket.write(request);
     try {
@@ -117,7 +125,10 @@ export const socketUploader: Uploader = (url, body) => {
       socket.destroy();
     },
   };
-};
+}
+
+/** The upload to the relay: a streaming POST on a socket of our own. */
+export const socketUploader: Uploader = (url, body) => uploadOverSocket(url, body);
 
 /** The same upload through a fetch function: no acknowledgements to watch. For callers that inject a fetch. */
 export function fetchUploader(fetchFn: typeof fetch): Uploader {

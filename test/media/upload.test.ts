@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
-import { socketUploader, type Upload } from "../../lib/media/upload.ts";
+import { socketUploader, type Upload, uploadOverSocket } from "../../lib/media/upload.ts";
 import { waitUntil } from "./helpers.ts";
 
 /** The socket upload against raw TCP servers on 127.0.0.1 playing different relays. */
@@ -60,6 +60,17 @@ describe("socket upload", () => {
     await waitUntil(() => upload?.delivery().queued === 0, 3000, "everything acknowledged");
     const delivery = upload.delivery();
     expect(delivery.acked).toBe(delivery.written);
+  });
+
+  test("extra headers (a Remo Bearer token) go in the request; header injection is refused", async () => {
+    let received = () => "";
+    const port = await relay((_socket, text) => (received = text));
+    upload = uploadOverSocket(new URL(`http://127.0.0.1:${port}/transmit?name=7-video`), body().stream, { headers: { Authorization: "Bearer t0ken", "X-Evil": "a\r\nInjected: yes" } });
+    await waitUntil(() => received().includes("\r\n\r\n"), 3000, "the request head");
+    const head = received().split("\r\n\r\n")[0] ?? "";
+    expect(head.split("\r\n")[0]).toBe("POST /transmit?name=7-video HTTP/1.1");
+    expect(head).toContain("\r\nAuthorization: Bearer t0ken\r\n");
+    expect(head).not.toContain("Injected");
   });
 
   test("a refusal ends it at once with the status", async () => {
