@@ -36,3 +36,37 @@ export function waitConnected(channel: SocketChannel, timeoutMs: number): Promis
     });
   });
 }
+
+/** The part of a socket.io client socket (2.x or 4.x) that a channel needs. */
+export interface SocketLike {
+  readonly connected: boolean;
+  emit(event: string, ...args: unknown[]): unknown;
+  on(event: string, handler: (...args: any[]) => void): unknown;
+  removeAllListeners(): unknown;
+  close(): unknown;
+}
+
+/** Wrap either client library's socket as a SocketChannel. */
+export function channelOf(socket: SocketLike): SocketChannel {
+  return {
+    get connected() {
+      return socket.connected;
+    },
+    emit(event, data, ack) {
+      if (ack) socket.emit(event, data, ack);
+      else socket.emit(event, data);
+    },
+    on(event, handler) {
+      socket.on(event, handler);
+    },
+    onState(handler) {
+      socket.on("connect", () => handler("connect"));
+      socket.on("disconnect", (reason: string) => handler("disconnect", reason));
+      socket.on("connect_error", (error: Error) => handler("error", error?.message ?? String(error)));
+    },
+    close() {
+      socket.removeAllListeners();
+      socket.close();
+    },
+  };
+}
