@@ -123,3 +123,18 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     expect(run.stderr()).not.toContain(token); // the owner token is printed once on stdout, never logged
   }, 20_000);
 });
+
+describe("letsrobot run in text mode", () => {
+  test("the first line on stdout is the viewer URL, the second the owner link; Ctrl-C exits 130", async () => {
+    const text = spawnRun(["--port", "0"], cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" }));
+    try {
+      await until(() => text.lines.length >= 2, 20_000, "two lines on stdout");
+      expect(text.lines[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/robot\/\d+$/);
+      expect(text.lines[1]).toStartWith(`owner: ${text.lines[0]}#token=`);
+      await until(() => /your robot is live: open http/.test(text.stderr()), 5000, "friendly line on stderr");
+      expect(text.stderr()).not.toContain("#token=");
+    } finally {
+      expect(await text.interrupt()).toBe(130);
+    }
+  }, 30_000);
+});
