@@ -25,6 +25,8 @@ export interface RemoLinkOptions {
   backoff?: BackoffOptions;
   /** How long the server has to validate us and the channel lookup to answer. */
   connectTimeoutMs?: number;
+  /** A server silent this long (no frame, no answer to our pings) is dead: reconnect. */
+  livenessMs: number;
   onState?: (state: LinkState, detail?: string) => void;
   onJoined?: (joined: RemoJoined) => void;
   onCommand: (command: RobotCommand) => void;
@@ -37,7 +39,8 @@ export const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0
 
 /**
  * The robot's one Remo socket, kept up by itself: authenticate on every connect, look up and join the
- * channel, hand commands and chat to the robot loop, reconnect with capped backoff. A refused key is
+ * channel, hand commands and chat to the robot loop, ping the server (protocol pings) and reconnect when
+ * it stays silent for `livenessMs`, reconnect with capped backoff. A refused key is
  * reported once as an error and retried at the backoff cap (the owner may fix the key on the site).
  */
 export class RemoLink {
@@ -45,6 +48,8 @@ export class RemoLink {
   private state: LinkState = "down";
   private joined: RemoJoined | undefined;
   private timers: TimerHandle[] = [];
+  private pinger: TimerHandle | undefined;
+  private silence: TimerHandle | undefined;
   private failures = 0;
   private connects = 0;
   private refused = false;
@@ -92,7 +97,13 @@ export class RemoLink {
     );
     socket = this.options.factory(this.options.url, {
       open: () => {
-        if (current()) socket?.send(RemoEvent.authenticate, { token: this.options.token });
+        if (!current()) return;
+        socket?.send(RemoEvent.authenticate, { token: this.options.token });
+        this.heard(socket);
+        this.pinger = this.options.clock.setInterval(() => socket?.ping(), Math.max(250, Math.floor(this.options.livenessMs / 3)));
+      },
+      heard: () => {
+        if (current()) this.heard(socket);
       },
       frame: (frame) => {
         if (!current()) return;
@@ -150,6 +161,15 @@ export class RemoLink {
     this.options.onJoined?.(this.joined);
   }
 
+  /** Push the silence deadline out. */
+  private heard(socket: FrameSocket | undefined): void {
+    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
+    this.silence = this.options.clock.setTimeout(() => {
+      this.silence = undefined;
+      if (this.socket === socket) this.fail(`server silent for ${this.options.livenessMs} ms`);
+    }, this.options.livenessMs);
+  }
+
   private refuse(): void {
     if (!this.refused) this.options.log?.error("the Remo server refused the robot key: check platform.robot_key");
     this.refused = true;
@@ -171,6 +191,10 @@ export class RemoLink {
   private teardown(): void {
     for (const t of this.timers) this.options.clock.clearTimeout(t);
     this.timers = [];
+    if (this.pinger !== undefined) this.options.clock.clearInterval(this.pinger);
+    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
+    this.pinger = undefined;
+    this.silence = undefined;
     const socket = this.socket;
     this.socket = undefined;
     socket?.close();
