@@ -71,13 +71,12 @@ export function createRemoMedia(options: RemoMediaOptions, deps: SupervisorDeps 
 }
 
 /** A MediaControl that does nothing until the real one is attached (Remo streams need the joined channel). */
-export function lateMedia(): MediaControl & { attach(real: MediaControl): void; attached(): boolean } {
+export function lateMedia(): MediaControl & { attach(real: MediaControl): void } {
   let real: MediaControl | undefined;
   return {
     attach: (media) => {
       real = media;
     },
-    attached: () => real !== undefined,
     status: () => real?.status() ?? { video: { running: false }, audio: { running: false } },
     start: async (kind) => real?.start(kind),
     stop: async (kind) => real?.stop(kind),
