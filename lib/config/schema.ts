@@ -116,6 +116,7 @@ export const schema = {
     battery_pin: int(-1, -1, 15, "Analog pin of a battery voltage divider (-1 = none)"),
     battery_scale: num(2, "Battery volts per volt at battery_pin (2 for a divider of two equal resistors)", { min: 1, max: 20 }),
     battery_charging_volts: num(0, "Battery voltage at or above which the robot reports it is charging (0 = never)", { min: 0, max: 60 }),
+    handshake_ms: int(10000, 500, 120000, "firmata driver: how long the board may take to answer after the port opens (a Leonardo needs ~12000)"),
     serial_ack: bool(false, "serial driver: wait for the sketch's OK/ERR reply to each command and fail on ERR"),
     outputs: {
       type: "table" as const,

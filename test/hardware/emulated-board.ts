@@ -87,8 +87,10 @@ export async function startEmulatedBoard(): Promise<EmulatedBoard> {
     child.stdin.flush();
   };
 
+  // the board is powered and listening on its end before anyone opens the port, as on a desk
   const ready = next((l) => l.pty, 20000, "the pty");
-  await (port ? Promise.resolve(port) : ready);
+  const powered = next((l) => (l.event === "plugged" ? true : undefined), 20000, "the board to power up");
+  await Promise.all([ready, powered]);
 
   const board: EmulatedBoard = {
     get port() {

@@ -13,7 +13,7 @@ export interface FirmataDriverDeps {
   log: Logger;
   listPorts?: () => SerialPortInfo[];
   makeLink?: (path: string, baud: number) => SerialLink;
-  /** How long to wait for the Firmata handshake (a real Uno takes ~2 s to boot after open). */
+  /** How long to wait for the Firmata handshake; default hardware.handshake_ms (a real Uno takes ~2 s to boot after open). */
   handshakeMs?: number;
   retryMs?: number;
 }
@@ -42,7 +42,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       const { io, stopAsking } = createFirmataIo(serial);
       let body: Body;
       try {
-        body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? 10000, where: path, open: () => serial.open(), check: () => checkPins(io, hw) });
+        body = await connectBody(io, hw, { timeoutMs: deps.handshakeMs ?? hw.handshake_ms, where: path, open: () => serial.open(), check: () => checkPins(io, hw) });
       } finally {
         stopAsking();
       }
