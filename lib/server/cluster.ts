@@ -214,10 +214,22 @@ export function createCluster(options: ClusterOptions): Cluster {
   };
 }
 
+/** Held for `leaseTtlMs` and renewed every third of it: a killed holder is replaced within about 6 s. */
+const leaseTtlMs = 6000;
+
+export interface Lease {
+  renewMs: number;
+  /** Take or renew; false while another process holds it. */
+  take(): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 export interface ClusterHandle extends Cluster {
   readonly socketAdapter: RedisLink["socketAdapter"];
   /** The Redis link, for the relay's fan-out (lib/server/relay-cluster.ts). */
   readonly link: RedisLink;
+  /** A job only one process may run at a time (e.g. reading Twitch chat), held while this process renews it. */
+  lease(job: string): Lease;
   /** Leave (when not done yet) and close the Redis connections. */
   close(): Promise<void>;
 }
@@ -230,6 +242,11 @@ export async function openCluster(options: { redisUrl: string; nodeId: string; l
   return Object.assign(cluster, {
     socketAdapter: link.socketAdapter,
     link,
+    lease: (job: string): Lease => ({
+      renewMs: leaseTtlMs / 3,
+      take: () => link.lease(`letsrobot:lease:${job}`, options.nodeId, leaseTtlMs),
+      release: () => link.release(`letsrobot:lease:${job}`, options.nodeId),
+    }),
     async close() {
       await cluster.leave();
       await link.close();

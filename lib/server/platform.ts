@@ -168,8 +168,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   try {
     await cluster?.bind(hub);
     if (options.twitch?.chat || options.twitch?.extension) {
-      if (cluster && options.twitch.chat) log.warn("every serve process with twitch.chat = true reads the chat: turn it on for one process only (docs/deploy.md)");
-      twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning });
+      twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning, chatLease: cluster?.lease("twitch-chat") });
     }
   } catch (error) {
     relay.close();

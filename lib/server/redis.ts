@@ -20,10 +20,21 @@ export interface RedisLink {
   publish(channel: string, message: string | Buffer): Promise<number>;
   subscribe(channel: string, handler: (message: Buffer) => void): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
+  /** Hold `key` for `ttlMs` as `owner`: take it when free, renew it when ours; false when another holds it (or Redis is away). */
+  lease(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Give `key` up if `owner` holds it. */
+  release(key: string, owner: string): Promise<void>;
   /** Publishes sent but not yet answered: a bound for what a slow or lost Redis may hold for us. */
   pending(): number;
   close(): Promise<void>;
 }
+
+const leaseScript = `local v = redis.call("get", KEYS[1])
+if v == false then redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
+if v == ARGV[1] then redis.call("pexpire", KEYS[1], ARGV[2]) return 1 end
+return 0`;
+const releaseScript = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) end
+return 0`;
 
 function whereOf(url: string): string {
   try {
@@ -88,6 +99,16 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisLink>
     async unsubscribe(channel) {
       handlers.delete(channel);
       await sub.unsubscribe(channel);
+    },
+    async lease(key, owner, ttlMs) {
+      try {
+        return (await pub.eval(leaseScript, 1, key, owner, String(ttlMs))) === 1;
+      } catch {
+        return false;
+      }
+    },
+    async release(key, owner) {
+      await pub.eval(releaseScript, 1, key, owner).catch(() => undefined);
     },
     pending: () => inFlight,
     async close() {

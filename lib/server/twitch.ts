@@ -3,7 +3,8 @@ import type { Logger } from "../log.ts";
 import { type ChatTuning, startTwitchChat, type TwitchChat } from "../twitch/chat.ts";
 import type { TwitchCommand } from "../twitch/commands.ts";
 import { createExtensionBackend, type ExtensionBackend } from "../twitch/extension-http.ts";
-import type { TwitchConfig } from "../twitch/plan.ts";
+import { chatPlan, type TwitchConfig } from "../twitch/plan.ts";
+import type { Lease } from "./cluster.ts";
 import type { Hub } from "./hub.ts";
 import type { RobotRecord } from "./robot-record.ts";
 
@@ -25,6 +26,8 @@ export interface ServeTwitchOptions {
   log: Logger;
   /** Chat connection tuning (tests shorten the backoff); serve never waits for the first join. */
   chatTuning?: Partial<ChatTuning>;
+  /** With several serve processes: chat is read only by the process holding this lease (one reader, no duplicates). */
+  chatLease?: Lease;
 }
 
 export class TwitchRobotError extends Error {}
@@ -66,8 +69,38 @@ export async function startServeTwitch(options: ServeTwitchOptions): Promise<Ser
     backend = createExtensionBackend(config, { log: options.log, onCommand });
     log.info(`Twitch extension backend on ${backend.path}`);
   }
+  // a bad [twitch] chat section fails here, on every process, not only on the one that wins the lease
+  if (config.chat) chatPlan(config);
   let chat: TwitchChat | undefined;
-  if (config.chat) chat = await startTwitchChat(config, { log: options.log, onCommand }, { ...options.chatTuning, startTimeoutMs: 0 });
+  const startChat = () => startTwitchChat(config, { log: options.log, onCommand }, { ...options.chatTuning, startTimeoutMs: 0 });
+  const lease = options.chatLease;
+  let renew: ReturnType<typeof setInterval> | undefined;
+  let turn: Promise<void> = Promise.resolve();
+  let closing = false;
+  /** Take or renew the lease; start reading chat on winning it, stop on losing it. */
+  const hold = () => {
+    turn = turn.then(async () => {
+      if (!lease || closing) return;
+      const mine = await lease.take();
+      if (closing) return;
+      if (mine && !chat) {
+        log.info("this process holds the Twitch chat lease: it reads the chat");
+        chat = await startChat();
+      } else if (!mine && chat) {
+        log.warn("lost the Twitch chat lease to another process: stop reading the chat here");
+        await chat.close();
+        chat = undefined;
+      }
+    });
+    const current = turn;
+    turn = turn.catch((error: unknown) => log.error(`Twitch chat: ${error instanceof Error ? error.message : String(error)}`));
+    return current;
+  };
+  if (config.chat && !lease) chat = await startChat();
+  if (config.chat && lease) {
+    await hold();
+    renew = setInterval(() => void hold(), lease.renewMs);
+  }
   try {
     twitchRobot(config, hub.store.robots());
   } catch (error) {
@@ -77,7 +110,11 @@ export async function startServeTwitch(options: ServeTwitchOptions): Promise<Ser
     http: (req, res) => backend?.node(req, res) ?? false,
     chat: () => chat,
     close: async () => {
+      closing = true;
+      clearInterval(renew);
+      await turn;
       await chat?.close();
+      if (chat && lease) await lease.release();
     },
   };
 }

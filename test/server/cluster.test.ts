@@ -10,6 +10,7 @@ import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import type { PlatformStatus } from "../../lib/server/platform.ts";
 import type { RobotSecrets } from "../../lib/server/store.ts";
 import { openStore } from "../../lib/server/store.ts";
+import { type IrcTestServer, startIrcTestServer } from "../twitch/irc-server.ts";
 import { pushTestStream } from "./ffmpeg.ts";
 import { type RedisServer, type ServeProcess, spawnServe, startRedis } from "./cluster-helpers.ts";
 import { connect, emitAck, nextEvent, tempDataDir, until } from "./helpers.ts";
@@ -17,6 +18,7 @@ import { connect, emitAck, nextEvent, tempDataDir, until } from "./helpers.ts";
 const data = tempDataDir();
 const opened: SocketChannel[] = [];
 let redis: RedisServer;
+let irc: IrcTestServer;
 let a: ServeProcess;
 let b: ServeProcess;
 let robot: { id: string; cameraId: string } & RobotSecrets;
@@ -34,8 +36,20 @@ beforeAll(async () => {
   const made = store.ensureRobot({ name: "rover", owner: "ann" });
   store.close();
   robot = { id: made.robot.id, cameraId: made.robot.cameraId, ...made.secrets };
-  const env = (node: string) => ({ LETSROBOT_SERVER_REDIS_URL: redis.url, LETSROBOT_SERVER_NODE_ID: node });
-  [a, b] = await Promise.all([spawnServe(data.dir, env("node-a")), spawnServe(data.dir, env("node-b"))]);
+  irc = await startIrcTestServer();
+  // both processes are told to read Twitch chat: only the lease holder does
+  const env = (node: string) => ({
+    LETSROBOT_SERVER_REDIS_URL: redis.url,
+    LETSROBOT_SERVER_NODE_ID: node,
+    LETSROBOT_TWITCH_CHAT: "true",
+    LETSROBOT_TWITCH_CHANNEL: "robochan",
+    LETSROBOT_TWITCH_IRC_URL: irc.url,
+    LETSROBOT_TWITCH_USER_COOLDOWN_MS: "0",
+  });
+  // B first, so B holds the Twitch chat lease and killing it later shows A taking over
+  b = await spawnServe(data.dir, env("node-b"));
+  await b.waitForLog(/holds the Twitch chat lease/);
+  a = await spawnServe(data.dir, env("node-a"));
   await Promise.all([a.waitForLog(/node-b (joined|is up)/), b.waitForLog(/node-a (joined|is up)/)]);
   // the robot: a socket.io 2 control socket and a socket.io 4 chat socket, both on A
   control = await connect(connectLegacySocket, a.url, { robot_key: robot.robotKey }, opened);
@@ -49,6 +63,7 @@ afterAll(async () => {
   for (const c of opened) c.close();
   await Promise.all([a, b].map((p) => p?.stop()));
   await redis?.stop();
+  await irc?.close();
   data.remove();
 });
 
@@ -119,6 +134,23 @@ describe("two serve processes on one Redis", () => {
     await until(async () => (await emitAck(walt, "command_to_robot", { robot_id: robot.id, command: "L", key_position: "" })).ok === true, 5000, "walt2 allowed again on A");
   });
 
+  test("Twitch chat is read by one process only: one !f, one command at the robot", async () => {
+    await irc.waitForJoins(1);
+    const commands: unknown[] = [];
+    control.on("command_to_robot", (c) => (c as { user: string }).user.startsWith("twitch:") && commands.push(c));
+    const got = nextEvent<Record<string, unknown>>(control, "command_to_robot", 5000, (c) => c.user === "twitch:tess");
+    irc.say("robochan", { login: "tess" }, "!f");
+    expect(await got).toMatchObject({ robot_id: robot.id, command: "F", user: "twitch:tess", anonymous: false });
+    // a second line as a marker: had another process read the chat too, its copy of !f would be in by then
+    const marker = nextEvent<Record<string, unknown>>(control, "command_to_robot", 5000, (c) => c.user === "twitch:uma");
+    irc.say("robochan", { login: "uma" }, "!b");
+    await marker;
+    expect(commands.filter((c) => (c as { user: string }).user === "twitch:tess")).toHaveLength(1);
+    expect(irc.joins).toBe(1);
+    expect(b.log()).toContain("holds the Twitch chat lease");
+    expect(a.log()).not.toContain("holds the Twitch chat lease");
+  });
+
   test("video posted to A reaches a viewer on B in whole TS packets", async () => {
     const ws = new WebSocket(`${b.url.replace("http", "ws")}/ws/stream/${robot.cameraId}/video`);
     ws.binaryType = "arraybuffer";
@@ -174,7 +206,13 @@ describe("two serve processes on one Redis", () => {
     const command = nextEvent<Record<string, unknown>>(control, "command_to_robot", 5000, (c) => c.user === "zed");
     expect(await emitAck(viewer, "command_to_robot", { robot_id: robot.id, command: "B", key_position: "" })).toMatchObject({ ok: true });
     expect(await command).toMatchObject({ command: "B" });
-  }, 20_000);
+    // B held the Twitch chat lease: A takes it over once the lease runs out
+    await a.waitForLog(/holds the Twitch chat lease/, 10_000);
+    await irc.waitForJoins(2);
+    const fromTwitch = nextEvent<Record<string, unknown>>(control, "command_to_robot", 5000, (c) => c.user === "twitch:vic");
+    irc.say("robochan", { login: "vic" }, "!l");
+    expect(await fromTwitch).toMatchObject({ command: "L" });
+  }, 25_000);
 });
 
 describe("Redis unreachable", () => {
