@@ -1,0 +1,160 @@
+/**
+ * The cluster's bookkeeping without Redis: two or three members on an in-memory pub/sub bus, each with a
+ * real Hub and store and a socket server stand-in whose room sizes the test sets. A hand-moved clock
+ * drives expiry; heartbeats run on short real timers and the test waits for the events they cause.
+ */
+import { afterAll, describe, expect, test } from "bun:test";
+import { EventEmitter } from "node:events";
+import { chatMessage } from "../../lib/server/chat-log.ts";
+import { createCluster, type Cluster } from "../../lib/server/cluster.ts";
+import { Hub } from "../../lib/server/hub.ts";
+import type { RedisLink } from "../../lib/server/redis.ts";
+import { decodeTsFrame, encodeTsFrame } from "../../lib/server/relay-cluster.ts";
+import type { SocketServer } from "../../lib/server/socket-server.ts";
+import { openStore, type Store } from "../../lib/server/store.ts";
+import { waitFor } from "../twitch/irc-server.ts";
+import { quietLog, tempDataDir } from "./helpers.ts";
+
+const data = tempDataDir();
+const stores: Store[] = [];
+afterAll(() => {
+  for (const s of stores) s.close();
+  data.remove();
+});
+
+function memoryBus() {
+  const subscribers = new Map<string, Set<(m: Buffer) => void>>();
+  const link = (): RedisLink => {
+    const mine = new Map<string, (m: Buffer) => void>();
+    return {
+      socketAdapter: undefined as unknown as RedisLink["socketAdapter"],
+      where: "memory",
+      async publish(channel, message) {
+        const set = subscribers.get(channel) ?? new Set();
+        const bytes = Buffer.from(message);
+        for (const handler of set) queueMicrotask(() => handler(bytes));
+        return set.size;
+      },
+      async subscribe(channel, handler) {
+        mine.set(channel, handler);
+        subscribers.set(channel, (subscribers.get(channel) ?? new Set()).add(handler));
+      },
+      async unsubscribe(channel) {
+        const handler = mine.get(channel);
+        if (handler) subscribers.get(channel)?.delete(handler);
+      },
+      lease: async () => true,
+      release: async () => undefined,
+      pending: () => 0,
+      close: async () => undefined,
+    };
+  };
+  return { link };
+}
+
+/** A member: a Hub on the shared store, rooms set by the test, and the events its hub emitted. */
+async function member(bus: ReturnType<typeof memoryBus>, nodeId: string, clock: { now: number }) {
+  const store = openStore(data.dir);
+  stores.push(store);
+  const rooms = new Map<string, number>();
+  const emitted = new EventEmitter();
+  const io: SocketServer = {
+    emitTo: (room, event, payload) => void emitted.emit("emit", { room, event, payload }),
+    roomSize: (room) => rooms.get(room) ?? 0,
+    connections: () => 0,
+    close: async () => undefined,
+  };
+  const cluster: Cluster = createCluster({ link: bus.link(), nodeId, log: quietLog(), heartbeatMs: 20, now: () => clock.now });
+  const hub = new Hub({ store, log: quietLog(), chat: cluster.chat, peers: cluster });
+  hub.attach(io);
+  await cluster.bind(hub);
+  return { hub, cluster, rooms, emitted };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("cluster bookkeeping", () => {
+  const setup = openStore(data.dir);
+  stores.push(setup);
+  const { robot } = setup.ensureRobot({ name: "unit", owner: "una" });
+
+  test("peers count each other's sockets; a silent peer stops counting after three heartbeats; bye is immediate", async () => {
+    const clock = { now: 1_000 };
+    const bus = memoryBus();
+    const x = await member(bus, "x", clock);
+    const y = await member(bus, "y", clock);
+    const z = await member(bus, "z", clock);
+    x.rooms.set(`control:${robot.id}`, 1);
+    x.rooms.set(`viewers:${robot.id}`, 2);
+    z.rooms.set(`viewers:${robot.id}`, 3);
+    x.hub.publishState(robot.id);
+    z.hub.publishState(robot.id);
+    await settle();
+    await settle();
+    expect(y.hub.state(robot.id)).toMatchObject({ online: true, sockets: { control: 1, chat: 0, app: 0 }, viewers: 5 });
+    expect(y.hub.roomSize("nonsense")).toBe(0);
+
+    await z.cluster.leave();
+    await settle();
+    expect(y.hub.state(robot.id).viewers).toBe(2);
+
+    // x falls silent (its process froze): y forgets it on the first heartbeat after 3 × 20 ms of fake time
+    await x.cluster.leave();
+    const refreshed = waitFor(y.emitted, "emit", (e: { event: string }) => e.event === "robot_state", 2000, "y's refresh after expiry");
+    // bye from x was heard: put x back as a silent member by replaying a state message, then move time on
+    const replay = bus.link();
+    await replay.publish("letsrobot:cluster:v1", JSON.stringify({ t: "state", from: "x", robots: { [robot.id]: { control: 1, chat: 0, app: 0, viewers: 2 } }, exclusive: {} }));
+    await settle();
+    expect(y.hub.state(robot.id).online).toBe(true);
+    clock.now += 100;
+    await refreshed;
+    expect(y.hub.state(robot.id)).toMatchObject({ online: false, viewers: 0 });
+    expect(y.cluster.peersSeen().map((p) => p.node)).not.toContain("x");
+    await y.cluster.leave();
+  });
+
+  test("exclusive control: the newest change wins everywhere; chat additions and removals are shared", async () => {
+    const clock = { now: 5_000 };
+    const bus = memoryBus();
+    const x = await member(bus, "x", clock);
+    const y = await member(bus, "y", clock);
+    x.hub.setExclusive(robot, "vera");
+    await settle();
+    expect(y.hub.liveOf(robot.id).exclusive?.user).toBe("vera");
+    // an older word (e.g. a late heartbeat of a member that had not heard) does not undo it
+    await bus.link().publish("letsrobot:cluster:v1", JSON.stringify({ t: "exclusive", from: "old", robot_id: robot.id, exclusive: { user: "otto", since: 1, at: 1 } }));
+    await settle();
+    expect(y.hub.liveOf(robot.id).exclusive?.user).toBe("vera");
+    clock.now += 10;
+    y.hub.setExclusive(robot, null);
+    await settle();
+    expect(x.hub.liveOf(robot.id).exclusive).toBeUndefined();
+
+    const message = chatMessage(robot, { name: "walt", anonymous: false }, "hi", clock.now);
+    x.hub.chat.add(message);
+    await settle();
+    expect(y.hub.chat.recent(robot.id).map((m) => m._id)).toEqual([message._id]);
+    expect(y.hub.chat.remove(robot.id, message._id)).toBe(true);
+    await settle();
+    expect(x.hub.chat.recent(robot.id)).toEqual([]);
+    await Promise.all([x.cluster.leave(), y.cluster.leave()]);
+  });
+});
+
+describe("relay frames on Redis", () => {
+  test.each([
+    ["data", 0, "node-a/1", new Uint8Array([0x47, 1, 2, 3])],
+    ["end", 1, "node-b/22", new Uint8Array(0)],
+    ["unicode id", 0, "nöde/3", new Uint8Array([9])],
+  ])("%s frame round-trips", (_name, kind, id, payload) => {
+    const decoded = decodeTsFrame(encodeTsFrame(kind as 0 | 1, id, payload));
+    expect(decoded?.kind).toBe(kind);
+    expect(decoded?.uploadId).toBe(id);
+    expect([...(decoded?.payload ?? [])]).toEqual([...payload]);
+  });
+
+  test("truncated frames are refused", () => {
+    expect(decodeTsFrame(Buffer.from([0]))).toBeUndefined();
+    expect(decodeTsFrame(Buffer.from([0, 5, 65]))).toBeUndefined();
+  });
+});
