@@ -26,7 +26,17 @@ export interface BrowserViewer {
   close(): Promise<void>;
 }
 
-function page(jsmpegUrl: string, videoUrl: string, reportUrl: string): string {
+/**
+ * The catch-up variant: jsmpeg decodes at most one picture per animation frame, so a page that gets fewer
+ * animation frames than the stream has pictures falls behind for good. This patch decodes every complete
+ * picture waiting (up to 10) on each animation frame instead.
+ */
+const catchUpPatch = `
+  player.updateForStreaming = function () {
+    for (let i = 0; i < 10 && this.video.decode(); i++) {}
+  };`;
+
+function page(jsmpegUrl: string, videoUrl: string, reportUrl: string, catchUp: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>letsrobot latency bench</title></head>
 <body style="margin:0;background:#000"><canvas id="v" width="640" height="480"></canvas>
 <script src="${jsmpegUrl}"></script>
@@ -49,6 +59,7 @@ report.onopen = () => {
       report.send(n + " " + t);
     },
   });
+  ${catchUp ? catchUpPatch : ""}
   let frames = 0;
   const tick = () => { frames++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
@@ -58,7 +69,7 @@ report.onopen = () => {
 </script></body></html>`;
 }
 
-export async function startBrowserViewer(options: { chromium: string; jsmpegUrl: string; videoUrl: string; timeoutMs?: number }): Promise<BrowserViewer> {
+export async function startBrowserViewer(options: { chromium: string; jsmpegUrl: string; videoUrl: string; catchUp?: boolean; timeoutMs?: number }): Promise<BrowserViewer> {
   let ready: (what: string) => void = () => {};
   const isReady = new Promise<string>((resolve) => {
     ready = resolve;
@@ -71,7 +82,7 @@ export async function startBrowserViewer(options: { chromium: string; jsmpegUrl:
     fetch(request, srv) {
       const path = new URL(request.url).pathname;
       if (path === "/report" && srv.upgrade(request)) return undefined;
-      if (path === "/") return new Response(page(options.jsmpegUrl, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`), { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (path === "/") return new Response(page(options.jsmpegUrl, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`, options.catchUp === true), { headers: { "content-type": "text/html; charset=utf-8" } });
       return new Response("not found", { status: 404 });
     },
     websocket: {
