@@ -66,6 +66,8 @@ export async function runBenchPlan(plan: BenchPlan, io: { print: (line: string) 
   io.print(`bun ${m.bun}, node ${m.node ?? "-"}, ${m.ffmpeg ?? "no ffmpeg"}, ${m.chromium ?? "no chromium"}; mode ${record.mode}; ${record.seconds.toFixed(0)} s`);
   io.print("");
   io.print(formatResults(record.benches));
+  io.print("");
+  io.print(`load average (1 min) at the start and end of each benchmark: ${record.benches.map((b) => `${b.name} ${b.load?.join("→") ?? "?"}`).join(", ")}`);
   const notes = formatNotes(record.benches);
   if (notes.length > 0) {
     io.print("");

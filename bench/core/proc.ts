@@ -51,6 +51,15 @@ export function rssMb(pid: number): number {
   }
 }
 
+/** The 1-minute load average (NaN when /proc is not there). */
+export function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** CPU % of one core used by `pid` between two calls of the returned function. */
 export function cpuMeter(pid: number): () => number {
   const c0 = cpuSeconds(pid);

@@ -10,6 +10,8 @@ export interface BenchRecord {
   name: string;
   description: string;
   seconds: number;
+  /** 1-minute load average when it started and ended (a busy machine inflates tails first). */
+  load?: [number, number];
   error?: string;
   result?: SuiteResult;
 }

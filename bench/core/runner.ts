@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describeMachine } from "./machine.ts";
-import { killLeftovers, stopAll } from "./proc.ts";
+import { killLeftovers, loadAverage, stopAll } from "./proc.ts";
 import { isCompiled } from "./serve.ts";
 import type { BenchRecord, RunRecord } from "./report.ts";
 import type { BenchOptions, Suite } from "./types.ts";
@@ -53,7 +53,8 @@ export async function runBenches(names: readonly string[], options: BenchOptions
     if (!loader) throw new Error(`unknown benchmark ${name}; known: ${suiteNames.join(", ")}`);
     const suite = await loader();
     const begin = performance.now();
-    options.log(`▶ ${suite.name}: ${suite.description}`);
+    const loadBefore = loadAverage();
+    options.log(`▶ ${suite.name}: ${suite.description} (load ${loadBefore})`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const budget = budgetSeconds(options);
@@ -61,10 +62,10 @@ export async function runBenches(names: readonly string[], options: BenchOptions
         timer = setTimeout(() => reject(new Error(`did not finish within ${budget} s`)), budget * 1000);
       });
       const result = await Promise.race([suite.run(options), timeout]);
-      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, result });
+      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, load: [loadBefore, loadAverage()], result });
     } catch (error) {
       options.log(`✗ ${suite.name}: ${(error as Error).stack ?? String(error)}`);
-      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, error: (error as Error).message ?? String(error) });
+      benches.push({ name: suite.name, description: suite.description, seconds: (performance.now() - begin) / 1000, load: [loadBefore, loadAverage()], error: (error as Error).message ?? String(error) });
     } finally {
       clearTimeout(timer);
       await stopAll();

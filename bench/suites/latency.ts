@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { cpuMeter, epochMs, rssMb } from "../core/proc.ts";
+import { cpuMeter, epochMs, loadAverage, rssMb } from "../core/proc.ts";
 import { startServe } from "../core/serve.ts";
 import { percentile } from "../core/stats.ts";
 import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
@@ -75,14 +74,6 @@ function timeline(sentAt: readonly number[], arrivedAt: readonly number[], sink:
     });
   }
   return rows;
-}
-
-function loadAverage(): number {
-  try {
-    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-  } catch {
-    return Number.NaN;
-  }
 }
 
 const fmt = (s: PathStats) => `p50 ${s.p50.toFixed(1)} p95 ${s.p95.toFixed(1)} p99 ${s.p99.toFixed(1)} drift ${s.drift.toFixed(1)} ms, ${s.delivered.toFixed(0)} % of frames`;
