@@ -1,8 +1,10 @@
+import { realpathSync } from "node:fs";
 import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
 import { driveOnce } from "../lib/hardware/drive-once.ts";
+import { portUsers } from "../lib/hardware/port-users.ts";
 import { isArduinoLike, listSerialPorts } from "../lib/hardware/ports.ts";
 import { withPreset } from "../lib/hardware/presets.ts";
 import { openDriver } from "../lib/hardware/registry.ts";
@@ -28,14 +30,21 @@ function createListCommand(deps: Deps) {
     args: { ...jsonArg },
     run({ args }) {
       const ports = listSerialPorts(deps.env.LETSROBOT_SYS_ROOT ?? "/sys", deps.env.LETSROBOT_DEV_ROOT ?? "/dev");
-      if (args.json) return deps.out.json({ ports: ports.map((p) => ({ ...p, arduinoLike: isArduinoLike(p) })) });
+      const usedBy = (path: string) => {
+        try {
+          return portUsers(realpathSync(path)).map((u) => `${u.command} (${u.pid})`).join(", ");
+        } catch {
+          return ""; // the device node is not there (a sysfs entry without /dev node)
+        }
+      };
+      if (args.json) return deps.out.json({ ports: ports.map((p) => ({ ...p, arduinoLike: isArduinoLike(p), usedBy: usedBy(p.path) || undefined })) });
       if (ports.length === 0) {
         deps.out.text("no serial ports found");
         deps.log.info("hint: plug the Arduino in by USB (a charge-only cable shows nothing)");
         return;
       }
-      const rows = ports.map((p) => [p.path, p.vendorId ? `usb:${p.vendorId}:${p.productId}` : "-", p.manufacturer ?? "-", p.product ?? "-", p.serial ?? "-", isArduinoLike(p) ? "yes" : ""]);
-      deps.out.text(formatTable(["port", "id", "maker", "product", "serial", "arduino-like"], rows));
+      const rows = ports.map((p) => [p.path, p.vendorId ? `usb:${p.vendorId}:${p.productId}` : "-", p.manufacturer ?? "-", p.product ?? "-", p.serial ?? "-", isArduinoLike(p) ? "yes" : "", usedBy(p.path)]);
+      deps.out.text(formatTable(["port", "id", "maker", "product", "serial", "arduino-like", "in use by"], rows));
     },
   });
 }
@@ -53,7 +62,16 @@ function createDriveCommand(deps: Deps) {
       const result = await driveOnce(args.command, config, deps);
       if (args.json) return deps.out.json(result);
       const { action } = result.plan;
-      const what = action.kind === "drive" ? `drive left ${action.left} right ${action.right}` : action.kind === "raw" ? `raw "${action.command}"` : action.kind;
+      const what =
+        action.kind === "drive"
+          ? `drive left ${action.left} right ${action.right}`
+          : action.kind === "servo"
+            ? `${action.servo} ${action.centre ? "to the centre" : `${(action.step ?? 0) > 0 ? "+" : ""}${action.step ?? 0}°`}`
+            : action.kind === "led"
+              ? `LED ${action.on ? "on" : "off"}`
+              : action.kind === "raw"
+                ? `raw "${action.command}"`
+                : action.kind;
       deps.out.text(`${args.command}: ${what} for ${result.heldMs} ms on ${config.hardware.driver}, then stop`);
     },
   });
