@@ -56,6 +56,11 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisLink>
     throw new NetworkError(`server.redis_url is not a Redis URL`, "use redis://host:port (e.g. redis://127.0.0.1:6379)", { cause: error });
   }
   const clients = [pub, pub.duplicate(), pub.duplicate()] as const;
+  // while Redis is away, publishes wait for a few reconnect attempts, then fail instead of piling up; the
+  // socket.io adapter publishes without awaiting, so a failed publish must not become an unhandled rejection
+  pub.options.maxRetriesPerRequest = 2;
+  const rawPublish = pub.publish.bind(pub);
+  pub.publish = ((channel: string, message: string | Buffer) => rawPublish(channel, message).catch(() => 0)) as unknown as typeof pub.publish;
   const [, adapterSub, sub] = clients;
   let up = true;
   for (const client of clients) {

@@ -59,10 +59,10 @@ function waitForText(sink: { text: string }, listeners: Set<() => void>, test: (
 }
 
 /** Start `redis-server` on a free loopback port with persistence off; fails clearly when it is not installed. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(wantedPort?: number): Promise<RedisServer> {
   const binary = Bun.which("redis-server");
   if (!binary) throw new Error("redis-server is not installed: the scale-out tests need it (scripts/setup.sh installs it: apt-get install redis-server)");
-  const port = await freePort();
+  const port = wantedPort ?? (await freePort());
   const child = Bun.spawn([binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], {
     stdin: "ignore",
     stdout: "pipe",
