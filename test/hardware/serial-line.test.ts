@@ -87,3 +87,33 @@ describe("serial driver hot-plug", () => {
     }
   }, 20000);
 });
+
+describe("port auto-selection across a replug", () => {
+  test("with port = auto the board is found again when it comes back on another path", async () => {
+    const first = await startClassicSketch();
+    let current = first.port;
+    const listPorts = () => [{ path: current, vendorId: "2341", productId: "0043", product: "Arduino Uno" }, { path: "/dev/ttyAMA0" }];
+    const lines: string[] = [];
+    const captured = createLogger("info", { write: (s: string) => lines.push(s) > 0, isTTY: false } as unknown as NodeJS.WriteStream);
+    const driver = createSerialLineDriver(hardware({ driver: "serial", port: "auto" }), { log: captured, retryMs: 30, listPorts });
+    let second: ClassicSketch | undefined;
+    try {
+      await driver.open();
+      expect(lines.join("")).toContain(`serial board ready on ${first.port}`);
+      await first.unplug();
+      for (let i = 0; i < 400 && driver.state().connected; i++) await Bun.sleep(5);
+      expect(driver.state().connected).toBe(false);
+      second = await startClassicSketch(); // the same board, enumerated under a new name
+      current = second.port;
+      for (let i = 0; i < 1000 && !driver.state().connected; i++) await Bun.sleep(5);
+      expect(lines.join("")).toContain(`serial board is back on ${second.port}`);
+      await driver.apply({ kind: "drive", left: 1, right: 1 });
+      for (let i = 0; i < 400 && second.words.at(-1) !== "f"; i++) await Bun.sleep(5);
+      expect(second.words).toEqual(["stop", "f"]);
+    } finally {
+      await driver.close();
+      await first.dispose();
+      await second?.dispose();
+    }
+  }, 20000);
+});
