@@ -70,6 +70,9 @@ export function shareRelay(relay: Relay, options: SharedRelayOptions): Relay & {
   const maxInFlight = options.maxInFlightBytes ?? 1024 * 1024;
   const idleMs = options.idleMs ?? 10_000;
   const followed = new Map<string, Map<string, RemoteUpload>>();
+  // remote uploads our relay dropped (a newer upload replaced them): their later bytes are ignored, so a
+  // stale transmitter elsewhere cannot take the stream back from the newer one chunk by chunk
+  const replaced = new Set<string>();
   const stats = { published: 0, dropped: 0, received: 0 };
   let inFlight = 0;
   let uploads = 0;
@@ -110,7 +113,7 @@ export function shareRelay(relay: Relay, options: SharedRelayOptions): Relay & {
   const onFrame = (cameraId: string, raw: Buffer) => {
     const frame = decodeTsFrame(raw);
     const uploadsOf = followed.get(cameraId);
-    if (!frame || !uploadsOf || frame.uploadId.startsWith(`${nodeId}/`)) return;
+    if (!frame || !uploadsOf || frame.uploadId.startsWith(`${nodeId}/`) || replaced.has(frame.uploadId)) return;
     let upload = uploadsOf.get(frame.uploadId);
     if (frame.kind === END) {
       upload?.req.push(null);
@@ -123,7 +126,12 @@ export function shareRelay(relay: Relay, options: SharedRelayOptions): Relay & {
       const { req, res } = remoteRequest();
       upload = { req, last: Date.now() };
       uploadsOf.set(frame.uploadId, upload);
-      req.on("close", () => uploadsOf.get(frame.uploadId)?.req === req && uploadsOf.delete(frame.uploadId));
+      req.on("close", () => {
+        if (uploadsOf.get(frame.uploadId)?.req !== req) return;
+        uploadsOf.delete(frame.uploadId);
+        if (replaced.size >= 1000) replaced.clear();
+        replaced.add(frame.uploadId);
+      });
       relay.ingest(req as IncomingMessage, res, robot);
     }
     upload.last = Date.now();
@@ -141,7 +149,9 @@ export function shareRelay(relay: Relay, options: SharedRelayOptions): Relay & {
     const uploadsOf = followed.get(cameraId);
     if (!uploadsOf) return;
     followed.delete(cameraId);
-    for (const upload of uploadsOf.values()) upload.req.destroy();
+    const uploadList = [...uploadsOf.values()];
+    uploadsOf.clear();
+    for (const upload of uploadList) upload.req.destroy();
     link.unsubscribe(tsChannel(cameraId)).catch(() => undefined);
   };
 

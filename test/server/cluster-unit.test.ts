@@ -9,7 +9,10 @@ import { chatMessage } from "../../lib/server/chat-log.ts";
 import { createCluster, type Cluster } from "../../lib/server/cluster.ts";
 import { Hub } from "../../lib/server/hub.ts";
 import type { RedisLink } from "../../lib/server/redis.ts";
-import { decodeTsFrame, encodeTsFrame } from "../../lib/server/relay-cluster.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type Duplex, Readable } from "node:stream";
+import type { Relay } from "../../lib/server/relay.ts";
+import { decodeTsFrame, encodeTsFrame, shareRelay } from "../../lib/server/relay-cluster.ts";
 import type { SocketServer } from "../../lib/server/socket-server.ts";
 import { openStore, type Store } from "../../lib/server/store.ts";
 import { waitFor } from "../twitch/irc-server.ts";
@@ -138,6 +141,48 @@ describe("cluster bookkeeping", () => {
     await settle();
     expect(x.hub.chat.recent(robot.id)).toEqual([]);
     await Promise.all([x.cluster.leave(), y.cluster.leave()]);
+  });
+});
+
+describe("relay across processes", () => {
+  test("a remote upload replaced by a newer one here is ignored from then on (no ping-pong between transmitters)", async () => {
+    const bus = memoryBus();
+    const store = openStore(data.dir);
+    stores.push(store);
+    const { robot } = store.ensureRobot({ name: "cam2", owner: "una" });
+    // a relay stand-in: one transmitter per camera, a new ingest destroys the previous one (as relay.ts does)
+    const ingests: string[] = [];
+    let current: Readable | undefined;
+    const stub: Relay = {
+      ingest(req, _res, r) {
+        current?.destroy();
+        current = req as unknown as Readable;
+        ingests.push(r.cameraId);
+        req.on("data", () => undefined);
+      },
+      upgrade: (_req, _socket, _head, known) => known(robot.cameraId),
+      stats: () => [{ camera_id: robot.cameraId, kind: "video", live: true, since: 0, bytes_in: 0, bytes_out: 0, dropped_bytes: 0, transmitters: 1, viewers: [{ queued: 0, buffered: 0, sent: 0, dropped: 0 }] }],
+      close: () => undefined,
+    };
+    const here = shareRelay(stub, { link: bus.link(), nodeId: "here", log: quietLog(), robotByCamera: (id) => store.robotByCamera(id), sweepMs: 60_000 });
+    here.upgrade({} as IncomingMessage, {} as Duplex, Buffer.alloc(0), () => true);
+    const elsewhere = bus.link();
+    const packetOf = (n: number) => Buffer.alloc(188 * n, 0x47);
+    await settle();
+    await elsewhere.publish(`letsrobot:ts:${robot.cameraId}`, encodeTsFrame(0, "there/1", packetOf(1)));
+    await settle();
+    expect(ingests).toHaveLength(1);
+    // a newer upload arrives here and replaces the remote one
+    const local = new Readable({ read() {} });
+    here.ingest(local as unknown as IncomingMessage, {} as ServerResponse, robot);
+    await settle();
+    expect(ingests).toHaveLength(2);
+    for (let i = 0; i < 3; i++) await elsewhere.publish(`letsrobot:ts:${robot.cameraId}`, encodeTsFrame(0, "there/1", packetOf(1)));
+    await settle();
+    expect(ingests).toHaveLength(2);
+    expect(local.destroyed).toBe(false);
+    expect(here.shared().received_bytes).toBe(188);
+    here.close();
   });
 });
 
