@@ -2,7 +2,7 @@ import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
 import { type PlatformOptions, startPlatform } from "./platform.ts";
 import { newShortId } from "./credentials.ts";
@@ -27,7 +27,7 @@ export interface ServePlan {
 export function clusterOf(server: Config["server"]): ServePlan["cluster"] {
   const url = server.redis_url.trim();
   if (!url) return undefined;
-  if (!/^rediss?:\/\//.test(url)) throw new UsageError("server.redis_url must start with redis:// (or rediss://)", 'e.g. redis_url = "redis://127.0.0.1:6379"; empty = one process');
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError("server.redis_url must start with redis:// (or rediss://)", 'e.g. redis_url = "redis://127.0.0.1:6379"; empty = one process');
   return { redisUrl: url, nodeId: server.node_id.trim() || `${hostname()}-${newShortId().slice(0, 6)}` };
 }
 

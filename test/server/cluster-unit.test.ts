@@ -5,7 +5,10 @@
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
+import { type Config, defaults } from "../../lib/config/schema.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import { chatMessage } from "../../lib/server/chat-log.ts";
+import { clusterOf } from "../../lib/server/serve.ts";
 import { createCluster, type Cluster } from "../../lib/server/cluster.ts";
 import { Hub } from "../../lib/server/hub.ts";
 import type { RedisLink } from "../../lib/server/redis.ts";
@@ -183,6 +186,26 @@ describe("relay across processes", () => {
     expect(local.destroyed).toBe(false);
     expect(here.shared().received_bytes).toBe(188);
     here.close();
+  });
+});
+
+describe("server.redis_url and server.node_id", () => {
+  const server = (patch: Partial<Config["server"]>) => ({ ...defaults().server, ...patch });
+  test.each([
+    ["empty: one process", { redis_url: "" }, undefined],
+    ["with a node id", { redis_url: " redis://127.0.0.1:6379 ", node_id: "web-1" }, { redisUrl: "redis://127.0.0.1:6379", nodeId: "web-1" }],
+    ["tls", { redis_url: "rediss://:pw@cache:6380", node_id: "x" }, { redisUrl: "rediss://:pw@cache:6380", nodeId: "x" }],
+  ])("%s", (_name, patch, expected) => {
+    expect(clusterOf(server(patch))).toEqual(expected);
+  });
+  test("without a node id: host name and a random suffix, different per process", () => {
+    const [one, two] = [clusterOf(server({ redis_url: "redis://h:1" })), clusterOf(server({ redis_url: "redis://h:1" }))];
+    expect(one?.nodeId).toMatch(/-[0-9a-f]{6}$/);
+    expect(one?.nodeId).not.toBe(two?.nodeId);
+  });
+  test("not a redis:// URL is a config error naming the key", () => {
+    expect(() => clusterOf(server({ redis_url: "http://127.0.0.1:6379" }))).toThrow(ConfigError);
+    expect(() => clusterOf(server({ redis_url: "127.0.0.1:6379" }))).toThrow("server.redis_url");
   });
 });
 

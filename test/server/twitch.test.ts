@@ -18,6 +18,8 @@ import type { RobotEvent } from "../../lib/robot/events.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import { startRobot } from "../../lib/robot/robot.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
+import type { RobotRecord } from "../../lib/server/robot-record.ts";
+import { twitchRobot } from "../../lib/server/twitch.ts";
 import { twitchConfig } from "../twitch/helpers.ts";
 import { type IrcTestServer, startIrcTestServer, waitFor } from "../twitch/irc-server.ts";
 import { channelId, clientId, panelOrigin, secret, sign, validToken, viewerClaims } from "../twitch/tokens.ts";
@@ -172,5 +174,20 @@ describe("Twitch extension backend on serve's HTTP port", () => {
 
   test("other paths still go to the platform's own routes", async () => {
     expect(await (await fetch(`${platform.url}/healthz`)).json()).toEqual({ ok: true });
+  });
+});
+
+describe("which robot Twitch drives", () => {
+  const record = (id: string, name: string) => ({ id, name }) as RobotRecord;
+  test.each([
+    ["the only robot", "", [record("1", "solo")], "solo"],
+    ["twitch.robot_id among several", "2", [record("1", "a"), record("2", "b")], "b"],
+    ["twitch.robot_id unknown", "9", [record("1", "a")], /twitch.robot_id 9 is not a robot/],
+    ["several robots, no robot_id", "", [record("1", "a"), record("2", "b")], /set twitch.robot_id/],
+    ["no robot yet", "", [], /no robot on this server yet/],
+  ])("%s", (_name, robotId, robots, expected) => {
+    const pick = () => twitchRobot(twitchConfig({ robot_id: robotId }), robots).name;
+    if (typeof expected === "string") expect(pick()).toBe(expected);
+    else expect(pick).toThrow(expected);
   });
 });
