@@ -1,10 +1,12 @@
 // Scale-out benchmark: command throughput and latency through two `serve` processes sharing a real
 // redis-server (viewer on B, robot on A), side by side with one process (viewer and robot on it), and with
-// two processes where viewer and robot happen to share one (what the Redis adapter costs by itself).
+// two processes where viewer and robot happen to share one (what the Redis adapter costs by itself); and the
+// relay: an upload on A timed at a viewer on A and a viewer on B.
 // Prints median [min–max] over rounds; asserts nothing.
 // Usage: bun bench/cluster.ts [--rounds 3] [--seconds 3] [--latency 300] [--json]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { request } from "node:http";
 import { join } from "node:path";
 import { createLogger } from "../lib/log.ts";
 import type { SocketChannel } from "../lib/net/channel.ts";
@@ -129,6 +131,71 @@ async function round(robotUrl: string, viewerUrl: string, robot: { id: string; k
   }
 }
 
+/** A TS packet on PID 0x100: the first starts a video PES (so the relay sniffs "video"), the others carry a counter. */
+function tsPacket(counter: number): Buffer {
+  const p = Buffer.alloc(188, 0xff);
+  p[0] = 0x47;
+  p[1] = counter === 0 ? 0x41 : 0x01;
+  p[2] = 0x00;
+  p[3] = 0x10 | (counter & 0x0f);
+  if (counter === 0) p.set([0, 0, 1, 0xe0, 0, 0, 0x80, 0, 0], 4);
+  else p.writeUInt32BE(counter, 8);
+  return p;
+}
+
+interface RelayRound {
+  /** Median and p99 of post → viewer arrival, per viewer. */
+  near: { p50: number; p99: number; missing: number };
+  far: { p50: number; p99: number; missing: number };
+}
+
+/** Post `count` packets (one every 5 ms) to `ingest`; a viewer on the same process and one on `farUrl` time each. */
+async function relayRound(ingestUrl: string, nearUrl: string, farUrl: string, cameraId: string, streamKey: string, count: number): Promise<RelayRound> {
+  const viewer = async (base: string) => {
+    const ws = new WebSocket(`${base.replace("http", "ws")}/ws/stream/${cameraId}/video`);
+    ws.binaryType = "arraybuffer";
+    const arrivals = new Map<number, number>();
+    ws.onmessage = (event) => {
+      const now = performance.now();
+      const bytes = Buffer.from(event.data as ArrayBuffer);
+      for (let at = 0; at + 188 <= bytes.length; at += 188) if ((bytes[at + 1] ?? 0) === 0x01) arrivals.set(bytes.readUInt32BE(at + 8), now);
+    };
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error(`viewer websocket to ${base} failed`));
+    });
+    return { ws, arrivals };
+  };
+  const near = await viewer(nearUrl);
+  const far = await viewer(farUrl);
+  // the far process follows the camera from its viewer's arrival: give the subscription a moment to land
+  for (let i = 0; i < 100; i++) {
+    const status = (await (await fetch(`${farUrl}/api/status`)).json()) as { streams: { camera_id: string; viewers: unknown[] }[] };
+    if (status.streams.some((st) => st.camera_id === cameraId && st.viewers.length > 0)) break;
+    await Bun.sleep(20);
+  }
+  const sent = new Map<number, number>();
+  const url = new URL(`${ingestUrl}/${streamKey}/640/480/`);
+  const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "transfer-encoding": "chunked" } });
+  req.on("error", () => undefined);
+  req.write(tsPacket(0));
+  for (let i = 1; i <= count; i++) {
+    await Bun.sleep(5);
+    sent.set(i, performance.now());
+    req.write(tsPacket(i));
+  }
+  const drainUntil = performance.now() + 2000;
+  while ((near.arrivals.size < count || far.arrivals.size < count) && performance.now() < drainUntil) await Bun.sleep(10);
+  req.end();
+  near.ws.close();
+  far.ws.close();
+  const stats = (arrivals: Map<number, number>) => {
+    const latencies = [...sent].flatMap(([i, t]) => (arrivals.has(i) ? [(arrivals.get(i) as number) - t] : []));
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), missing: sent.size - latencies.length };
+  };
+  return { near: stats(near.arrivals), far: stats(far.arrivals) };
+}
+
 async function main() {
   const rounds = flag("rounds", 3);
   const seconds = flag("seconds", 3);
@@ -141,6 +208,7 @@ async function main() {
     const made = store.ensureRobot({ name: "bench", owner: "bench" });
     store.close();
     const robot = { id: made.robot.id, key: made.secrets.robotKey };
+    const camera = { id: made.robot.cameraId, streamKey: made.secrets.streamKey };
     const single = await spawnChild(dir, "", "single");
     const a = await spawnChild(dir, redis.url, "node-a");
     const b = await spawnChild(dir, redis.url, "node-b");
@@ -165,8 +233,17 @@ async function main() {
         lost: list.reduce((n, x) => n + x.lost, 0),
       };
     });
+    const relayRounds: RelayRound[] = [];
+    for (let r = 0; r < rounds; r++) relayRounds.push(await relayRound(a.url, a.url, b.url, camera.id, camera.streamKey, 200));
+    const relay = {
+      same_process_p50_ms: summarise(relayRounds.map((x) => x.near.p50)),
+      same_process_p99_ms: summarise(relayRounds.map((x) => x.near.p99)),
+      other_process_p50_ms: summarise(relayRounds.map((x) => x.far.p50)),
+      other_process_p99_ms: summarise(relayRounds.map((x) => x.far.p99)),
+      missing: { same_process: relayRounds.reduce((n, x) => n + x.near.missing, 0), other_process: relayRounds.reduce((n, x) => n + x.far.missing, 0) },
+    };
     if (process.argv.includes("--json")) {
-      process.stdout.write(`${JSON.stringify({ rounds, seconds, latency_commands: latencyCount, rows }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify({ rounds, seconds, latency_commands: latencyCount, rows, relay }, null, 2)}\n`);
       return;
     }
     const fmt = (s: { median: number; min: number; max: number }, digits: number) => `${s.median.toFixed(digits)} [${s.min.toFixed(digits)}–${s.max.toFixed(digits)}]`;
@@ -179,6 +256,9 @@ async function main() {
         `${row.setup.padEnd(34)}${fmt(row.latency_p50_ms, 2).padEnd(24)}${fmt(row.latency_p99_ms, 2).padEnd(24)}${fmt(row.throughput_per_s, 0).padEnd(26)}${String(row.lost).padEnd(6)}${ratio(row.latency_p50_ms.median, base?.latency_p50_ms.median).padEnd(6)}${ratio(row.throughput_per_s.median, base?.throughput_per_s.median)}`,
       );
     }
+    console.log(`relay, upload on A (200 TS packets, one every 5 ms), post → viewer arrival:`);
+    console.log(`  viewer on A (same process)   p50 ${fmt(relay.same_process_p50_ms, 2)} ms   p99 ${fmt(relay.same_process_p99_ms, 2)} ms   missing ${relay.missing.same_process}`);
+    console.log(`  viewer on B (through Redis)  p50 ${fmt(relay.other_process_p50_ms, 2)} ms   p99 ${fmt(relay.other_process_p99_ms, 2)} ms   missing ${relay.missing.other_process}`);
   } finally {
     await Promise.all(children.map(stopChild));
     await redis.stop();
