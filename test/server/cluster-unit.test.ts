@@ -19,7 +19,7 @@ import { decodeTsFrame, encodeTsFrame, shareRelay } from "../../lib/server/relay
 import type { SocketServer } from "../../lib/server/socket-server.ts";
 import { openStore, type Store } from "../../lib/server/store.ts";
 import { waitFor } from "../twitch/irc-server.ts";
-import { quietLog, tempDataDir } from "./helpers.ts";
+import { quietLog, startTestPlatform, tempDataDir } from "./helpers.ts";
 
 const data = tempDataDir();
 const stores: Store[] = [];
@@ -206,6 +206,22 @@ describe("server.redis_url and server.node_id", () => {
   test("not a redis:// URL is a config error naming the key", () => {
     expect(() => clusterOf(server({ redis_url: "http://127.0.0.1:6379" }))).toThrow(ConfigError);
     expect(() => clusterOf(server({ redis_url: "127.0.0.1:6379" }))).toThrow("server.redis_url");
+  });
+});
+
+describe("behind a reverse proxy", () => {
+  test("lookups name server.public_port, not the port serve listens on", async () => {
+    const dir = tempDataDir();
+    const platform = await startTestPlatform(dir.dir, { publicPort: 8080 });
+    try {
+      const { robotId, cameraId } = await platform.ensureRobot({ name: "proxied" });
+      expect(await (await fetch(`${platform.url}/get_control_host_port/${robotId}`, { headers: { host: "robot.example.com" } })).json()).toEqual({ host: "robot.example.com", port: 8080 });
+      expect(await (await fetch(`${platform.url}/get_video_port/${cameraId}`)).json()).toEqual({ mpeg_stream_port: 8080, port: 8080 });
+      expect(platform.port).not.toBe(8080);
+    } finally {
+      await platform.close();
+      dir.remove();
+    }
   });
 });
 

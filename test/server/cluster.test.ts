@@ -45,6 +45,7 @@ beforeAll(async () => {
     LETSROBOT_TWITCH_CHANNEL: "robochan",
     LETSROBOT_TWITCH_IRC_URL: irc.url,
     LETSROBOT_TWITCH_USER_COOLDOWN_MS: "0",
+    LETSROBOT_TWITCH_ROBOT_ID: robot.id,
   });
   // B first, so B holds the Twitch chat lease and killing it later shows A taking over
   b = await spawnServe(data.dir, env("node-b"));
@@ -60,6 +61,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
+  if (process.env.DEBUG_CLUSTER) console.log("A:\n" + a?.log() + "\nB:\n" + b?.log());
   for (const c of opened) c.close();
   await Promise.all([a, b].map((p) => p?.stop()));
   await redis?.stop();
@@ -73,6 +75,17 @@ describe("two serve processes on one Redis", () => {
     expect((await robotOn(b))?.sockets).toEqual({ control: 1, chat: 1, app: 0 });
     // A and B answer the lookups for it from the shared database
     expect(await (await fetch(`${b.url}/get_robot_owner/${robot.id}`)).json()).toEqual({ owner: "ann" });
+  });
+
+  test("a robot added while both run (serve robot add) is known to both at once", async () => {
+    const store = openStore(data.dir);
+    // another owner: adding a robot renews its owner's token, which later tests use for ann
+    const { robot: second } = store.ensureRobot({ name: "second", owner: "bob" });
+    store.close();
+    for (const p of [a, b]) {
+      expect(await (await fetch(`${p.url}/get_control_host_port/${second.id}`)).json()).toMatchObject({ host: "127.0.0.1" });
+      expect((await status(p)).robots.map((r) => r.name).sort()).toEqual(["rover", "second"]);
+    }
   });
 
   test("a command sent to B reaches the robot on A; chat flows B → A and A → B", async () => {
