@@ -75,7 +75,7 @@ describe("two serve processes on one Redis", () => {
     expect((await robotOn(b))?.sockets).toEqual({ control: 1, chat: 1, app: 0 });
     // A and B answer the lookups for it from the shared database
     expect(await (await fetch(`${b.url}/get_robot_owner/${robot.id}`)).json()).toEqual({ owner: "ann" });
-  });
+  }, 15_000);
 
   test("a robot added while both run (serve robot add) is known to both at once", async () => {
     const store = openStore(data.dir);
@@ -86,7 +86,7 @@ describe("two serve processes on one Redis", () => {
       expect(await (await fetch(`${p.url}/get_control_host_port/${second.id}`)).json()).toMatchObject({ host: "127.0.0.1" });
       expect((await status(p)).robots.map((r) => r.name).sort()).toEqual(["rover", "second"]);
     }
-  });
+  }, 15_000);
 
   test("a command sent to B reaches the robot on A; chat flows B → A and A → B", async () => {
     const vera = await connect(connectSocket, b.url, { name: "vera" }, opened);
@@ -119,7 +119,7 @@ describe("two serve processes on one Redis", () => {
     expect(await emitAck(app, "send_video_status", { send_video_process_exists: true, ffmpeg_process_exists: true, camera_id: robot.cameraId })).toMatchObject({ ok: true });
     expect(await state).toMatchObject({ online: true, video_status: { send_video_process_exists: true, ffmpeg_process_exists: true } });
     await until(async () => (await robotOn(b))?.video_status?.ffmpeg_process_exists === true, 5000, "B's status shows A's video status");
-  });
+  }, 15_000);
 
   test("exclusive control and message removal by the owner on B hold on A", async () => {
     const owner = await connect(connectSocket, b.url, { token: robot.ownerToken }, opened);
@@ -144,8 +144,16 @@ describe("two serve processes on one Redis", () => {
     expect(await emitAck(vera, "command_to_robot", { robot_id: robot.id, command: "R", key_position: "" })).toMatchObject({ ok: true });
     expect(await toRobot).toMatchObject({ command: "R" });
     expect(await emitAck(owner, "set_exclusive_control", { robot_id: robot.id, user: null })).toMatchObject({ ok: true });
-    await until(async () => (await emitAck(walt, "command_to_robot", { robot_id: robot.id, command: "L", key_position: "" })).ok === true, 5000, "walt2 allowed again on A");
-  });
+    await until(async () => (await emitAck(walt, "command_to_robot", { robot_id: robot.id, command: "L", key_position: "" })).ok === true, 4000, "walt2 allowed again on A");
+
+    // settings changed by the owner on B: the robot's app socket on A hears it, A's lookup serves them
+    const app = await connect(connectSocket, a.url, { robot_key: robot.robotKey, role: "app" }, opened);
+    expect(await emitAck(app, "identify_robot_id", robot.id)).toMatchObject({ ok: true });
+    const changed = nextEvent<Record<string, unknown>>(app, "robot_settings_changed");
+    expect(await emitAck(owner, "update_robot", { robot_id: robot.id, settings: { xres: 320, yres: 240 } })).toMatchObject({ ok: true });
+    expect(await changed).toEqual({ robot_id: robot.id });
+    expect(await (await fetch(`${a.url}/api/v1/robots/${robot.id}`)).json()).toMatchObject({ xres: 320, yres: 240 });
+  }, 15_000);
 
   test("Twitch chat is read by one process only: one !f, one command at the robot", async () => {
     await irc.waitForJoins(1);
@@ -162,7 +170,7 @@ describe("two serve processes on one Redis", () => {
     expect(irc.joins).toBe(1);
     expect(b.log()).toContain("holds the Twitch chat lease");
     expect(a.log()).not.toContain("holds the Twitch chat lease");
-  });
+  }, 15_000);
 
   test("video posted to A reaches a viewer on B in whole TS packets", async () => {
     const ws = new WebSocket(`${b.url.replace("http", "ws")}/ws/stream/${robot.cameraId}/video`);
@@ -237,5 +245,5 @@ describe("Redis unreachable", () => {
     expect(text).toContain("cannot reach Redis at 127.0.0.1:1");
     expect(text).toContain("hint:");
     expect(text).not.toContain("sekrit-pass");
-  });
+  }, 15_000);
 });
