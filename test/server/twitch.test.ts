@@ -113,7 +113,7 @@ describe("Twitch chat in serve", () => {
       robot.stop();
       await driver.close();
     }
-  });
+  }, 15_000);
 });
 
 describe("Twitch extension backend on serve's HTTP port", () => {
