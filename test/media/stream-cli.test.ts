@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanEnv, root } from "../helpers/cli.ts";
+import { binary, cleanEnv, root } from "../helpers/cli.ts";
 import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.ts";
 import { runProcess } from "../../lib/process/run.ts";
 import { alive, commandLine, waitUntil } from "./helpers.ts";
@@ -31,9 +31,12 @@ afterAll(async () => {
   await Promise.all([video.stop(), audio.stop(), platform.close()]);
 });
 
-function startCli(extra: string[] = [], moreEnv: Record<string, string> = {}) {
+/** `bun cli/main.ts`, or the compiled binary (dist/letsrobot, built by `bun run build`). */
+const fromSource = ["bun", join(root, "cli/main.ts")];
+
+function startCli(extra: string[] = [], moreEnv: Record<string, string> = {}, program: string[] = fromSource) {
   const env = cleanEnv({ ...moreEnv, LETSROBOT_PLATFORM_STREAM_KEY: KEY, LETSROBOT_VIDEO_WIDTH: "320", LETSROBOT_VIDEO_HEIGHT: "240", LETSROBOT_VIDEO_BITRATE_KBPS: "300" });
-  const child = Bun.spawn(["bun", join(root, "cli/main.ts"), "stream", "--server", platform.url, "--robot-id", "100", "--camera-id", "200", ...extra], {
+  const child = Bun.spawn([...program, "stream", "--server", platform.url, "--robot-id", "100", "--camera-id", "200", ...extra], {
     cwd: mkdtempSync(join(tmpdir(), "letsrobot-cwd-")),
     env,
     stdin: "ignore",
@@ -52,25 +55,28 @@ async function childrenOf(pid: number): Promise<{ pid: number; args: string }[]>
 }
 
 describe("letsrobot stream (CLI)", () => {
-  test("SIGKILL letsrobot while streaming (one ffmpeg SIGSTOPped): no ffmpeg is left running", async () => {
-    const cli = startCli();
-    await Promise.all([video.waitFor("/KEY/320/240/", 20000, 20000), audio.waitFor("/KEY/640/480/", 2000, 20000)]);
-    let children: { pid: number; args: string }[] = [];
-    await waitUntil(async () => {
-      children = await childrenOf(cli.pid);
-      return children.filter((c) => c.args.startsWith("ffmpeg")).length === 2;
-    }, 5000, "two ffmpeg children");
-    for (const c of children) expect(c.args).not.toContain(KEY);
+  for (const [name, program] of [["bun cli/main.ts", fromSource], ["compiled binary", [binary]]] as const) {
+    test(`${name}: SIGKILL letsrobot while streaming (one ffmpeg SIGSTOPped): no ffmpeg is left running`, async () => {
+      if (program[0] === binary && !existsSync(binary)) throw new Error(`${binary} is missing: run \`bun run build\` first`);
+      const cli = startCli([], {}, [...program]);
+      await Promise.all([video.waitFor("/KEY/320/240/", 20000, 20000), audio.waitFor("/KEY/640/480/", 2000, 20000)]);
+      let children: { pid: number; args: string }[] = [];
+      await waitUntil(async () => {
+        children = await childrenOf(cli.pid);
+        return children.filter((c) => c.args.startsWith("ffmpeg")).length === 2;
+      }, 5000, "two ffmpeg children");
+      for (const c of children) expect(c.args).not.toContain(KEY);
 
-    // a stopped ffmpeg never notices a broken pipe: only the watchdog can end it
-    const frozen = children.find((c) => c.args.startsWith("ffmpeg"))?.pid as number;
-    process.kill(frozen, "SIGSTOP");
-    process.kill(cli.pid, "SIGKILL");
-    await cli.exited;
-    await waitUntil(() => children.every((c) => !alive(c.pid)), 5000, "ffmpeg and watchdogs to exit after their parent died");
-    const left = (await runProcess("pgrep", ["-a", "ffmpeg"])).stdout.split("\n").filter((l) => !l.includes("<defunct>"));
-    for (const c of children) expect(left.filter((l) => l.startsWith(`${c.pid} `))).toEqual([]);
-  }, 20000);
+      // a stopped ffmpeg never notices a broken pipe: only the watchdog can end it
+      const frozen = children.find((c) => c.args.startsWith("ffmpeg"))?.pid as number;
+      process.kill(frozen, "SIGSTOP");
+      process.kill(cli.pid, "SIGKILL");
+      await cli.exited;
+      await waitUntil(() => children.every((c) => !alive(c.pid)), 5000, "ffmpeg and watchdogs to exit after their parent died");
+      const left = (await runProcess("pgrep", ["-a", "ffmpeg"])).stdout.split("\n").filter((l) => !l.includes("<defunct>"));
+      for (const c of children) expect(left.filter((l) => l.startsWith(`${c.pid} `))).toEqual([]);
+    }, 20000);
+  }
 
   test("Ctrl-C (one SIGINT): both ffmpeg stop, exit code 130", async () => {
     const cli = startCli();
