@@ -99,7 +99,8 @@ export async function startServeTwitch(options: ServeTwitchOptions): Promise<Ser
   if (config.chat && !lease) chat = await startChat();
   if (config.chat && lease) {
     await hold();
-    renew = setInterval(() => void hold(), lease.renewMs);
+    // a failure is logged by hold(); the renewal goes on
+    renew = setInterval(() => hold().catch(() => undefined), lease.renewMs);
   }
   try {
     twitchRobot(config, hub.store.robots());
