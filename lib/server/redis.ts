@@ -82,7 +82,14 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisLink>
     throw new NetworkError(`cannot reach Redis at ${where}: ${(error as Error).message}`, "start redis-server, or check server.redis_url (empty = one process without Redis)", { cause: error });
   }
   const handlers = new Map<string, (message: Buffer) => void>();
-  sub.on("messageBuffer", (channel: Buffer, message: Buffer) => handlers.get(channel.toString())?.(message));
+  sub.on("messageBuffer", (channel: Buffer, message: Buffer) => {
+    // a handler's bug (or a stranger's message on our channel) must not throw inside the Redis client
+    try {
+      handlers.get(channel.toString())?.(message);
+    } catch (error) {
+      log.warn(`ignored a message on ${channel.toString()}: ${(error as Error).message}`);
+    }
+  });
   let inFlight = 0;
   return {
     socketAdapter: createAdapter(pub, adapterSub, { key: "letsrobot.io" }),
