@@ -1,5 +1,6 @@
 import type { Logger } from "../log.ts";
 import { type ChatMessage, ChatLog } from "./chat-log.ts";
+import { newShortId } from "./credentials.ts";
 import type { Hub, HubPeers, RobotLive } from "./hub.ts";
 import type { RedisLink } from "./redis.ts";
 
@@ -43,13 +44,16 @@ export interface ClusterOptions {
 }
 
 export interface Cluster extends HubPeers {
+  /** The configured name (server.node_id), shown in logs. */
   readonly nodeId: string;
+  /** The name plus a random suffix: unique even when two processes were given the same name. */
+  readonly memberId: string;
   /** The chat log to give the hub: additions and removals reach every process. */
   readonly chat: ChatLog;
   /** Start sharing this hub's state (after the socket server is attached). */
   bind(hub: Hub): Promise<void>;
-  /** The other processes heard from, with the age of their last word. */
-  peersSeen(): { node: string; ageMs: number }[];
+  /** The other processes heard from (name and member id), with the age of their last word. */
+  peersSeen(): { node: string; member: string; ageMs: number }[];
   /** Say goodbye and stop publishing (before the sockets close). */
   leave(): Promise<void>;
 }
@@ -81,6 +85,9 @@ class SharedChatLog extends ChatLog {
 
 export function createCluster(options: ClusterOptions): Cluster {
   const { link, nodeId } = options;
+  const self = `${nodeId}~${newShortId().slice(0, 6)}`;
+  const nameOf = (member: string) => member.replace(/~[0-9a-f]+$/, "");
+  let twinWarned = false;
   const log = options.log.withTag("cluster");
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? 2000;
@@ -93,7 +100,7 @@ export function createCluster(options: ClusterOptions): Cluster {
 
   const tell = (message: ClusterMessage) => {
     if (leaving) return;
-    void link.publish(clusterChannel, JSON.stringify({ ...message, from: nodeId }));
+    void link.publish(clusterChannel, JSON.stringify({ ...message, from: self }));
   };
   const chat = new SharedChatLog(tell);
 
@@ -108,7 +115,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     }
     return robots;
   };
-  const publishState = () => tell({ t: "state", from: nodeId, robots: snapshot(), exclusive: Object.fromEntries(exclusives) });
+  const publishState = () => tell({ t: "state", from: self, robots: snapshot(), exclusive: Object.fromEntries(exclusives) });
 
   /** Apply an exclusive-control change if it is newer than what we know. */
   const adoptExclusive = (robotId: string, value: Exclusive) => {
@@ -124,7 +131,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     for (const [node, peer] of peers) {
       if (peer.heard >= limit) continue;
       peers.delete(node);
-      log.warn(`serve process ${node} went silent; its sockets no longer count`);
+      log.warn(`serve process ${nameOf(node)} went silent; its sockets no longer count`);
       refresh(Object.keys(peer.robots));
     }
   };
@@ -140,21 +147,25 @@ export function createCluster(options: ClusterOptions): Cluster {
     } catch {
       return;
     }
-    if (message.from === nodeId || leaving) return;
+    if (message.from === self || leaving) return;
+    if (!twinWarned && nameOf(message.from) === nodeId) {
+      twinWarned = true;
+      log.warn(`another serve process is also called ${nodeId}: give each its own server.node_id (both still work; the logs cannot tell them apart)`);
+    }
     switch (message.t) {
       case "hello":
-        if (!peers.has(message.from)) log.info(`serve process ${message.from} joined`);
+        if (!peers.has(message.from)) log.info(`serve process ${nameOf(message.from)} joined`);
         publishState();
         return;
       case "state":
-        if (!peers.has(message.from)) log.info(`serve process ${message.from} is up`);
+        if (!peers.has(message.from)) log.info(`serve process ${nameOf(message.from)} is up`);
         peers.set(message.from, { robots: message.robots, heard: now() });
         for (const [id, value] of Object.entries(message.exclusive)) adoptExclusive(id, value);
         return;
       case "bye": {
         const peer = peers.get(message.from);
         peers.delete(message.from);
-        log.info(`serve process ${message.from} left`);
+        log.info(`serve process ${nameOf(message.from)} left`);
         if (peer) refresh(Object.keys(peer.robots));
         return;
       }
@@ -173,6 +184,7 @@ export function createCluster(options: ClusterOptions): Cluster {
   const live = () => [...peers.values()];
   return {
     nodeId,
+    memberId: self,
     chat,
     roomSize(room) {
       const [kind, id] = room.split(":") as [string, string | undefined];
@@ -191,7 +203,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     exclusive(robotId, value) {
       const entry: Exclusive = { user: value?.user ?? null, since: value?.since ?? now(), at: now() };
       exclusives.set(robotId, entry);
-      tell({ t: "exclusive", from: nodeId, robot_id: robotId, exclusive: entry });
+      tell({ t: "exclusive", from: self, robot_id: robotId, exclusive: entry });
     },
     async bind(target) {
       hub = target;
@@ -200,16 +212,16 @@ export function createCluster(options: ClusterOptions): Cluster {
         expire();
         publishState();
       }, heartbeatMs);
-      tell({ t: "hello", from: nodeId });
+      tell({ t: "hello", from: self });
       publishState();
       log.info(`serve process ${nodeId} shares state through Redis at ${link.where}`);
     },
-    peersSeen: () => [...peers].map(([node, peer]) => ({ node, ageMs: now() - peer.heard })),
+    peersSeen: () => [...peers].map(([member, peer]) => ({ node: nameOf(member), member, ageMs: now() - peer.heard })),
     async leave() {
       clearInterval(timer);
       if (leaving || !hub) return;
       leaving = true;
-      await link.publish(clusterChannel, JSON.stringify({ t: "bye", from: nodeId }));
+      await link.publish(clusterChannel, JSON.stringify({ t: "bye", from: self }));
     },
   };
 }
@@ -244,8 +256,8 @@ export async function openCluster(options: { redisUrl: string; nodeId: string; l
     link,
     lease: (job: string): Lease => ({
       renewMs: leaseTtlMs / 3,
-      take: () => link.lease(`letsrobot:lease:${job}`, options.nodeId, leaseTtlMs),
-      release: () => link.release(`letsrobot:lease:${job}`, options.nodeId),
+      take: () => link.lease(`letsrobot:lease:${job}`, cluster.memberId, leaseTtlMs),
+      release: () => link.release(`letsrobot:lease:${job}`, cluster.memberId),
     }),
     async close() {
       await cluster.leave();

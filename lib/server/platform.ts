@@ -105,7 +105,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   hub.use(ownerActions(hub));
   const local = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
   // with peers, uploads are published on Redis and viewers here follow uploads that arrived elsewhere
-  const relay = cluster ? shareRelay(local, { link: cluster.link, nodeId: cluster.nodeId, log, robotByCamera: (id) => store.robotByCamera(id) }) : local;
+  const relay = cluster ? shareRelay(local, { link: cluster.link, nodeId: cluster.memberId, log, robotByCamera: (id) => store.robotByCamera(id) }) : local;
   // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)
   const remo = createRemoEndpoint({ hub, relay, upgrader: createMessageSocketUpgrader({ pingMs: 30_000 }) });
 

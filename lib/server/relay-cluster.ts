@@ -16,6 +16,7 @@ import type { RobotRecord } from "./robot-record.ts";
  */
 export interface SharedRelayOptions {
   link: RedisLink;
+  /** This process's unique member id (uploads it publishes carry it, so it skips its own). */
   nodeId: string;
   log: Logger;
   robotByCamera(cameraId: string): RobotRecord | undefined;

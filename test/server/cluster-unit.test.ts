@@ -119,6 +119,24 @@ describe("cluster bookkeeping", () => {
     await y.cluster.leave();
   });
 
+  test("two processes given the same node_id still count each other (member ids are unique)", async () => {
+    const clock = { now: 9_000 };
+    const bus = memoryBus();
+    const one = await member(bus, "same", clock);
+    const two = await member(bus, "same", clock);
+    expect(one.cluster.memberId).not.toBe(two.cluster.memberId);
+    one.rooms.set(`control:${robot.id}`, 1);
+    two.rooms.set(`viewers:${robot.id}`, 4);
+    one.hub.publishState(robot.id);
+    two.hub.publishState(robot.id);
+    await settle();
+    await settle();
+    expect(one.hub.state(robot.id)).toMatchObject({ online: true, viewers: 4 });
+    expect(two.hub.state(robot.id)).toMatchObject({ online: true, viewers: 4 });
+    expect(one.cluster.peersSeen()).toEqual([{ node: "same", member: two.cluster.memberId, ageMs: 0 }]);
+    await Promise.all([one.cluster.leave(), two.cluster.leave()]);
+  });
+
   test("exclusive control: the newest change wins everywhere; chat additions and removals are shared", async () => {
     const clock = { now: 5_000 };
     const bus = memoryBus();
