@@ -10,7 +10,7 @@ import type { RobotEvent } from "./events.ts";
 import type { CommandExecutor } from "./executor.ts";
 import type { MediaControl } from "./media-control.ts";
 import { isSilenced, type ModerationState, type Roles, refusal } from "./moderation.ts";
-import { normaliseChat, normaliseCommand, normaliseExclusive, removedMessageId } from "./payload.ts";
+import { type ChatMessage, normaliseChat, normaliseCommand, normaliseExclusive, type RobotCommand, removedMessageId } from "./payload.ts";
 
 /** What the event handlers share: the robot's state and the parts they drive. */
 export interface HandlerContext {
@@ -44,7 +44,11 @@ function mediaOp(ctx: HandlerContext, kind: "video" | "audio", op: "start" | "st
 /** `command_to_robot` from the control socket (and VIDON/VIDOFF from the app socket). */
 export function onCommand(ctx: HandlerContext, raw: unknown): void {
   const command = normaliseCommand(raw, ctx.robotId);
-  if (!command) return;
+  if (command) obeyCommand(ctx, command);
+}
+
+/** A decoded command, whichever protocol it came from (LetsRobot `command_to_robot`, Remo `BUTTON_COMMAND`). */
+export function obeyCommand(ctx: HandlerContext, command: RobotCommand): void {
   const video = VIDEO_WORDS[command.command.toLowerCase()];
   const sender = { user: command.user, anonymous: command.anonymous };
   if (video) {
@@ -103,7 +107,11 @@ function applyEffect(ctx: HandlerContext, effect: ChatEffect): void {
 /** `chat_message_with_name`: a dot-command is run (permission-checked), anything else may be spoken. */
 export function onChat(ctx: HandlerContext, raw: unknown): void {
   const message = normaliseChat(raw, ctx.robotId);
-  if (!message) return;
+  if (message) hearChat(ctx, message);
+}
+
+/** A decoded chat message, whichever protocol it came from (LetsRobot `chat_message_with_name`, Remo `MESSAGE_RECEIVED`). */
+export function hearChat(ctx: HandlerContext, message: ChatMessage): void {
   const sender = { user: message.user, anonymous: message.anonymous };
   const parsed = parseChatCommand(message.text);
   if (parsed) {

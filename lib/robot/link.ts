@@ -3,7 +3,7 @@ import type { SocketChannel, SocketFactory } from "../net/channel.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 
-export type LinkName = "control" | "chat" | "app";
+export type LinkName = "control" | "chat" | "app" | "remo";
 export type LinkState = "connecting" | "connected" | "down" | "closed";
 
 export interface LinkOptions {

@@ -59,6 +59,10 @@ function waitForStop(signal: AbortSignal): Promise<string> {
  * shutdown, then take everything down in reverse order. Throws LetsrobotErrors for user mistakes.
  */
 export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void> {
+  if (request.config.platform.protocol === "remo") {
+    const { runRemoRobot } = await import("../remo/run.ts");
+    return runRemoRobot(request, deps);
+  }
   const log = deps.log;
   const clock = deps.clock ?? realClock;
   const life = new Lifecycle(log);

@@ -1,0 +1,128 @@
+import { ConfigError, LetsrobotError } from "../errors.ts";
+import { openDriver } from "../hardware/registry.ts";
+import { listCameras, listSoundCards } from "../media/devices.ts";
+import { type Clock, realClock } from "../robot/clock.ts";
+import { describeEvent, type RobotEvent, statusLine } from "../robot/events.ts";
+import { installCrashStop, Lifecycle } from "../robot/lifecycle.ts";
+import type { RunDeps, RunRequest } from "../robot/session.ts";
+import { startStatusServer } from "../robot/status-server.ts";
+import { startSystemdNotify } from "../robot/watchdog.ts";
+import { SpeechQueue } from "../speech/queue.ts";
+import { createSpeaker } from "../speech/speaker.ts";
+import { lookupChannels, remoEndpoints } from "./endpoints.ts";
+import { createRemoMedia, lateMedia } from "./media.ts";
+import { startRemoRobot } from "./robot.ts";
+import { connectFrameSocket, type FrameSocketFactory } from "./socket.ts";
+
+/**
+ * `letsrobot run` with `platform.protocol = "remo"`: the same driver, speech, executor and chat path as on
+ * LetsRobot, connected through one Remo socket. Streams start once the robot has joined its channel (the
+ * upload URL names the channel). Everything is undone in reverse order on shutdown, as in lib/robot/session.ts.
+ */
+export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameSockets?: FrameSocketFactory }): Promise<void> {
+  const { config } = request;
+  const log = deps.log;
+  const clock: Clock = deps.clock ?? realClock;
+  if (!config.platform.server) throw new ConfigError("platform.protocol = remo needs platform.server (the Remo server's URL)", "set platform.server, e.g. https://remo.tv, or use protocol = letsrobot for the local platform");
+  if (!config.platform.robot_key) throw new ConfigError("platform.protocol = remo needs platform.robot_key (the robot's API key from the Remo site)", "put robot_key in letsrobot.toml (mode 600) or LETSROBOT_PLATFORM_ROBOT_KEY");
+  const endpoints = remoEndpoints(config.platform);
+  const life = new Lifecycle(log);
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort(deps.shutdown.reason ?? "SIGINT");
+  deps.shutdown.addEventListener("abort", onShutdown, { once: true });
+  let crash: unknown;
+  const emit = (event: RobotEvent) => {
+    if (request.json) deps.out.text(JSON.stringify({ at: new Date().toISOString(), ...event }));
+    else {
+      const line = describeEvent(event);
+      if (line) (event.type === "link" && event.state === "down" ? log.warn : log.info)(line);
+    }
+  };
+  try {
+    const driver = await openDriver(config, { log });
+    life.add("hardware driver", () => driver.close());
+    let haltMotors: () => void = () => void driver.stop().catch(() => {});
+    if (deps.crashSource) {
+      const uninstall = installCrashStop(deps.crashSource, (error) => {
+        haltMotors();
+        crash ??= error;
+        log.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}; motors stopped, shutting down`);
+        stop.abort("crash");
+      });
+      life.add("crash guard", uninstall);
+    }
+    const speaker = await createSpeaker(config.tts, { runProcess: deps.runProcess, log }).catch((error: LetsrobotError) => {
+      log.warn(`${error.message}; chat will not be spoken${error.hint ? ` (${error.hint})` : ""}`);
+      return undefined;
+    });
+    let speech: SpeechQueue | undefined;
+    if (speaker) {
+      life.add("speaker", () => speaker.close());
+      speech = new SpeechQueue({ say: (t, v, signal) => speaker.say(t, v, signal), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
+      life.add("speech queue", () => speech?.stop());
+    }
+
+    const media = lateMedia();
+    let online = false;
+    life.add("media", () => media.close());
+    const robot = startRemoRobot(
+      {
+        config,
+        endpoints,
+        factory: deps.frameSockets ?? connectFrameSocket,
+        lookupChannels: (host) => lookupChannels(endpoints.api, host, { fetch: deps.fetch, timeoutMs: config.platform.timeout_ms, signal: stop.signal }),
+      },
+      {
+        log,
+        clock,
+        driver,
+        media,
+        speech,
+        emit,
+        onJoined: (joined) => {
+          if (online) return;
+          online = true;
+          emit({ type: "online", robot_id: joined.id });
+          log.success(`joined Remo channel ${joined.channel.name || joined.channel.id} on ${joined.host}`);
+          if (!config.video.enabled && !config.audio.enabled) return;
+          try {
+            const devices = { cameras: listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys"), soundCards: listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc") };
+            const where = { transmit: endpoints.transmit, channelId: () => robot.where()?.channel.id, robotKey: config.platform.robot_key, devices };
+            media.attach(createRemoMedia({ config, ...where }, { log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false }));
+          } catch (error) {
+            log.warn(`running without video: ${(error as Error).message}`);
+          }
+        },
+      },
+    );
+    life.add("Remo socket", () => robot.stop());
+    haltMotors = () => robot.executor.halt("crash");
+
+    if (config.behaviour.status_port > 0) {
+      const server = await startStatusServer(config.behaviour.status_port, robot.status);
+      life.add("status endpoint", () => server.close());
+      log.info(`status: ${server.url}`);
+    }
+    if (deps.interactive && !request.json && deps.statusLine) {
+      const timer = clock.setInterval(() => deps.statusLine?.(statusLine(robot.status())), 1000);
+      life.add("status line", () => {
+        clock.clearInterval(timer);
+        deps.statusLine?.("");
+      });
+    }
+    const systemd = startSystemdNotify(deps.env, { runProcess: deps.runProcess, clock, log, healthy: () => true });
+    systemd.ready();
+    life.add("systemd watchdog", () => systemd.stop());
+    const reason = await new Promise<string>((resolve) => {
+      if (stop.signal.aborted) return resolve(String(stop.signal.reason ?? "stop"));
+      stop.signal.addEventListener("abort", () => resolve(String(stop.signal.reason ?? "stop")), { once: true });
+    });
+    emit({ type: "shutdown", reason });
+  } finally {
+    deps.shutdown.removeEventListener("abort", onShutdown);
+    await life.close();
+  }
+  if (crash !== undefined) {
+    throw new LetsrobotError(`the robot stopped after an unexpected error: ${crash instanceof Error ? crash.message : String(crash)}`, "this is a bug in letsrobot; run again with --verbose and report the output", { cause: crash });
+  }
+}
