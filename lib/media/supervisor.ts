@@ -46,7 +46,7 @@ export interface SupervisorOptions {
   backoff?: BackoffOptions;
   /** Consecutive failures before re-resolving the target (default 3). */
   resolveAfter?: number;
-  /** Plain log line period when not on a terminal (default 10000). */
+  /** Plain log line period when not on a terminal (default 10000; 0: never, the caller reports status). */
   logEveryMs?: number;
 }
 
@@ -212,11 +212,12 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     }
   }, Math.min(250, stallMs / 4));
 
+  const logEveryMs = options.logEveryMs ?? 10000;
   let lastLog = performance.now();
   const report = setInterval(
     () => {
       if (live) deps.statusLine?.(formatStatusLine(status()));
-      else if (performance.now() - lastLog >= (options.logEveryMs ?? 10000)) {
+      else if (logEveryMs > 0 && performance.now() - lastLog >= logEveryMs) {
         lastLog = performance.now();
         log.info(formatStatusLine(status()));
       }

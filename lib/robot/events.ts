@@ -44,7 +44,7 @@ export function statusLine(status: RobotStatus): string {
 export function describeEvent(event: RobotEvent): string | undefined {
   switch (event.type) {
     case "online":
-      return `robot ${event.robot_id} is online${event.viewer_url ? ` — open ${event.viewer_url}` : ""}`;
+      return `robot ${event.robot_id} is online`; // the viewer URL is a result: `run` prints it once on stdout
     case "link":
       return `${event.link} socket ${event.state}${event.detail ? ` (${event.detail})` : ""}`;
     case "command":

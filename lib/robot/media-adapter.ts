@@ -1,11 +1,14 @@
 import type { Config } from "../config/schema.ts";
 import type { KnownDevices } from "../media/sources.ts";
 import { type StreamTarget, toStreamPlan } from "../media/plan.ts";
+import { formatStatusLine, type StreamStatus } from "../media/status.ts";
 import { type StreamSupervisor, type SupervisorDeps, superviseStreams } from "../media/supervisor.ts";
 import type { MediaControl, MediaStatus, StreamKind } from "./media-control.ts";
 
 export interface MediaAdapterOptions {
   config: Config;
+  /** Period of the one status log line covering both streams (default 10000). */
+  logEveryMs?: number;
   target: StreamTarget;
   devices?: KnownDevices;
   robotName?: string;
@@ -41,6 +44,7 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
     if (running[kind]) return;
     const plan = planFor(kind); // throws ConfigError/MediaError for a bad device before anything runs
     running[kind] = superviseStreams(plan, deps, {
+      logEveryMs: 0, // the two supervisors would each call the other stream "off": one line below covers both
       resolveTarget: options.resolveTarget
         ? async () => {
             target = { ...(await options.resolveTarget!()), xres: target.xres, yres: target.yres };
@@ -51,12 +55,14 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
   }
 
   for (const kind of ["video", "audio"] as const) if (wanted[kind]) start(kind);
+  const statusOf = (kind: StreamKind): StreamStatus => running[kind]?.status()[kind] ?? { running: false, restarts: 0, disabled: true };
+  const tagged = deps.log.withTag("stream");
+  const report = setInterval(() => tagged.info(formatStatusLine({ video: statusOf("video"), audio: statusOf("audio") })), options.logEveryMs ?? 10000);
 
   return {
     status(): MediaStatus {
-      const video = running.video?.status().video;
-      const audio = running.audio?.status().audio;
-      return { video: { running: video?.running === true, fps: video?.fps }, audio: { running: audio?.running === true } };
+      const video = statusOf("video");
+      return { video: { running: video.running, fps: video.fps }, audio: { running: statusOf("audio").running } };
     },
     async start(kind) {
       wanted[kind] = true;
@@ -91,6 +97,7 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
       return restart;
     },
     async close() {
+      clearInterval(report);
       await Promise.all([stop("video"), stop("audio")]);
     },
   };

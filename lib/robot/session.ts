@@ -157,7 +157,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     if (embedded && !request.json) {
       deps.out.text(embedded.viewerUrl);
       deps.out.text(`owner: ${embedded.ownerUrl}`);
-      log.success(`your robot is live: open ${embedded.viewerUrl} to drive it (the owner link above signs you in as the owner; keep it private)`);
+      log.success("your robot is live: open the first link above to drive it (the owner link signs you in as the owner; keep it private)");
     } else if (embedded) {
       deps.out.text(JSON.stringify({ type: "owner_url", owner_url: embedded.ownerUrl }));
     }

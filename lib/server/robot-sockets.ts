@@ -29,7 +29,8 @@ export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
       hub.log.warn(`a socket from ${socket.address} named robot ${robot.name} (${id}) without its key; refused (require_key is on)`);
       return reply(socket, event, ack, refuse("key_required", "this robot requires its robot key (auth.robot_key or query robot_key)"));
     }
-    const first = robotId === undefined;
+    // one "connected" line per robot, not one per socket (a robot opens control, chat and app sockets)
+    const first = robotId === undefined && !hub.state(id).online;
     robotId = id;
     const live = hub.liveOf(id);
     live.lastSeen = hub.now();

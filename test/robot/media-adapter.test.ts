@@ -34,7 +34,7 @@ afterEach(async () => {
   media = undefined;
 });
 
-function setup() {
+function setup(logLines?: string[]) {
   const children: IdleChild[] = [];
   const spawn: GroupSpawner = (argv) => {
     const child = new IdleChild(argv);
@@ -44,8 +44,8 @@ function setup() {
   const fetch = ((_url: string, init: RequestInit) => new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(new Error("aborted"))))) as unknown as typeof globalThis.fetch;
   const config = merge(defaults(), { platform: { stream_key: "k" } });
   media = createMediaControl(
-    { config, target: { relayHost: "127.0.0.1", videoPort: 1, audioPort: 2, streamKey: "k", xres: 640, yres: 480 } },
-    { log: createLogger("silent"), fetch, spawn },
+    { config, target: { relayHost: "127.0.0.1", videoPort: 1, audioPort: 2, streamKey: "k", xres: 640, yres: 480 }, logEveryMs: 50 },
+    { log: logLines ? createLogger("info", { write: (t: string) => logLines.push(t), isTTY: false } as unknown as NodeJS.WriteStream) : createLogger("silent"), fetch, spawn },
   );
   const live = (kind: "video" | "audio") => children.filter((c) => !c.stopped && c.argv.includes(kind === "video" ? "mpeg1video" : "mp2"));
   return { children, media, live };
@@ -79,5 +79,22 @@ describe("media control over the stream supervisor (one supervisor per stream)",
     expect(live("video")).toHaveLength(1);
     await media.close();
     expect(live("video").length + live("audio").length).toBe(0);
+  });
+
+  test("one periodic status line covers both streams (never one line per stream calling the other off)", async () => {
+    const lines: string[] = [];
+    const { media } = setup(lines);
+    const status = () => lines.filter((l) => /video .*\| audio /.test(l));
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await Bun.sleep(20);
+    };
+    await until(() => status().length >= 2);
+    expect(status().length).toBeGreaterThanOrEqual(2);
+    for (const line of status()) expect(line).toContain("video DOWN | audio DOWN"); // both wanted, neither producing
+    await media.stop("audio");
+    const before = status().length;
+    await until(() => status().length > before);
+    expect(status().at(-1)).toContain("video DOWN | audio off");
+    expect(lines.filter((l) => /\bvideo off\b/.test(l))).toEqual([]);
   });
 });

@@ -131,8 +131,15 @@ describe("letsrobot run in text mode", () => {
       await until(() => text.lines.length >= 2, 20_000, "two lines on stdout");
       expect(text.lines[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/robot\/\d+$/);
       expect(text.lines[1]).toStartWith(`owner: ${text.lines[0]}#token=`);
-      await until(() => /your robot is live: open http/.test(text.stderr()), 5000, "friendly line on stderr");
+      await until(() => /your robot is live: open the first link above/.test(text.stderr()), 5000, "friendly line on stderr");
       expect(text.stderr()).not.toContain("#token=");
+      await until(() => ["control", "chat", "app"].every((s) => text.stderr().includes(`${s} socket connected`)), 10_000, "all three sockets up");
+      await until(() => /robot my-robot \(\d+\) connected/.test(text.stderr()), 5000, "the platform saw the robot");
+      await Bun.sleep(500); // the other two sockets identify within milliseconds of the first
+      const everything = `${text.lines.join("\n")}\n${text.stderr()}`;
+      const viewerUrl = text.lines[0] ?? "";
+      expect(everything.split(viewerUrl).length - 1).toBe(2); // once alone, once inside the owner link
+      expect(everything.match(/robot my-robot \(\d+\) connected/g)).toHaveLength(1); // one line, not one per socket
     } finally {
       expect(await text.interrupt()).toBe(130);
     }
