@@ -34,7 +34,7 @@ const config = {
   ext_channel_id: "42",
   ext_user_per_second: 0,
 };
-const token = signExtensionToken({ exp: Math.floor(Date.now() / 1000) + 3600, opaque_user_id: "Ubench", channel_id: "42", role: "viewer" }, secret);
+const token = await signExtensionToken({ exp: Math.floor(Date.now() / 1000) + 3600, opaque_user_id: "Ubench", channel_id: "42", role: "viewer" }, secret);
 const headers = { origin, authorization: `Bearer ${token}`, "content-type": "application/json" };
 const body = JSON.stringify({ command: "F", key_position: "down" });
 

@@ -75,11 +75,11 @@ export function createExtensionCore(config: TwitchConfig, deps: Pick<Deps, "log"
   const fail = (request: ExtRequest, status: number, error: string, message: string, extra?: Record<string, string>) =>
     reply(request, status, { ok: false, error, message }, extra);
 
-  const authorize = (request: ExtRequest): ExtensionClaims | ExtResponse => {
+  const authorize = async (request: ExtRequest): Promise<ExtensionClaims | ExtResponse> => {
     const match = /^Bearer\s+(\S+)$/i.exec(request.authorization?.trim() ?? "");
     const challenge = { "www-authenticate": 'Bearer realm="twitch-extension"' };
     if (!match?.[1]) return fail(request, 401, "missing_token", "send the extension token as Authorization: Bearer <token>", challenge);
-    const verified = verifyExtensionToken(match[1], { key: plan.key, channelId: plan.channelId, nowMs: now() });
+    const verified = await verifyExtensionToken(match[1], { key: plan.key, channelId: plan.channelId, nowMs: now() });
     if (!verified.ok) {
       log.debug(`refused an extension token: ${verified.problem}`);
       return fail(request, 401, verified.problem, "the extension token is not valid for this robot", challenge);
@@ -153,7 +153,7 @@ export function createExtensionCore(config: TwitchConfig, deps: Pick<Deps, "log"
       if (route !== "/command" && route !== "/status") return fail(request, 404, "not_found", "routes: POST /command, GET /status");
       const wanted = route === "/command" ? "POST" : "GET";
       if (method !== wanted) return fail(request, 405, "method_not_allowed", `use ${wanted}`, { allow: `${wanted}, OPTIONS` });
-      const claims = authorize(request);
+      const claims = await authorize(request);
       if ("status" in claims) return claims;
       if (route === "/status")
         return reply(request, 200, { ok: true, role: claims.role, channel_id: claims.channelId, commands: commandList, mod_only: [...plan.vocabulary.modOnly] });
