@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import { frameV3PollingInBinary } from "./eio3-binary-polling.ts";
 import type { SocketAdapterFactory } from "./redis.ts";
 
 /** The adapter for the socket.io server: one socket as the platform sees it. */
@@ -75,6 +76,7 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
       pingTimeout: 10_000,
       cors: { origin: true },
     });
+    frameV3PollingInBinary(io);
     io.on("connection", (socket) => onConnection(wrap(socket, app)));
     return io;
   });
