@@ -1,3 +1,4 @@
+import { LetsrobotError } from "../errors.ts";
 import { type Hub, reply } from "./hub.ts";
 import { mergeSettings, parseButtons, type RobotRecord, validName } from "./robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
@@ -13,6 +14,16 @@ import { viewerSession } from "./viewer-sockets.ts";
  * - `set_moderators` `{robot_id, moderators: string[]}`: the owner's moderator list
  */
 export function ownerActions(hub: Hub): (socket: ClientSocket) => void {
+  /** A store that cannot save (full disk, damaged file) refuses the action; the server keeps running. */
+  const saving = (event: string, robot: RobotRecord, run: () => Ack): Ack => {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof LetsrobotError)) throw error;
+      hub.log.warn(`${event} for ${robot.name} was not saved: ${error.message}`);
+      return refuse("not_saved", `${error.message}${error.hint ? `; ${error.hint}` : ""}`);
+    }
+  };
   return (socket) => {
     const action = (event: string, run: (robot: RobotRecord, data: Record<string, unknown>) => Ack) => {
       socket.on(event, (data, ack) => {
@@ -24,7 +35,7 @@ export function ownerActions(hub: Hub): (socket: ClientSocket) => void {
         if (session.owner !== robot.owner) {
           return reply(socket, event, ack, refuse("not_allowed", `${event} needs the owner token of ${robot.owner} (connect with auth {token})`));
         }
-        reply(socket, event, ack, run(robot, o));
+        reply(socket, event, ack, saving(event, robot, () => run(robot, o)));
       });
     };
 

@@ -15,7 +15,7 @@ import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
 import { type ClusterHandle, openCluster } from "./cluster.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
-import { openStore } from "./store.ts";
+import { openStore, type RobotSecrets } from "./store.ts";
 import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
 import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./viewer-sockets.ts";
 import { createMessageSocketUpgrader, createWebSocketUpgrader } from "./ws-server.ts";
@@ -54,8 +54,8 @@ export interface Platform {
   port: number;
   /** Port of the extra app-socket listener, when `appPort` was given. */
   appPort?: number;
-  /** Create (or, for an existing name, re-key) a robot and return its ids and plain-text secrets (stored hashed). */
-  ensureRobot(input: { name: string; owner?: string; requireKey?: boolean }): Promise<RobotCredentials>;
+  /** Create (or, for an existing name, re-key) a robot and return its ids and plain-text secrets (stored hashed); with `secrets`, keep those keys (no write when the robot already has them). */
+  ensureRobot(input: { name: string; owner?: string; requireKey?: boolean; secrets?: RobotSecrets }): Promise<RobotCredentials>;
   /** A robot by name, without secrets (undefined when unknown). */
   findRobot(name: string): { robotId: string; cameraId: string; name: string; owner: string } | undefined;
   viewerUrl(robotId: string): string;
@@ -192,8 +192,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       for (const [what, value] of [["robot name", input.name], ["owner name", owner]] as const) {
         if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
       }
-      const { robot, secrets, created } = store.ensureRobot({ name: input.name, owner, requireKey: input.requireKey });
-      log.info(`${created ? "created" : "re-keyed"} robot ${robot.name} (${robot.id}, camera ${robot.cameraId}, owner ${robot.owner})`);
+      const { robot, secrets, change } = store.ensureRobot({ name: input.name, owner, requireKey: input.requireKey, secrets: input.secrets });
+      log.info(`${change} robot ${robot.name} (${robot.id}, camera ${robot.cameraId}, owner ${robot.owner})`);
       return { robotId: robot.id, cameraId: robot.cameraId, name: robot.name, owner: robot.owner, ...secrets };
     },
     findRobot(name) {

@@ -78,7 +78,7 @@ export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): v
   }
   const store = openStore(plan.dataDir);
   try {
-    const { robot, secrets, created } = store.ensureRobot({ name: plan.name, owner: plan.owner, requireKey: plan.requireKey });
+    const { robot, secrets, change } = store.ensureRobot({ name: plan.name, owner: plan.owner, requireKey: plan.requireKey });
     const result = {
       robot_id: robot.id,
       camera_id: robot.cameraId,
@@ -90,7 +90,7 @@ export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): v
       robot_key: secrets.robotKey,
       owner_token: secrets.ownerToken,
     };
-    deps.log.success(`${created ? "created" : "re-keyed"} robot ${robot.name}; the keys below are shown only now`);
+    deps.log.success(`${change} robot ${robot.name}; the keys below are shown only now`);
     if (plan.json) return deps.out.json(result);
     deps.out.text(
       [

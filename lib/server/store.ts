@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
+import { busyTimeoutMs, storeError } from "./store-errors.ts";
 import { hashSecret, newNumericId, newSecret } from "./credentials.ts";
 import { type ButtonDef, defaultButtons, defaultSettings, type RobotRecord, type RobotSettings } from "./robot-record.ts";
 
@@ -30,8 +31,12 @@ export interface Store {
   isModerator(name: string): boolean;
   moderators(owner: string): string[] | undefined;
   setModerators(owner: string, names: string[]): void;
-  /** Create a robot, or give an existing one (by name) fresh keys; the owner's token is renewed too. */
-  ensureRobot(input: { name: string; owner: string; requireKey?: boolean }): { robot: RobotRecord; secrets: RobotSecrets; created: boolean };
+  /**
+   * Create a robot, or give an existing one (by name) new keys; the owner's token is renewed too. With
+   * `secrets`, those keys are used instead of fresh ones, and a robot that already has them is kept as it
+   * is, without writing to the database.
+   */
+  ensureRobot(input: { name: string; owner: string; requireKey?: boolean; secrets?: RobotSecrets }): { robot: RobotRecord; secrets: RobotSecrets; change: "created" | "re-keyed" | "kept" };
   updateRobot(id: string, patch: { settings?: RobotSettings; buttons?: ButtonDef[]; requireKey?: boolean }): RobotRecord;
   close(): void;
 }
@@ -72,18 +77,54 @@ function toRecord(row: RobotRow): RobotRecord {
   };
 }
 
+/**
+ * Open the database and check it. A full disk can leave no room for the shared-memory index that lets several
+ * processes use one database: then this process opens it alone (reads work; writes fail with a clear error).
+ */
+function openDatabase(file: string): Database {
+  const attempt = (alone: boolean) => {
+    const db = new Database(file, { create: true, strict: true });
+    try {
+      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs};${alone ? " PRAGMA locking_mode = EXCLUSIVE;" : ""} PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;`);
+      const check = db.query<{ quick_check: string }, []>("PRAGMA quick_check").all();
+      if (check[0]?.quick_check !== "ok") throw Object.assign(new Error(check.map((row) => row.quick_check).join("; ")), { code: "SQLITE_CORRUPT" });
+      db.exec(schemaSql);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  };
+  try {
+    return attempt(false);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "SQLITE_IOERR_SHMSIZE") throw storeError(file, error);
+  }
+  try {
+    return attempt(true);
+  } catch (error) {
+    throw storeError(file, error);
+  }
+}
+
 export function openStore(dataDir: string): Store {
-  let db: Database;
+  const file = join(dataDir, "platform.db");
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const file = join(dataDir, "platform.db");
-    db = new Database(file, { create: true, strict: true });
+    new Database(file, { create: true }).close();
     chmodSync(file, 0o600);
   } catch (error) {
     throw new ConfigError(`cannot open the platform database in ${dataDir}: ${(error as Error).message}`, "pass --data-dir with a writable directory (or set server.data_dir)", { cause: error });
   }
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;");
-  db.exec(schemaSql);
+  const db = openDatabase(file);
+  /** Store errors as LetsrobotErrors naming the file (full disk, damage, a lock held too long). */
+  const guarded = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch (error) {
+      throw storeError(file, error);
+    }
+  };
 
   const rows = new Map<string, RobotRow>();
   const records = new Map<string, RobotRecord>();
@@ -96,17 +137,24 @@ export function openStore(dataDir: string): Store {
     seen = version.get()?.data_version ?? -1;
   };
   /** Pick up robots added by another process (`letsrobot serve robot add` while `serve` runs). */
-  const fresh = () => {
-    if ((version.get()?.data_version ?? -1) !== seen) load();
-    return rows;
-  };
-  load();
+  const fresh = () =>
+    guarded(() => {
+      if ((version.get()?.data_version ?? -1) !== seen) load();
+      return rows;
+    });
+  guarded(load);
   const record = (row: RobotRow | undefined) => {
     if (!row) return undefined;
     let r = records.get(row.id);
     if (!r) records.set(row.id, (r = toRecord(row)));
     return r;
   };
+  /** The robot already has these keys and its owner this token. */
+  const hasSecrets = (row: RobotRow, owner: string, secrets: RobotSecrets) =>
+    row.owner === owner &&
+    row.robot_key_hash === hashSecret(secrets.robotKey) &&
+    row.stream_key_hash === hashSecret(secrets.streamKey) &&
+    db.query<{ token_hash: string }, [string]>("SELECT token_hash FROM owners WHERE name = ?").get(owner)?.token_hash === hashSecret(secrets.ownerToken);
   const find = (test: (row: RobotRow) => boolean) => record([...fresh().values()].find(test));
   const freshId = (taken: (id: string) => boolean) => {
     for (;;) {
@@ -137,12 +185,19 @@ export function openStore(dataDir: string): Store {
       return row ? (JSON.parse(row.moderators) as string[]) : undefined;
     },
     setModerators: (owner, names) => {
-      db.query("UPDATE owners SET moderators = ? WHERE name = ?").run(JSON.stringify(names), owner);
+      guarded(() => db.query("UPDATE owners SET moderators = ? WHERE name = ?").run(JSON.stringify(names), owner));
     },
     ensureRobot(input) {
-      const secrets: RobotSecrets = { streamKey: newSecret(), robotKey: newSecret(), ownerToken: newSecret() };
-      const existing = [...fresh().values()].find((r) => r.name.toLowerCase() === input.name.toLowerCase());
+      const secrets: RobotSecrets = input.secrets ?? { streamKey: newSecret(), robotKey: newSecret(), ownerToken: newSecret() };
+      const named = () => [...rows.values()].find((r) => r.name.toLowerCase() === input.name.toLowerCase());
+      const current = (fresh(), named());
+      if (current && input.secrets && hasSecrets(current, input.owner, secrets) && (input.requireKey === undefined || Number(input.requireKey) === current.require_key)) {
+        return { robot: record(current) as RobotRecord, secrets, change: "kept" };
+      }
+      // immediate: take the write lock before reading, so a robot another process adds meanwhile is seen
       const write = db.transaction(() => {
+        load();
+        const existing = named();
         db.query("INSERT INTO owners (name, token_hash) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET token_hash = ?2").run(input.owner, hashSecret(secrets.ownerToken));
         if (existing) {
           db.query("UPDATE robots SET owner = ?, stream_key_hash = ?, robot_key_hash = ?, require_key = ? WHERE id = ?").run(
@@ -152,7 +207,7 @@ export function openStore(dataDir: string): Store {
             input.requireKey === undefined ? existing.require_key : Number(input.requireKey),
             existing.id,
           );
-          return existing.id;
+          return { id: existing.id, change: "re-keyed" as const };
         }
         const id = freshId((x) => rows.has(x) || [...rows.values()].some((r) => r.camera_id === x));
         const cameraId = freshId((x) => x === id || rows.has(x) || [...rows.values()].some((r) => r.camera_id === x));
@@ -168,22 +223,21 @@ export function openStore(dataDir: string): Store {
           JSON.stringify(defaultButtons),
           Date.now(),
         );
-        return id;
+        return { id, change: "created" as const };
       });
-      const id = write();
-      load();
-      return { robot: record(rows.get(id)) as RobotRecord, secrets, created: !existing };
+      const { id, change } = guarded(() => write.immediate());
+      guarded(load);
+      return { robot: record(rows.get(id)) as RobotRecord, secrets, change };
     },
     updateRobot(id, patch) {
       const current = record(rows.get(id));
       if (!current) throw new Error(`unknown robot ${id}`);
-      db.query("UPDATE robots SET settings = ?, buttons = ?, require_key = ? WHERE id = ?").run(
-        JSON.stringify(patch.settings ?? current.settings),
-        JSON.stringify(patch.buttons ?? current.buttons),
-        Number(patch.requireKey ?? current.requireKey),
-        id,
+      guarded(() =>
+        db
+          .query("UPDATE robots SET settings = ?, buttons = ?, require_key = ? WHERE id = ?")
+          .run(JSON.stringify(patch.settings ?? current.settings), JSON.stringify(patch.buttons ?? current.buttons), Number(patch.requireKey ?? current.requireKey), id),
       );
-      load();
+      guarded(load);
       return record(rows.get(id)) as RobotRecord;
     },
     close: () => db.close(),

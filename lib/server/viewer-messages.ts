@@ -4,7 +4,7 @@ import { validCommand } from "./robot-record.ts";
  * What viewers send and what they get back, validated at the edge (pure functions). Every viewer event
  * is acknowledged with `{ok: true, at}` or `{ok: false, error, message}`.
  */
-export type ErrorCode = "invalid" | "unknown_robot" | "rate_limited" | "not_allowed" | "robot_offline" | "not_identified" | "bad_key" | "key_required" | "not_found";
+export type ErrorCode = "invalid" | "unknown_robot" | "rate_limited" | "not_allowed" | "robot_offline" | "not_identified" | "bad_key" | "key_required" | "not_found" | "not_saved";
 
 export type Refusal = { ok: false; error: ErrorCode; message: string };
 export type Ack = { ok: true; at: number; [extra: string]: unknown } | Refusal;
