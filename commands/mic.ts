@@ -42,8 +42,7 @@ export function createMicCommand(deps: Deps) {
       const speaker = args.play ? resolveSpeaker(args.speaker ?? config.tts.speaker, cards) : undefined;
       const plan = toMicPlan(config.audio, { soundCards: cards }, seconds);
       deps.log.start(`recording ${plan.source} for ${seconds} s`);
-      const stderr = deps.log.options.stderr;
-      const live = deps.interactive && stderr ? (text: string) => stderr.write(`\r\u001b[2K${text}`) : undefined;
+      const live = deps.interactive ? deps.statusLine : undefined;
       const recording = await recordMic(plan, { spawn: spawnGroup, shutdown: deps.shutdown }, live ? (level) => live(`level ${meter(level.peakDb)}`) : undefined);
       live?.("");
 

@@ -25,16 +25,7 @@ export function createRunCommand(deps: Deps) {
         env: deps.env,
         cwd: deps.cwd,
       });
-      const stderr = deps.log.options.stderr;
-      await runRobot(
-        { config, json: args.json === true },
-        {
-          ...deps,
-          runProcess,
-          crashSource: process,
-          statusLine: stderr?.isTTY ? (text) => stderr.write(`\r\u001b[2K${text}${text ? "" : "\r"}`) : undefined,
-        },
-      );
+      await runRobot({ config, json: args.json === true }, { ...deps, runProcess, crashSource: process });
     },
   });
 }

@@ -83,12 +83,7 @@ export function createStreamCommand(deps: Deps) {
         streamed = { ...config, audio: { ...config.audio, enabled: false } };
       }
       const plan = toStreamPlan(streamed, target, devices, { robotName: target.robotName });
-      const stderr = deps.log.options.stderr;
-      const supervisor = superviseStreams(
-        plan,
-        { ...deps, statusLine: stderr ? (text) => stderr.write(`\r\u001b[2K${text}${text ? "" : "\r"}`) : undefined },
-        { resolveTarget: () => lookupTarget(config, deps) },
-      );
+      const supervisor = superviseStreams(plan, deps, { resolveTarget: () => lookupTarget(config, deps) });
       await untilStopped(deps.shutdown, seconds);
       await supervisor.stop();
     },

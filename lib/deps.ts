@@ -1,4 +1,4 @@
-import { createLogger, type LogLevelName, type Logger } from "./log.ts";
+import { createLogger, createStatusLine, type LogLevelName, type Logger } from "./log.ts";
 import { createOutput, type Output } from "./output.ts";
 import { VERSION } from "./version.ts";
 
@@ -17,12 +17,16 @@ export interface Deps {
   version: string;
   /** True when stdout is a terminal (live status lines, prompts). */
   interactive: boolean;
+  /** Rewrites the one live status line under the log (only when stderr is a terminal; "" clears it). */
+  statusLine?: (text: string) => void;
 }
 
 /** The one place real adapters are wired; only cli/main.ts calls it. */
 export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal }): Deps {
+  const terminal = process.stderr.isTTY ? createStatusLine(process.stderr) : undefined;
   return {
-    log: createLogger(options.level),
+    log: createLogger(options.level, terminal?.stream),
+    statusLine: terminal?.statusLine,
     out: createOutput(),
     env: process.env,
     cwd: process.cwd(),

@@ -13,6 +13,36 @@ export function createLogger(level: LogLevelName = "info", stream: NodeJS.WriteS
   });
 }
 
+/**
+ * The one live status line at the bottom of a terminal. Returns the stream the logger must write to: a log
+ * line first clears the status line, then the status line is drawn again under it, so the two never mix.
+ */
+export function createStatusLine(stream: NodeJS.WriteStream): { stream: NodeJS.WriteStream; statusLine: (text: string) => void } {
+  const clear = "\r\u001b[2K";
+  let shown = "";
+  const logStream = {
+    write(chunk: string | Uint8Array): boolean {
+      if (shown) stream.write(clear);
+      const ok = stream.write(chunk);
+      if (shown) stream.write(shown);
+      return ok;
+    },
+    get isTTY() {
+      return stream.isTTY;
+    },
+    get columns() {
+      return stream.columns;
+    },
+  };
+  // a line longer than the terminal wraps, and a wrapped line cannot be cleared: cut it to fit
+  const fit = (text: string) => (stream.columns > 1 && text.length >= stream.columns ? `${text.slice(0, stream.columns - 2)}…` : text);
+  const statusLine = (text: string) => {
+    shown = fit(text);
+    stream.write(`${clear}${shown}`);
+  };
+  return { stream: logStream as unknown as NodeJS.WriteStream, statusLine };
+}
+
 /** Replace secrets in text before it is logged or printed. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;

@@ -23,13 +23,11 @@ export interface StreamSupervisor {
 }
 
 export type SupervisorDeps = Pick<Deps, "log"> &
-  Partial<Pick<Deps, "fetch" | "shutdown" | "interactive">> & {
+  Partial<Pick<Deps, "fetch" | "shutdown" | "interactive" | "statusLine">> & {
     /** Process-group spawner (tests inject a recording one). */
     spawn?: GroupSpawner;
     /** How bytes reach the relay (default: a socket whose acknowledgements are watched; see upload.ts). */
     upload?: Uploader;
-    /** Rewrites the one-line live status on a terminal. */
-    statusLine?: (text: string) => void;
     random?: () => number;
   };
 
@@ -75,15 +73,7 @@ interface Runner {
 
 export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options: SupervisorOptions = {}): StreamSupervisor {
   const live = deps.interactive === true && deps.statusLine !== undefined;
-  const tagged = deps.log.withTag("stream");
-  // a log line first clears the live status line, so the two never share a line on the terminal
-  const clear = () => (live ? deps.statusLine?.("") : undefined);
-  const log = {
-    info: (text: string) => (clear(), tagged.info(text)),
-    warn: (text: string) => (clear(), tagged.warn(text)),
-    start: (text: string) => (clear(), tagged.start(text)),
-    debug: (text: string) => tagged.debug(text),
-  };
+  const log = deps.log.withTag("stream"); // the status line writer clears and redraws around log lines
   const spawn = deps.spawn ?? spawnGroup;
   const stallMs = options.stallMs ?? 2500;
   const startupMs = Math.max(stallMs, options.startupMs ?? 10000);

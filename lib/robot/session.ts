@@ -27,11 +27,9 @@ export interface RunRequest {
   json: boolean;
 }
 
-export type RunDeps = Pick<Deps, "log" | "out" | "env" | "fetch" | "shutdown" | "interactive"> & {
+export type RunDeps = Pick<Deps, "log" | "out" | "env" | "fetch" | "shutdown" | "interactive" | "statusLine"> & {
   runProcess: RunProcess;
   clock?: Clock;
-  /** Rewrites the live status line (terminal only). */
-  statusLine?: (text: string) => void;
   /** Where uncaught errors are caught to stop the motors (the real process in `run`). */
   crashSource?: CrashSource;
 };
