@@ -2,7 +2,7 @@
 import { dispatch } from "../commands/dispatch.ts";
 import { createRootCommand } from "../commands/index.ts";
 import { realDeps } from "../lib/deps.ts";
-import { causeChain, ExitCode, LetsrobotError, UsageError } from "../lib/errors.ts";
+import { causeChain, errorReport, ExitCode, LetsrobotError, UsageError } from "../lib/errors.ts";
 import type { LogLevelName } from "../lib/log.ts";
 
 const argv = process.argv.slice(2);
@@ -37,6 +37,10 @@ try {
     deps.log.error(error instanceof Error ? (verbose ? error.stack : error.message) : String(error));
     if (!verbose) deps.log.info("hint: this is a bug in letsrobot; run again with --verbose and report the output");
     code = ExitCode.unexpected;
+  }
+  if (argv.includes("--json") && !deps.out.wroteJson?.()) {
+    const bug = new LetsrobotError(error instanceof Error ? error.message : String(error), "this is a bug in letsrobot; run again with --verbose and report the output");
+    deps.out.text(JSON.stringify(errorReport(known ?? bug)));
   }
 }
 if (stop.signal.aborted && code === ExitCode.ok) code = ExitCode.interrupted;

@@ -1,6 +1,8 @@
-import { type ArgsDef, type CommandDef, renderUsage, runCommand } from "citty";
+import { type ArgsDef, type CommandDef, runCommand } from "citty";
+import { closest } from "../lib/config/validate.ts";
 import { UsageError } from "../lib/errors.ts";
 import { globalFlags } from "./args.ts";
+import { renderUsage } from "./usage.ts";
 
 type AnyCommand = CommandDef<ArgsDef>;
 
@@ -34,8 +36,10 @@ function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): vo
     if (token === "-" || !token.startsWith("-") || /^-\d/.test(token)) continue;
     const flag = token.split("=")[0] ?? token;
     if (!known.has(flag)) {
-      const valid = [...known].filter((f) => f.startsWith("--") && !f.startsWith("--no-")).join(" ");
-      throw new UsageError(`unknown flag ${flag} for \`${path}\``, `valid flags: ${valid}; see \`${path} --help\``);
+      const long = [...known].filter((f) => f.startsWith("--") && !f.startsWith("--no-"));
+      const guess = closest(flag, [...known].filter((f) => f.startsWith("--")));
+      const hint = guess ? `did you mean ${guess}? see \`${path} --help\`` : `valid flags: ${long.join(" ")}; see \`${path} --help\``;
+      throw new UsageError(`unknown flag ${flag} for \`${path}\``, hint);
     }
   }
 }
@@ -51,7 +55,6 @@ export interface DispatchResult {
  */
 export async function dispatch(root: AnyCommand, argv: readonly string[], version: string): Promise<DispatchResult> {
   let command = root;
-  let parent: AnyCommand | undefined;
   const meta = await resolve(root.meta ?? {});
   let path = meta.name ?? "letsrobot";
   let rest = [...argv];
@@ -63,19 +66,20 @@ export async function dispatch(root: AnyCommand, argv: readonly string[], versio
     const entry = subs[word];
     if (!entry) {
       if (command.run) break; // a command with its own positional arguments
-      const names = Object.keys(subs).join(", ");
-      throw new UsageError(`unknown command "${word}"`, `commands are: ${names}; see \`${path} --help\``);
+      const names = Object.keys(subs);
+      const guess = closest(word, names);
+      const hint = guess ? `did you mean \`${path} ${guess}\`?` : `commands are: ${names.join(", ")}; see \`${path} --help\``;
+      throw new UsageError(`unknown command "${word}"`, hint);
     }
-    parent = command;
     command = await resolve(entry as AnyCommand);
     path = `${path} ${word}`;
     rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
   }
-  if (rest.includes("--help") || rest.includes("-h")) return { printed: await renderUsage(command, parent) };
-  if (command === root && rest.includes("--version")) return { printed: version };
+  if (rest.includes("--help") || rest.includes("-h")) return { printed: await renderUsage(command, path, command === root ? version : undefined) };
+  if (rest.includes("--version")) return { printed: version }; // `letsrobot doctor --version` too: never runs the command
   if (!command.run) {
     if (rest.some((t) => !t.startsWith("-"))) throw new UsageError(`unknown command "${rest[0]}"`, `see \`${path} --help\``);
-    return { printed: await renderUsage(command, parent) };
+    return { printed: await renderUsage(command, path) };
   }
   checkFlags(path, command.args ? await resolve(command.args) : {}, rest);
   const withoutGlobals = rest.filter((t) => !["--verbose", "-v", "--quiet", "-q"].includes(t));

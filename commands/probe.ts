@@ -35,8 +35,11 @@ export function createProbeCommand(deps: Deps) {
       const sockets = await Promise.all(
         targets.map(async ([name, target]) => ({ name, ...(target ? await probeSocket(target, { fetch: deps.fetch, timeoutMs: platform.timeout_ms }) : { url: "", ok: false, ms: 0, engineIo: [], error: "lookup failed" }) })),
       );
+      const failed = lookups.filter((l) => !l.ok).length + sockets.filter((s) => !s.ok).length;
       if (args.json) {
+        // printed whether or not the probe passed: the failures are in the result (ok: false, error per endpoint)
         deps.out.json({
+          ok: failed === 0,
           server: info.origin,
           lookups: lookups.map((l: LookupResult) => ({ name: l.name, url: l.url, ok: l.ok, ms: Math.round(l.ms * 10) / 10, ...(l.ok ? { value: l.value } : { error: l.error?.message }) })),
           sockets: sockets.map((s: HandshakeResult & { name: string }) => ({ name: s.name, url: s.url, ok: s.ok, ms: Math.round(s.ms * 10) / 10, engineIo: s.engineIo, ...(s.error ? { error: s.error } : {}) })),
@@ -48,7 +51,6 @@ export function createProbeCommand(deps: Deps) {
         ];
         deps.out.text(formatTable(["endpoint", "url", "result", "ms"], rows));
       }
-      const failed = lookups.filter((l) => !l.ok).length + sockets.filter((s) => !s.ok).length;
       if (failed > 0) {
         const first = lookups.find((l) => !l.ok)?.error as { hint?: string } | undefined;
         throw new NetworkError(`${failed} endpoint(s) failed`, first?.hint ?? `check that ${info.host} is running`);

@@ -72,6 +72,14 @@ export class VerdictError extends LetsrobotError {
   }
 }
 
+/**
+ * A failure as JSON, for `--json`: printed on stdout as the one object a script reads when the command
+ * printed no result of its own ({error, hint, exit_code}; the human log on stderr is unchanged).
+ */
+export function errorReport(error: LetsrobotError): { error: string; hint?: string; exit_code: number } {
+  return { error: error.message, ...(error.hint ? { hint: error.hint } : {}), exit_code: error.exitCode };
+}
+
 /** The chain of causes as text lines, for --verbose. */
 export function causeChain(error: unknown): string[] {
   const lines: string[] = [];

@@ -2,12 +2,19 @@
 export interface Output {
   text(line: string): void;
   json(value: unknown): void;
+  /** Whether a JSON result was printed (then a failure under --json adds no second object). */
+  wroteJson?(): boolean;
 }
 
 export function createOutput(write: (chunk: string) => void = (s) => process.stdout.write(s)): Output {
+  let wrote = false;
   return {
     text: (line) => write(`${line}\n`),
-    json: (value) => write(`${JSON.stringify(value, null, 2)}\n`),
+    json: (value) => {
+      wrote = true;
+      write(`${JSON.stringify(value, null, 2)}\n`);
+    },
+    wroteJson: () => wrote,
   };
 }
 

@@ -23,7 +23,8 @@ function fieldOf(section: string, key: string): Field | undefined {
   return (schema as Record<string, Section>)[section]?.[key];
 }
 
-function closest(word: string, candidates: readonly string[]): string | undefined {
+/** The candidate nearest to a misspelt word, if it is near enough to be what was meant ("did you mean"). */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestScore = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {

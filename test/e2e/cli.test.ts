@@ -95,3 +95,52 @@ describe("compiled binary", () => {
     expect(probe.code).toBe(0);
   });
 });
+
+describe("rough edges of the command line", () => {
+  test("root --help fits an 80-column terminal; nested usage keeps the program name", async () => {
+    const root = await runCli(["--help"]);
+    expect(root.stdout.split("\n").filter((l) => l.length > 80)).toEqual([]);
+    const nested = await runCli(["serve", "robot", "add", "--help"]);
+    expect(nested.code).toBe(0);
+    expect(nested.stdout).toContain("USAGE letsrobot serve robot add [OPTIONS] <NAME>");
+  });
+
+  test("did you mean: a misspelt command or flag gets the nearest name", async () => {
+    const command = await runCli(["dcotor"]);
+    expect(command.code).toBe(2);
+    expect(command.stderr).toMatch(/did you mean .?letsrobot doctor.?\?/);
+    const flag = await runCli(["doctor", "--jsn"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("did you mean --json?");
+  });
+
+  test("doctor --version prints the version and runs no check", async () => {
+    const { code, stdout, stderr } = await runCli(["doctor", "--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(stderr).toBe("");
+  });
+
+  test("under --json an error is one object on stdout: {error, hint, exit_code}", async () => {
+    for (const [args, exit] of [
+      [["dcotor", "--json"], 2],
+      [["probe", "--json", "--server", "http://127.0.0.1:1"], 10], // no robot id
+    ] as const) {
+      const { code, stdout } = await runCli([...args]);
+      expect(code).toBe(exit);
+      const report = JSON.parse(stdout);
+      expect(report).toEqual({ error: expect.any(String), hint: expect.any(String), exit_code: exit });
+    }
+  });
+
+  test("probe --json prints its result when endpoints fail (one object, ok false, exit 20)", async () => {
+    const down = await startFakePlatform();
+    const url = down.url;
+    await down.close();
+    const { code, stdout } = await runCli(["probe", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
+    expect(code).toBe(20);
+    const report = JSON.parse(stdout); // throws if a second object followed
+    expect(report.ok).toBe(false);
+    expect(report.lookups.every((l: { ok: boolean; error?: string }) => !l.ok && l.error)).toBe(true);
+  });
+});
