@@ -15,13 +15,14 @@ export function createRunCommand(deps: Deps) {
     args: {
       ...configArgs,
       json: { type: "boolean", description: "Event log on stdout, one JSON object per line (sockets, commands, chat, stops)" },
+      host: { type: "string", description: "Address the local platform listens on (server.host; default :: = every interface, so phones on the network can drive; 127.0.0.1 = this machine only)", valueHint: "addr" },
       port: { type: "string", description: "Port of the local platform when none is configured (server.port; 0 = any free port)", valueHint: "port" },
       "status-port": { type: "string", description: "Serve live status JSON on http://127.0.0.1:PORT/status (behaviour.status_port)", valueHint: "port" },
     },
     async run({ args }) {
       const { config } = resolveConfig({
         path: args.config,
-        flags: { ...configFlags(args), "server.port": args.port, "behaviour.status_port": args["status-port"] },
+        flags: { ...configFlags(args), "server.host": args.host, "server.port": args.port, "behaviour.status_port": args["status-port"] },
         env: deps.env,
         cwd: deps.cwd,
       });

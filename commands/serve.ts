@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
+import { isWildcard } from "../lib/server/reachable.ts";
 import { addRobot, clusterOf, defaultDataDir, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { jsonArg } from "./args.ts";
 
@@ -11,7 +12,7 @@ const serverArgs = {
 } as const;
 
 const listenArgs = {
-  host: { type: "string", description: "Address to listen on (default: server.host, 127.0.0.1; 0.0.0.0 = every interface)", valueHint: "addr" },
+  host: { type: "string", description: "Address to listen on (default: server.host, else 127.0.0.1; 0.0.0.0 = every IPv4 interface, :: = IPv4 and IPv6)", valueHint: "addr" },
   port: { type: "string", description: "Port for lookups, sockets, relay and viewer pages (default: server.port, 8080; 0 = any free port)", valueHint: "port" },
 } as const;
 
@@ -23,7 +24,7 @@ function serverConfig(args: { config?: string; host?: string; port?: string; "da
     env: deps.env,
     cwd: deps.cwd,
   });
-  const host = config.server.host === "0.0.0.0" || config.server.host === "::" ? "127.0.0.1" : config.server.host;
+  const host = isWildcard(config.server.host) ? "127.0.0.1" : config.server.host;
   return { server: config.server, twitch: config.twitch, dataDir: defaultDataDir(config.server, deps.env), baseUrl: `http://${host}:${config.server.port}` };
 }
 
@@ -91,7 +92,7 @@ export function createServeCommand(deps: Deps) {
     async run({ args }) {
       const { server, twitch, dataDir } = serverConfig(args, deps);
       const appPort = parsePortFlag(args["app-port"], "--app-port");
-      await serve({ host: server.host, port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
+      await serve({ host: server.host || "127.0.0.1", port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
     },
   });
 }

@@ -141,7 +141,7 @@ export const schema = {
     },
   },
   server: {
-    host: str("127.0.0.1", "Address the embedded/local platform listens on"),
+    host: str("", "Address the platform listens on; empty = run's embedded platform on every interface (::, so a phone on the same network can open the robot's page), serve on 127.0.0.1; 127.0.0.1 = this machine only"),
     port: int(8080, 0, 65535, "Port of the local platform (lookups, sockets, relay, viewer page); 0 = any free port"),
     data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
     redis_url: str("", "serve: Redis shared by several serve processes behind one address, e.g. redis://127.0.0.1:6379 (empty = one process); see docs/deploy.md", { secret: true }),

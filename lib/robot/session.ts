@@ -1,6 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
 import { LetsrobotError } from "../errors.ts";
+import { terminalQr } from "../qr.ts";
 import { openDriver } from "../hardware/registry.ts";
 import { connectSocket } from "../net/socket-client.ts";
 import { connectLegacySocket } from "../net/socket-client-legacy.ts";
@@ -153,8 +154,9 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     systemd.ready();
     life.add("systemd watchdog", () => systemd.stop());
     if (embedded && !request.json) {
-      deps.out.text(embedded.viewerUrl);
+      for (const url of embedded.viewerUrls) deps.out.text(url);
       deps.out.text(`owner: ${embedded.ownerUrl}`);
+      if (deps.interactive) deps.out.text(terminalQr(embedded.viewerUrl));
       log.success("your robot is live: open the first link above to drive it (the owner link signs you in as the owner; keep it private)");
     } else if (embedded) {
       deps.out.text(JSON.stringify({ type: "owner_url", owner_url: embedded.ownerUrl }));

@@ -14,6 +14,7 @@ import { validName } from "./robot-record.ts";
 import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
 import { type ClusterHandle, openCluster } from "./cluster.ts";
+import { isWildcard, localNetwork, type NetworkView, reachableHosts } from "./reachable.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
 import { openStore, type RobotSecrets } from "./store.ts";
 import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
@@ -46,11 +47,15 @@ export interface PlatformOptions {
   cluster?: { redisUrl: string; nodeId: string; heartbeatMs?: number };
   /** The port lookups name, when a reverse proxy listens on another port than this process (default: ours). */
   publicPort?: number;
+  /** Interfaces and host name the printed URLs name (default: this machine's, read when asked). */
+  network?: NetworkView;
 }
 
 export interface Platform {
-  /** http://127.0.0.1:PORT: lookups, sockets, relay and viewer pages all live on this port. */
+  /** http://127.0.0.1:PORT (or the one host listened on): lookups, sockets, relay and viewer pages all live on this port. */
   url: string;
+  /** Every base URL a viewer can open, best first (LAN addresses, NAME.local, 127.0.0.1 when listening on every interface). */
+  urls: string[];
   port: number;
   /** Port of the extra app-socket listener, when `appPort` was given. */
   appPort?: number;
@@ -58,6 +63,7 @@ export interface Platform {
   ensureRobot(input: { name: string; owner?: string; requireKey?: boolean; secrets?: RobotSecrets }): Promise<RobotCredentials>;
   /** A robot by name, without secrets (undefined when unknown). */
   findRobot(name: string): { robotId: string; cameraId: string; name: string; owner: string } | undefined;
+  /** The robot's viewer page at the best of `urls`. */
   viewerUrl(robotId: string): string;
   status(): PlatformStatus;
   close(): Promise<void>;
@@ -109,10 +115,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)
   const remo = createRemoEndpoint({ hub, relay, upgrader: createMessageSocketUpgrader({ pingMs: 30_000 }) });
 
-  const publicHost = options.host === "0.0.0.0" || options.host === "::" || options.host === "" ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
+  const publicHost = isWildcard(options.host) ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
   let port = 0;
   const url = () => `http://${publicHost}:${port}`;
-  const viewerUrl = (robotId: string) => `${url()}/robot/${robotId}`;
+  const urls = () => reachableHosts(options.host, options.network ?? localNetwork()).map((host) => `http://${host}:${port}`);
+  const viewerUrl = (robotId: string) => `${urls()[0] ?? url()}/robot/${robotId}`;
   const startedAt = Date.now();
   const status = () => buildStatus({ store, hub, streams: relay.stats(), url: url(), startedAt, now: Date.now(), viewerUrl });
 
@@ -180,11 +187,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     store.close();
     throw error;
   }
-  log.success(`platform listening on ${url()} (${store.robots().length} robot(s); data in ${options.dataDir})`);
+  log.success(`platform listening on ${urls().join(" ")} (${store.robots().length} robot(s); data in ${options.dataDir})`);
 
   let closed: Promise<void> | undefined;
   return {
     url: url(),
+    urls: urls(),
     port,
     appPort: app ? (app.address() as AddressInfo).port : undefined,
     async ensureRobot(input) {

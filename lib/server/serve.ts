@@ -45,12 +45,12 @@ export function parsePortFlag(value: unknown, flag: string): number | undefined 
   return port;
 }
 
-/** Run the platform until deps.shutdown aborts; prints the URL and each robot's viewer page on stdout. */
+/** Run the platform until deps.shutdown aborts; prints every URL it is reachable at and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
   const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort });
   try {
     const robots = platform.status().robots;
-    deps.out.text(platform.url);
+    for (const url of platform.urls) deps.out.text(url);
     for (const robot of robots) deps.out.text(`${robot.name}\t${robot.viewer_url}`);
     if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME` (it prints the keys)");
     for (const warning of platform.status().warnings) deps.log.warn(warning);

@@ -11,12 +11,16 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A clean environment: no user config, no LETSROBOT_* leaking in from the developer's shell. */
+/**
+ * A clean environment: no user config, no LETSROBOT_* leaking in from the developer's shell, and local
+ * platforms on 127.0.0.1 so the URLs a test reads and opens are loopback ones (pass LETSROBOT_SERVER_HOST
+ * to test another listen address).
+ */
 export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("LETSROBOT_")) env[k] = v;
   const home = mkdtempSync(join(tmpdir(), "letsrobot-home-"));
-  return { ...env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", ...extra };
+  return { ...env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"), NO_COLOR: "1", LETSROBOT_SERVER_HOST: "127.0.0.1", ...extra };
 }
 
 /** Run the compiled binary (built by `bun run build`; scripts/setup.sh builds it). */

@@ -131,7 +131,7 @@ describe("embedded platform", () => {
     const warnings: string[] = [];
     const log = createLogger("silent");
     log.warn = ((message: string) => void warnings.push(message)) as typeof log.warn;
-    const config = merge(defaults(), { server: { port: busy, data_dir: mkdtempSync(join(tmpdir(), "letsrobot-emb-")) } });
+    const config = merge(defaults(), { server: { host: "127.0.0.1", port: busy, data_dir: mkdtempSync(join(tmpdir(), "letsrobot-emb-")) } });
     const embedded = await startEmbedded(config, { log, env: {} });
     cleanups.push(() => embedded.platform.close());
     expect(embedded.platform.port).not.toBe(busy);
