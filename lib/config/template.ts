@@ -2,7 +2,7 @@ import { type Section, schema } from "./schema.ts";
 
 const intro: Record<string, string> = {
   platform: "Where the robot connects. Leave server empty to use the embedded local platform.",
-  video: "Camera. With no device the robot streams a moving test pattern.",
+  video: "Camera. With no device the robot streams a test pattern (colour bars, a clock, its name).",
   audio: "Microphone. With no device the robot streams a test tone.",
   tts: "Speaking chat aloud.",
   hardware: "The robot's body. sim = simulated robot; firmata = Arduino with StandardFirmata; serial = classic sketch.",

@@ -84,7 +84,8 @@ export function videoInput(video: Config["video"], devices: KnownDevices = {}): 
   const kind = videoSourceKind(video);
   switch (kind) {
     case "test":
-      return { kind, label: "test pattern", args: ["-re", "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${rate}`], overlay: true };
+      // colour bars draw no timecode of their own (testsrc/testsrc2 do, right under our clock): one clock shows
+      return { kind, label: "test pattern", args: ["-re", "-f", "lavfi", "-i", `smptebars=size=${size}:rate=${rate}`], overlay: true };
     case "lavfi":
       return { kind, label: `generated ${video.device}`, args: lavfiInput(video.device) };
     case "v4l2": {

@@ -30,8 +30,8 @@ function after(argv: string[], flag: string): string | undefined {
 
 describe("video sources → ffmpeg input", () => {
   const cases: [string, Patch, string[], string[] | undefined][] = [
-    ["no device: moving test pattern", {}, ["-re", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30"], undefined],
-    ["source = test even with a device", { video: { source: "test", device: "HD USB" } }, ["-re", "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30"], undefined],
+    ["no device: test pattern", {}, ["-re", "-f", "lavfi", "-i", "smptebars=size=640x480:rate=30"], undefined],
+    ["source = test even with a device", { video: { source: "test", device: "HD USB" } }, ["-re", "-f", "lavfi", "-i", "smptebars=size=640x480:rate=30"], undefined],
     ["camera by name", { video: { device: "HD USB Camera" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"], undefined],
     ["camera by other name, input format, size, fps", { video: { device: "bcm2835-isp", input_format: "mjpeg", width: 1280, height: 720, fps: 25 } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "25", "-i", "/dev/video2"], undefined],
     ["camera by path not in sysfs", { video: { device: "/dev/video7" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video7"], undefined],
@@ -90,6 +90,17 @@ describe("picture options → filter chain", () => {
     const chain = videoFilters(defaults().video, size, { robotName: "Rob's:bot;1" });
     expect(chain).toContain("%{localtime");
     expect(chain).toContain("text='Robsbot1'");
+  });
+
+  test("one clock: the test pattern under our clock overlay draws no time of its own (real ffmpeg)", () => {
+    const input = toStreamPlan(configWith({}), target, devices).video?.argv ?? [];
+    const source = after(input, "-i") ?? "";
+    const frameAt = (seconds: number) =>
+      Bun.spawnSync(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", source, "-ss", String(seconds), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).stdout;
+    const [early, late] = [frameAt(0.5), frameAt(3.5)];
+    expect(early.length).toBe(640 * 480);
+    expect(Buffer.compare(early, late)).toBe(0); // testsrc/testsrc2 differ here: they print a running timecode
+    expect(after(input, "-vf")).toContain("%{localtime"); // the only clock is ours
   });
 
   test("output scaled to the platform's xres/yres", () => {
