@@ -274,7 +274,7 @@ if (process.argv[2] === "--child") {
     port: 0,
     dataDir,
     log: createLogger("warn"),
-    limits: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000 },
+    limits: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000, eventsPerSecond: 1_000_000, eventBurst: 1_000_000 },
     ...(redisUrl ? { cluster: { redisUrl, nodeId } } : {}),
   });
   process.stdout.write(`${platform.url}\n`);

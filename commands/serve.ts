@@ -34,7 +34,7 @@ function createRobotCommand(deps: Deps) {
     args: {
       name: { type: "positional", required: true, description: "Robot name (letters, digits, _ . -)", valueHint: "name" },
       owner: { type: "string", description: "Owner's user name (default: owner)", valueHint: "name" },
-      "require-key": { type: "boolean", description: "Refuse robot sockets that do not present the robot key (old clients cannot)" },
+      "require-key": { type: "boolean", description: "Refuse robot sockets that do not present the robot key (on for new robots; --no-require-key lets old key-less clients in)" },
       ...serverArgs,
       ...listenArgs,
       ...jsonArg,

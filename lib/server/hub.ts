@@ -1,5 +1,8 @@
 import type { Logger } from "../log.ts";
 import { ChatLog } from "./chat-log.ts";
+import { guardSocket } from "./guard.ts";
+import { createGuestBook, type GuestBook } from "./guests.ts";
+import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import type { RobotRecord } from "./robot-record.ts";
 import type { ClientSocket, SocketServer } from "./socket-server.ts";
 import type { Store } from "./store.ts";
@@ -13,13 +16,14 @@ import type { Ack } from "./viewer-messages.ts";
 export type RobotRole = "control" | "chat" | "app" | "any";
 
 export interface RobotLive {
-  /** Sockets that identified without presenting the robot key. */
-  keyless: Set<string>;
+  /** Sockets that identified without presenting the robot key (dropped once the robot requires its key). */
+  keyless: Map<string, ClientSocket>;
   lastSeen?: number;
   videoStatus?: { send_video_process_exists: boolean; ffmpeg_process_exists: boolean; at: number };
   charge?: { charging: boolean; at: number };
   ip?: string;
-  exclusive?: { user: string; since: number };
+  /** `session`: the guest session bound to the name (lib/server/guests.ts); absent until one drives. */
+  exclusive?: { user: string; since: number; session?: string };
 }
 
 export interface RobotState {
@@ -54,18 +58,32 @@ export interface HubDeps {
   /** A chat log shared with the other processes (default: this process's own). */
   chat?: ChatLog;
   peers?: HubPeers;
+  /** Every socket's budget of inbound events, whatever the event (default 30 per second, burst 60). */
+  events?: { perSecond: number; burst: number };
+  /** Shortest gap between two `robot_state` broadcasts of one robot (default 200 ms: at most 5 per second). */
+  stateIntervalMs?: number;
+}
+
+/** One robot's coalesced `robot_state` broadcasts: the first goes out at once, later ones at most once a window. */
+interface StateBroadcast {
+  timer: ReturnType<typeof setTimeout>;
+  dirty: boolean;
 }
 
 export class Hub {
   readonly chat: ChatLog;
+  readonly guests: GuestBook = createGuestBook();
   readonly now: () => number;
   private readonly live = new Map<string, RobotLive>();
   private io?: SocketServer;
   private readonly handlers: ((socket: ClientSocket) => void)[] = [];
+  private readonly events: RateLimiter;
+  private readonly broadcasts = new Map<string, StateBroadcast>();
 
   constructor(readonly deps: HubDeps) {
     this.now = deps.now ?? Date.now;
     this.chat = deps.chat ?? new ChatLog();
+    this.events = createRateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 });
   }
 
   get store(): Store {
@@ -85,12 +103,32 @@ export class Hub {
     this.handlers.push(handler);
   }
 
+  /** A new socket: every handler sees it through the guard (lib/server/guard.ts). */
   onConnection(socket: ClientSocket): void {
-    for (const handler of this.handlers) handler(socket);
+    const guarded = guardSocket(socket, { log: this.log, events: this.events });
+    for (const handler of this.handlers) handler(guarded);
   }
 
   emit(room: string, event: string, data: unknown): void {
+    this.dropImpostors(room);
     this.io?.emitTo(room, event, data);
+  }
+
+  /**
+   * Before anything reaches a robot's rooms: when the robot requires its key (turned on by its owner, or by
+   * `serve robot set` in another process), sockets that identified without it are disconnected.
+   */
+  private dropImpostors(room: string): void {
+    const id = /^(?:control|chat|app):([0-9]+)$/.exec(room)?.[1];
+    const live = id ? this.live.get(id) : undefined;
+    if (!id || !live?.keyless.size || !this.store.robot(id)?.requireKey) return;
+    const sockets = [...live.keyless.values()];
+    live.keyless.clear();
+    for (const socket of sockets) {
+      this.log.warn(`robot ${id} now requires its key: disconnecting a socket from ${socket.address} that identified without it`);
+      socket.emit("error_event", { event: "robot_id", error: "key_required", message: "this robot now requires its robot key (auth.robot_key or query robot_key)" });
+      socket.disconnect();
+    }
   }
 
   /** Sockets in the room on every process. */
@@ -109,7 +147,7 @@ export class Hub {
 
   liveOf(robotId: string): RobotLive {
     let live = this.live.get(robotId);
-    if (!live) this.live.set(robotId, (live = { keyless: new Set() }));
+    if (!live) this.live.set(robotId, (live = { keyless: new Map() }));
     return live;
   }
 
@@ -127,16 +165,46 @@ export class Hub {
     };
   }
 
-  /** Tell the pages watching a robot that something they show changed. */
+  /**
+   * Tell the pages watching a robot that something they show changed. Coalesced per robot: however many
+   * sockets join, leave or report, each robot's state goes out at most once per `stateIntervalMs`, and the
+   * last change is always sent.
+   */
   publishState(robotId: string): void {
-    this.emit(`viewers:${robotId}`, "robot_state", this.state(robotId));
+    // peers keep their own (per-tick) coalescing: their counts decide whether commands reach a robot
     this.deps.peers?.changed(robotId);
+    const pending = this.broadcasts.get(robotId);
+    if (pending) {
+      pending.dirty = true;
+      return;
+    }
+    this.broadcastState(robotId);
+  }
+
+  private broadcastState(robotId: string): void {
+    this.emit(`viewers:${robotId}`, "robot_state", this.state(robotId));
+    const window: StateBroadcast = {
+      dirty: false,
+      timer: setTimeout(() => {
+        this.broadcasts.delete(robotId);
+        if (window.dirty) this.broadcastState(robotId);
+      }, this.deps.stateIntervalMs ?? 200),
+    };
+    window.timer.unref?.();
+    this.broadcasts.set(robotId, window);
+  }
+
+  /** Stop pending broadcasts (the platform is closing). */
+  close(): void {
+    for (const window of this.broadcasts.values()) clearTimeout(window.timer);
+    this.broadcasts.clear();
   }
 
   setExclusive(robot: RobotRecord, user: string | null): void {
     const live = this.liveOf(robot.id);
     const previous = live.exclusive?.user;
-    live.exclusive = user ? { user, since: this.now() } : undefined;
+    const holder = user ? this.guests.holder(user) : undefined;
+    live.exclusive = user ? { user, since: this.now(), ...(holder ? { session: holder.id } : {}) } : undefined;
     this.deps.peers?.exclusive(robot.id, live.exclusive);
     const event = { status: user ? "start" : "end", robot_id: robot.id, user: user ?? previous ?? null };
     this.emit(`app:${robot.id}`, "exclusive_control", event);

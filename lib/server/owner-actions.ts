@@ -2,8 +2,7 @@ import { LetsrobotError } from "../errors.ts";
 import { type Hub, reply } from "./hub.ts";
 import { mergeSettings, parseButtons, type RobotRecord, validName } from "./robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
-import { type Ack, parseRobotId, refuse } from "./viewer-messages.ts";
-import { viewerSession } from "./viewer-sockets.ts";
+import { type Ack, parseRobotId, refuse, shown } from "./viewer-messages.ts";
 
 /**
  * Owner actions over the same socket, for a socket that connected with `auth: {token: <owner token>}`
@@ -30,9 +29,9 @@ export function ownerActions(hub: Hub): (socket: ClientSocket) => void {
         const o = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
         const id = parseRobotId(o.robot_id);
         const robot = id ? hub.store.robot(id) : undefined;
-        if (!robot) return reply(socket, event, ack, refuse("unknown_robot", `no robot ${String(o.robot_id)} on this server`));
-        const session = viewerSession(socket, hub);
-        if (session.owner !== robot.owner) {
+        if (!robot) return reply(socket, event, ack, refuse("unknown_robot", `no robot ${shown(o.robot_id)} on this server`));
+        const token = socket.credential("token");
+        if (token === undefined || hub.store.ownerByToken(token) !== robot.owner) {
           return reply(socket, event, ack, refuse("not_allowed", `${event} needs the owner token of ${robot.owner} (connect with auth {token})`));
         }
         reply(socket, event, ack, saving(event, robot, () => run(robot, o)));

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from "node:net";
 import { NetworkError, UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { guardRequest, guardUpgrade } from "./guard.ts";
 import { handleRequest, type RouteContext } from "./http-routes.ts";
 import { Hub } from "./hub.ts";
 import { ownerActions } from "./owner-actions.ts";
@@ -31,7 +32,7 @@ export interface PlatformOptions {
   log: Logger;
   /** Optional extra listener for the app (video status) socket, e.g. 8022 as old clients hard-coded. */
   appPort?: number;
-  /** Per-user limits for viewer commands and chat (defaults: 10 commands/s burst 20, 1 chat/s burst 5). */
+  /** Per-user limits for viewer commands and chat (defaults: 10 commands/s burst 20, 1 chat/s burst 5), and every socket's event budget (30/s burst 60). */
   limits?: Partial<ViewerLimits>;
   /** Relay: most bytes queued for one viewer before chunks are dropped (default 1 MiB). */
   maxViewerQueueBytes?: number;
@@ -105,9 +106,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     store.close();
     throw error;
   }
-  const hub = new Hub({ store, log, chat: cluster?.chat, peers: cluster });
+  const limits = { ...defaultViewerLimits, ...options.limits };
+  const hub = new Hub({ store, log, chat: cluster?.chat, peers: cluster, events: { perSecond: limits.eventsPerSecond, burst: limits.eventBurst } });
   hub.use((socket) => attachRobotEvents(socket, hub));
-  hub.use(viewerEvents(hub, { ...defaultViewerLimits, ...options.limits }));
+  hub.use(viewerEvents(hub, limits));
   hub.use(ownerActions(hub));
   const local = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
   // with peers, uploads are published on Redis and viewers here follow uploads that arrived elsewhere
@@ -145,19 +147,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
   };
   let twitch: ServeTwitch | undefined;
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = guardRequest(log, (req: IncomingMessage, res: ServerResponse) => {
     if (twitch?.http(req, res)) return;
     if (remo.handleRequest(req, res)) return;
     handleRequest(req, res, routes);
-  };
+  });
   // uploads are long-lived requests: no overall request timeout (Node's default would cut them at 5 minutes)
   const main = createServer({ requestTimeout: 0 }, onRequest);
-  main.on("upgrade", (req, socket, head) => {
-    const path = req.url ?? "";
-    if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it
-    if (remo.upgrade(req, socket, head)) return;
-    if (!relay.upgrade(req, socket, head, (cameraId) => store.robotByCamera(cameraId) !== undefined)) socket.destroy();
-  });
+  main.on(
+    "upgrade",
+    guardUpgrade(log, (req, socket, head) => {
+      const path = req.url ?? "";
+      if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it
+      if (remo.upgrade(req, socket, head)) return;
+      if (!relay.upgrade(req, socket, head, (cameraId) => store.robotByCamera(cameraId) !== undefined)) socket.destroy();
+    }),
+  );
   const app = options.appPort !== undefined ? createServer((_req, res) => res.writeHead(404).end()) : undefined;
   try {
     port = await listen(main, options.host, options.port, "platform");
@@ -217,6 +222,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         await cluster?.leave();
         remo.close();
         relay.close();
+        hub.close();
         const done = sockets.close();
         main.closeAllConnections();
         app?.closeAllConnections();

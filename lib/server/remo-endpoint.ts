@@ -103,6 +103,8 @@ export function createRemoEndpoint(options: RemoEndpointOptions): RemoEndpoint {
           const robot = typeof token === "string" ? robots.robotByKey(token) : undefined;
           if (!robot) return json(res, 401, { error: "invalid_token", message: "robot key not recognised" });
           json(res, 200, identity(robot.id));
+        }).catch(() => {
+          if (!res.headersSent) json(res, 500, { error: "internal", message: "the request could not be handled" });
         });
         return true;
       }

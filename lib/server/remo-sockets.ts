@@ -1,10 +1,12 @@
 import { decodeFrame, encodeFrame, RemoEvent } from "../remo/protocol.ts";
 import { type ChatMessage, chatMessage } from "./chat-log.ts";
+import { errorText } from "./guard.ts";
 import type { Hub } from "./hub.ts";
+import { createRateLimiter } from "./rate-limit.ts";
 import { buttonCommand, messageReceived, remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
 import type { RobotRecord } from "./robot-record.ts";
 import type { SocketServer } from "./socket-server.ts";
-import { cleanChatText, maxChatLength } from "./viewer-messages.ts";
+import { cleanChatText, maxChatLength, shown } from "./viewer-messages.ts";
 import type { MessageSocket } from "./ws-server.ts";
 
 /**
@@ -29,6 +31,8 @@ const authTimeoutMs = 10_000;
 export function createRemoRobots(hub: Hub): RemoRobots {
   const byRobot = new Map<string, Set<MessageSocket>>();
   const log = hub.log.withTag("remo");
+  const events = createRateLimiter({ burst: 60, perSecond: 30 });
+  let accepted = 0;
 
   const robotByKey = (token: string) => (token ? hub.store.robots().find((r) => hub.store.robotKeyMatches(r.id, token)) : undefined);
   const socketsOf = (robotId: string) => byRobot.get(robotId) ?? new Set<MessageSocket>();
@@ -48,12 +52,24 @@ export function createRemoRobots(hub: Hub): RemoRobots {
 
   function accept(socket: MessageSocket): void {
     let robot: RobotRecord | undefined;
+    const budgetKey = String((accepted += 1));
     const deadline = setTimeout(() => {
       if (!robot) socket.close(1008, "authenticate first");
     }, authTimeoutMs);
     const refuse = (why: string) => socket.send(encodeFrame(RemoEvent.error, why));
 
+    // the same guard as socket.io events: a budget per socket, and nothing a frame holds can throw past here
     socket.onMessage((text) => {
+      if (!events.take(budgetKey)) return refuse("too many frames: at most 30 per second");
+      try {
+        onFrame(text);
+      } catch (error) {
+        log.warn(`a Remo frame from ${socket.address} could not be handled (${errorText(error)})`);
+        refuse("this frame could not be handled: check its shape");
+      }
+    });
+
+    function onFrame(text: string): void {
       const frame = decodeFrame(text);
       if (!frame) return refuse("expected a JSON frame {e, d}");
       if (frame.e === RemoEvent.authenticate) {
@@ -82,17 +98,17 @@ export function createRemoRobots(hub: Hub): RemoRobots {
       const channel = remoChannel(robot);
       switch (frame.e) {
         case RemoEvent.joinChannel:
-          if (frame.d !== channel.id) refuse(`no channel ${String(frame.d)} for this robot (its channel is ${channel.id})`);
+          if (frame.d !== channel.id) refuse(`no channel ${shown(frame.d)} for this robot (its channel is ${channel.id})`);
           return;
         case RemoEvent.getChat:
-          if (robotIdOf(String(frame.d), "chat") !== robot.id) refuse(`no chat ${String(frame.d)} for this robot`);
+          if (typeof frame.d !== "string" || robotIdOf(frame.d, "chat") !== robot.id) refuse(`no chat ${shown(frame.d)} for this robot`);
           return;
         case RemoEvent.robotMessage:
           return speak(robot, frame.d);
         default:
           return; // other Remo events (status reports, moderation) are accepted and ignored
       }
-    });
+    }
 
     socket.onClose(() => {
       clearTimeout(deadline);

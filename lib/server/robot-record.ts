@@ -4,7 +4,7 @@ export interface RobotRecord {
   cameraId: string;
   name: string;
   owner: string;
-  /** Refuse robot sockets that do not present the robot key. Off by default so key-less old clients work. */
+  /** Refuse robot sockets that do not present the robot key. On for new robots; off lets key-less old clients in. */
   requireKey: boolean;
   settings: RobotSettings;
   buttons: ButtonDef[];

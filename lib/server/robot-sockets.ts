@@ -34,7 +34,7 @@ export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
     robotId = id;
     const live = hub.liveOf(id);
     live.lastSeen = hub.now();
-    if (key === undefined) live.keyless.add(socket.id);
+    if (key === undefined) live.keyless.set(socket.id, socket);
     if (event === "robot_id") socket.join(`control:${id}`);
     else {
       if (role !== "app") socket.join(`chat:${id}`);

@@ -218,7 +218,7 @@ export function openStore(dataDir: string): Store {
           input.owner,
           hashSecret(secrets.streamKey),
           hashSecret(secrets.robotKey),
-          Number(input.requireKey ?? false),
+          Number(input.requireKey ?? true),
           JSON.stringify(defaultSettings),
           JSON.stringify(defaultButtons),
           Date.now(),

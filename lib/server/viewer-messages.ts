@@ -31,6 +31,14 @@ function object(data: unknown): Record<string, unknown> | undefined {
   return typeof data === "object" && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
 }
 
+/** Untrusted input named in a reply: short text for strings and numbers, its kind otherwise (never calls its own toString). */
+export function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  if (value === null || value === undefined) return String(value);
+  return Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value;
+}
+
 /** A robot id as viewers send it: digits (numbers are accepted and turned into text). */
 export function parseRobotId(value: unknown): string | undefined {
   const text = typeof value === "number" && Number.isInteger(value) ? String(value) : value;

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { chatMessage } from "./chat-log.ts";
-import { type Hub, reply } from "./hub.ts";
+import type { GuestSession } from "./guests.ts";
+import { type Hub, type RobotLive, reply } from "./hub.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { validName } from "./robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
-import { isRefusal, parseChat, parseCommand, parseRobotId, refuse } from "./viewer-messages.ts";
+import { isRefusal, parseChat, parseCommand, parseRobotId, refuse, shown } from "./viewer-messages.ts";
 
-/** Who a viewer socket is: the owner (presented the owner token), a named guest, or anonymous. */
+/** Who a viewer socket is: the owner (presented the owner token), a named guest, or anonymous; always a server session. */
 export interface ViewerSession {
   name: string;
   anonymous: boolean;
@@ -14,26 +15,31 @@ export interface ViewerSession {
   owner?: string;
   /** Why a requested name or token was not accepted. */
   notice?: string;
+  /** The server's session (lib/server/guests.ts): what limits and exclusive control are keyed by. */
+  session: GuestSession;
 }
 
 export function viewerSession(socket: ClientSocket, hub: Hub): ViewerSession {
+  const session = hub.guests.open(socket.id, socket.credential("session"));
   const token = socket.credential("token");
   const wanted = socket.credential("name");
   const anonymous = (notice?: string): ViewerSession => ({
-    name: `anon-${createHash("sha256").update(socket.id).digest("hex").slice(0, 5)}`,
+    name: `anon-${createHash("sha256").update(session.id).digest("hex").slice(0, 5)}`,
     anonymous: true,
+    session,
     ...(notice ? { notice } : {}),
   });
   if (token !== undefined) {
     const owner = hub.store.ownerByToken(token);
-    return owner ? { name: owner, anonymous: false, owner } : anonymous("owner token not recognised: you are anonymous");
+    return owner ? { name: owner, anonymous: false, owner, session } : anonymous("owner token not recognised: you are anonymous");
   }
   if (wanted === undefined) return anonymous();
   if (!validName(wanted)) return anonymous("names are 1-32 letters, digits, _ . - : you are anonymous");
   // robots trust owner and moderator names for chat commands: nobody may claim them without a token
   if (hub.store.isOwner(wanted)) return anonymous(`"${wanted}" is a robot owner's name; sign in with the owner token to use it`);
   if (hub.store.isModerator(wanted)) return anonymous(`"${wanted}" is a moderator's name, which needs a sign-in this server does not offer yet`);
-  return { name: wanted, anonymous: false };
+  if (!hub.guests.claim(session, wanted)) return anonymous(`"${wanted}" is in use by another viewer: pick another name`);
+  return { name: wanted, anonymous: false, session };
 }
 
 export interface ViewerLimits {
@@ -41,22 +47,32 @@ export interface ViewerLimits {
   commandBurst: number;
   chatPerSecond: number;
   chatBurst: number;
+  /** Any inbound event of one socket (lib/server/guard.ts). */
+  eventsPerSecond: number;
+  eventBurst: number;
 }
 
-export const defaultViewerLimits: ViewerLimits = { commandsPerSecond: 10, commandBurst: 20, chatPerSecond: 1, chatBurst: 5 };
+export const defaultViewerLimits: ViewerLimits = { commandsPerSecond: 10, commandBurst: 20, chatPerSecond: 1, chatBurst: 5, eventsPerSecond: 30, eventBurst: 60 };
+
+/** A held button's repeated `down` closer together than this is spam, not a refresh (pages refresh every ~150 ms). */
+const minRefreshMs = 100;
 
 /** The viewer side: commands and chat (validated, rate-limited per user, only to the addressed robot), and watching a robot. */
 export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimits): (socket: ClientSocket) => void {
   const commands = createRateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond });
-  // releases are never held back by the command budget (a dropped "up" leaves a robot driving), but are bounded too
+  // releases, and the repeated "down" of a button still held (the page refreshes a hold every ~150 ms), are never
+  // held back by the command budget (a dropped "up" leaves a robot driving; a dropped refresh cuts a hold), but are bounded too
   const releases = createRateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 });
   const chats = createRateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond });
 
   return (socket) => {
     let session: ViewerSession | undefined;
     const me = () => (session ??= viewerSession(socket, hub));
-    const userKey = () => (me().anonymous ? `socket:${socket.id}` : `user:${me().name.toLowerCase()}`);
+    // limits follow the server's session (an owner's, across all their sessions), never a name a guest typed
+    const userKey = () => (me().owner ? `owner:${me().owner}` : `session:${me().session.id}`);
     let watching: string | undefined;
+    /** Commands this socket holds down (robot id + command → last `down`): a repeat ≥ 100 ms later is a refresh. */
+    const held = new Map<string, number>();
 
     socket.on("command_to_robot", (data, ack) => {
       const request = parseCommand(data);
@@ -66,19 +82,23 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       const user = me();
       const isOwner = user.owner === robot.owner;
       const exclusive = hub.liveOf(robot.id).exclusive;
-      if (exclusive && exclusive.user !== user.name && !isOwner) {
+      if (exclusive && !isOwner && !holdsExclusive(exclusive, user)) {
         return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${exclusive.user} has exclusive control of ${robot.name}`));
       }
       if (user.anonymous && !robot.settings.anonymous_control) {
         return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`));
       }
-      const bucket = request.keyPosition === "up" ? releases : commands;
+      const hold = `${robot.id}/${request.command}`;
+      const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold) ?? Infinity) >= minRefreshMs;
+      const bucket = request.keyPosition === "up" || refresh ? releases : commands;
       if (!bucket.take(userKey())) {
         return reply(socket, "command_to_robot", ack, refuse("rate_limited", `too many commands: at most ${bucket.perSecond} per second`));
       }
       if (hub.roomSize(`control:${robot.id}`) === 0) {
         return reply(socket, "command_to_robot", ack, refuse("robot_offline", `${robot.name} is not connected`));
       }
+      if (request.keyPosition === "up") held.delete(hold);
+      else if (request.keyPosition === "down" && (held.has(hold) || held.size < 16)) held.set(hold, hub.now());
       hub.emit(`control:${robot.id}`, "command_to_robot", {
         robot_id: robot.id,
         command: request.command,
@@ -103,9 +123,11 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     });
 
     socket.on("watch_robot", (data, ack) => {
-      const id = parseRobotId(typeof data === "object" && data !== null ? (data as { robot_id?: unknown }).robot_id : data);
-      const robot = id ? hub.store.robot(id) : undefined;
-      if (!robot) return reply(socket, "watch_robot", ack, refuse("unknown_robot", `no robot ${String(id ?? data)} on this server`));
+      const raw = typeof data === "object" && data !== null ? (data as { robot_id?: unknown }).robot_id : data;
+      const id = parseRobotId(raw);
+      if (!id) return reply(socket, "watch_robot", ack, refuse("invalid", `watch_robot needs a robot id (digits), not ${shown(raw)}`));
+      const robot = hub.store.robot(id);
+      if (!robot) return reply(socket, "watch_robot", ack, refuse("unknown_robot", `no robot ${id} on this server`));
       if (watching && watching !== robot.id) {
         socket.leave(`viewers:${watching}`);
         hub.publishState(watching);
@@ -116,7 +138,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       reply(socket, "watch_robot", ack, {
         ok: true,
         at: hub.now(),
-        you: { name: user.name, anonymous: user.anonymous, owner: user.owner === robot.owner, ...(user.notice ? { notice: user.notice } : {}) },
+        you: { name: user.name, anonymous: user.anonymous, owner: user.owner === robot.owner, session: user.session.secret, ...(user.notice ? { notice: user.notice } : {}) },
         state: hub.state(robot.id),
         chat: hub.chat.recent(robot.id),
       });
@@ -124,7 +146,18 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     });
 
     socket.onDisconnect(() => {
+      if (session) hub.guests.close(session.session, socket.id);
       if (watching) hub.publishState(watching);
     });
   };
+}
+
+/**
+ * Exclusive control is given to a name and bound to the session that held it then (or, when nobody held it,
+ * to the first session that drives under it): another viewer who takes the name later does not get control.
+ */
+function holdsExclusive(exclusive: NonNullable<RobotLive["exclusive"]>, user: ViewerSession): boolean {
+  if (user.anonymous || exclusive.user.toLowerCase() !== user.name.toLowerCase()) return false;
+  exclusive.session ??= user.session.id;
+  return exclusive.session === user.session.id;
 }

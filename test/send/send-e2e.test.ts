@@ -134,7 +134,7 @@ describe("owner, stdin and watch", () => {
 
   test("watch prints what the robot receives", async () => {
     const { binary } = await import("../helpers/cli.ts");
-    const watcher = Bun.spawn([binary, "watch", "--count", "2", "--json", ...flags()], { env: cleanEnv(), stdout: "pipe", stderr: "pipe" });
+    const watcher = Bun.spawn([binary, "watch", "--count", "2", "--json", ...flags()], { env: cleanEnv({ LETSROBOT_PLATFORM_ROBOT_KEY: robot.robotKey }), stdout: "pipe", stderr: "pipe" });
     const stderr = watcher.stderr.getReader();
     let text = "";
     while (!text.includes("watching robot")) {

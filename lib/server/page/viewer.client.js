@@ -76,6 +76,9 @@
   const savedName = localStorage.getItem("letsrobot-name");
   if (token) auth.token = token;
   else if (savedName) auth.name = savedName;
+  // the server's session for this tab: a reconnect or reload is the same viewer (its name, its limits)
+  const savedSession = sessionStorage.getItem("letsrobot-session");
+  if (savedSession) auth.session = savedSession;
   const socket = io({ transports: ["websocket"], auth });
 
   const notice = $("notice");
@@ -114,6 +117,10 @@
     socket.emit("watch_robot", { robot_id: boot.robot_id }, (reply) => {
       if (!reply || !reply.ok) return say((reply && reply.message) || "cannot watch this robot");
       view.you = reply.you;
+      if (reply.you.session) {
+        auth.session = reply.you.session;
+        sessionStorage.setItem("letsrobot-session", reply.you.session);
+      }
       const me = $("me");
       me.textContent = `you: ${reply.you.name}${reply.you.owner ? " (owner)" : ""}`;
       me.title = "click to change your name";
