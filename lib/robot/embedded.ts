@@ -4,6 +4,8 @@ import type { Config } from "../config/schema.ts";
 import { NetworkError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Platform, RobotCredentials } from "../server/platform.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { type EmbeddedKeys, readKeys, saveKeys } from "./embedded-keys.ts";
 
 /** The robot a fresh install creates on its own embedded platform. */
 export const EMBEDDED_ROBOT = "my-robot";
@@ -17,8 +19,12 @@ export interface Embedded {
   viewerUrl: string;
   /** The viewer page at every reachable address, best first. */
   viewerUrls: string[];
-  /** The viewer page with the owner's sign-in token in the fragment (a secret: stdout only, never logged). */
+  /** The viewer page with the owner's sign-in token in the fragment (a secret: a terminal only, never logged). */
   ownerUrl: string;
+  /** The 0600 file in the data dir that keeps the robot's keys and the owner link (`owner_url`). */
+  keysFile: string;
+  /** Stop the platform and let another `run` host this data dir. */
+  close(): Promise<void>;
 }
 
 export function dataDirOf(config: Config, env: Record<string, string | undefined>): string {
@@ -34,17 +40,20 @@ export const EMBEDDED_HOST = "::";
 
 /**
  * No platform.server configured: run the local platform in this process (server.host/server.port, any free
- * port when that one is busy; IPv4 only when IPv6 is off), create the robot, and point the config at it.
+ * port when that one is busy; IPv4 only when IPv6 is off), create the robot, and point the config at it. The
+ * robot keeps its keys and the owner its link from one start to the next (no database write when nothing
+ * changed); one `run` per data dir hosts the platform, a second one is refused.
  */
 export async function startEmbedded(config: Config, deps: { log: Logger; env: Record<string, string | undefined> }): Promise<Embedded> {
   const { startPlatform } = await import("../server/platform.ts");
   const dataDir = dataDirOf(config, deps.env);
+  const lock = lockDataDir(dataDir);
   let host = config.server.host || EMBEDDED_HOST;
   let port = config.server.port;
-  let platform: Platform | undefined;
-  while (!platform) {
+  let started: Platform | undefined;
+  while (!started) {
     try {
-      platform = await startPlatform({ host, port, dataDir, log: deps.log });
+      started = await startPlatform({ host, port, dataDir, log: deps.log });
     } catch (error) {
       const message = error instanceof NetworkError ? error.message : "";
       if (host === "::" && /EAFNOSUPPORT|EADDRNOTAVAIL/.test(message)) {
@@ -53,19 +62,41 @@ export async function startEmbedded(config: Config, deps: { log: Logger; env: Re
       } else if (port !== 0 && /EADDRINUSE/.test(message)) {
         deps.log.warn(`port ${port} is busy; the local platform uses a free port instead`);
         port = 0;
-      } else throw error;
+      } else {
+        lock.release();
+        throw error;
+      }
     }
   }
+  const platform = started;
+  const close = async () => {
+    await platform.close();
+    lock.release();
+  };
   try {
+    lock.announce(platform.url);
+    const keysFile = join(dataDir, `${EMBEDDED_ROBOT}.json`);
+    const saved = readKeys(keysFile);
     // the robot presents its key, so a stranger on the network cannot connect as this robot
-    const robot = await platform.ensureRobot({ name: EMBEDDED_ROBOT, requireKey: true });
+    const robot = await platform.ensureRobot({ name: EMBEDDED_ROBOT, requireKey: true, secrets: saved });
     const viewerUrl = platform.viewerUrl(robot.robotId);
+    const { ownerToken, robotKey, streamKey } = robot;
+    const keys: EmbeddedKeys = { ownerToken, robotKey, streamKey, ownerUrl: `${viewerUrl}#token=${encodeURIComponent(ownerToken)}` };
+    if (!saved || (Object.keys(keys) as (keyof EmbeddedKeys)[]).some((k) => keys[k] !== saved[k])) {
+      try {
+        saveKeys(keysFile, keys);
+      } catch (error) {
+        deps.log.warn(`cannot save the robot's keys to ${keysFile} (${(error as Error).message}); the owner link changes on the next start`);
+      }
+    }
     return {
       platform,
       robot,
       viewerUrl,
       viewerUrls: platform.urls.map((base) => `${base}/robot/${robot.robotId}`),
-      ownerUrl: `${viewerUrl}#token=${encodeURIComponent(robot.ownerToken)}`,
+      ownerUrl: keys.ownerUrl,
+      keysFile,
+      close,
       config: {
         ...config,
         platform: {
@@ -81,7 +112,7 @@ export async function startEmbedded(config: Config, deps: { log: Logger; env: Re
       },
     };
   } catch (error) {
-    await platform.close();
+    await close();
     throw error;
   }
 }

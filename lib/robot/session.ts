@@ -81,7 +81,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     let embedded: Embedded | undefined;
     if (!config.platform.server) {
       embedded = await startEmbedded(config, { log, env: deps.env });
-      life.add("local platform", () => embedded?.platform.close());
+      life.add("local platform", () => embedded?.close());
       config = embedded.config;
     }
     const ids = requireIds(config.platform);
@@ -155,11 +155,12 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     life.add("systemd watchdog", () => systemd.stop());
     if (embedded && !request.json) {
       for (const url of embedded.viewerUrls) deps.out.text(url);
-      deps.out.text(`owner: ${embedded.ownerUrl}`);
+      // a secret: shown on a terminal, never written to a pipe or a journal
+      deps.out.text(deps.interactive ? `owner: ${embedded.ownerUrl}` : `owner: the owner link is owner_url in ${embedded.keysFile}`);
       if (deps.interactive) deps.out.text(terminalQr(embedded.viewerUrl));
       log.success("your robot is live: open the first link above to drive it (the owner link signs you in as the owner; keep it private)");
     } else if (embedded) {
-      deps.out.text(JSON.stringify({ type: "owner_url", owner_url: embedded.ownerUrl }));
+      deps.out.text(JSON.stringify(deps.interactive ? { type: "owner_url", owner_url: embedded.ownerUrl } : { type: "owner_url", file: embedded.keysFile }));
     }
     const reason = await waitForStop(stop.signal);
     emit({ type: "shutdown", reason });

@@ -207,7 +207,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       }
       const { robot, secrets, change } = store.ensureRobot({ name: input.name, owner, requireKey: input.requireKey, secrets: input.secrets });
       log.info(`${change} robot ${robot.name} (${robot.id}, camera ${robot.cameraId}, owner ${robot.owner})`);
-      return { robotId: robot.id, cameraId: robot.cameraId, name: robot.name, owner: robot.owner, ...secrets };
+      const { streamKey, robotKey, ownerToken } = secrets;
+      return { robotId: robot.id, cameraId: robot.cameraId, name: robot.name, owner: robot.owner, streamKey, robotKey, ownerToken };
     },
     findRobot(name) {
       const robot = store.robotByName(name);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -51,7 +51,9 @@ beforeAll(async () => {
   run = spawnRun(["--port", "0", "--json", "--status-port", String(statusPort)], cleanEnv({ LETSROBOT_TTS_OUTPUT_DIR: wavDir }));
   const online = await run.waitForJson<{ viewer_url: string }>((e) => e.type === "online", 20_000);
   viewerUrl = online.viewer_url;
-  ownerUrl = (await run.waitForJson<{ owner_url: string }>((e) => e.type === "owner_url")).owner_url;
+  // stdout is a pipe here, so it names the 0600 file that holds the owner link instead of printing it
+  const keysFile = (await run.waitForJson<{ file: string }>((e) => e.type === "owner_url")).file;
+  ownerUrl = (JSON.parse(readFileSync(keysFile, "utf8")) as { owner_url: string }).owner_url;
   await until(() => events("link").filter((e) => e.state === "connected").length >= 3, 10_000, "three sockets up");
   browser = await launchChromium();
 }, 40_000);

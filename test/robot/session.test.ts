@@ -133,7 +133,7 @@ describe("embedded platform", () => {
     log.warn = ((message: string) => void warnings.push(message)) as typeof log.warn;
     const config = merge(defaults(), { server: { host: "127.0.0.1", port: busy, data_dir: mkdtempSync(join(tmpdir(), "letsrobot-emb-")) } });
     const embedded = await startEmbedded(config, { log, env: {} });
-    cleanups.push(() => embedded.platform.close());
+    cleanups.push(() => embedded.close());
     expect(embedded.platform.port).not.toBe(busy);
     expect(warnings.join("\n")).toContain(`port ${busy} is busy`);
     expect(embedded.config.platform).toMatchObject({ server: embedded.platform.url, robot_id: embedded.robot.robotId, socket_version: "4" });

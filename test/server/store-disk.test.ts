@@ -1,13 +1,12 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, ExitCode } from "../../lib/errors.ts";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { openStore } from "../../lib/server/store.ts";
 import { runCli } from "../helpers/cli.ts";
+import { smallDisk } from "../helpers/small-disk.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir } from "./helpers.ts";
 
 const dirs: { remove(): void }[] = [];
@@ -101,38 +100,11 @@ describe("a damaged database", () => {
   });
 });
 
-/**
- * A full disk, for real: a 2 MiB tmpfs (needs root and mount permission; skipped with the reason otherwise),
- * filled to the last byte once the robot exists.
- */
-const disk = (() => {
-  const dir = mkdtempSync(join(tmpdir(), "letsrobot-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", dir], { stdio: "pipe" });
-    return { dir, skip: "" };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { dir, skip: `cannot mount a small tmpfs (${(error as Error).message.split("\n")[0]}): run the tests as root with mount permission` };
-  }
-})();
-if (disk.skip) console.warn(`full-disk tests skipped: ${disk.skip}`);
-afterAll(() => {
-  if (disk.skip) return;
-  execFileSync("umount", [disk.dir]);
-  rmSync(disk.dir, { recursive: true, force: true });
-});
-
-const filler = () => join(disk.dir, "filler");
-function fillDisk() {
-  try {
-    writeFileSync(filler(), Buffer.alloc(4 * 1024 * 1024, 1));
-  } catch (error) {
-    expect((error as NodeJS.ErrnoException).code).toBe("ENOSPC");
-    return;
-  }
-  throw new Error("the tmpfs did not fill up");
-}
-const freeDisk = () => rmSync(filler(), { force: true });
+/** A full disk, for real: a small tmpfs filled to the last byte once the robot exists. */
+const disk = smallDisk();
+afterAll(() => disk.unmount());
+const fillDisk = () => disk.fill();
+const freeDisk = () => disk.free();
 
 describe.skipIf(disk.skip !== "")("a full disk", () => {
   const opened: SocketChannel[] = [];
