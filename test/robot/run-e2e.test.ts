@@ -127,20 +127,21 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
 });
 
 describe("letsrobot run in text mode", () => {
-  test("the first line on stdout is the viewer URL, the second the owner link; Ctrl-C exits 130", async () => {
+  test("the first line on stdout is the viewer URL, the second where the owner link is (stdout is not a terminal); Ctrl-C exits 130", async () => {
     const text = spawnRun(["--port", "0"], cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" }));
     try {
       await until(() => text.lines.length >= 2, 20_000, "two lines on stdout");
       expect(text.lines[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/robot\/\d+$/);
-      expect(text.lines[1]).toStartWith(`owner: ${text.lines[0]}#token=`);
+      const keysFile = /^owner: the owner link is owner_url in (\/.+\/my-robot\.json)$/.exec(text.lines[1] ?? "")?.[1] ?? "";
+      expect((JSON.parse(readFileSync(keysFile, "utf8")) as { owner_url: string }).owner_url).toStartWith(`${text.lines[0]}#token=`);
       await until(() => /your robot is live: open the first link above/.test(text.stderr()), 5000, "friendly line on stderr");
-      expect(text.stderr()).not.toContain("#token=");
+      expect(`${text.lines.join("\n")}\n${text.stderr()}`).not.toContain("#token=");
       await until(() => ["control", "chat", "app"].every((s) => text.stderr().includes(`${s} socket connected`)), 10_000, "all three sockets up");
       await until(() => /robot my-robot \(\d+\) connected/.test(text.stderr()), 5000, "the platform saw the robot");
       await Bun.sleep(500); // the other two sockets identify within milliseconds of the first
       const everything = `${text.lines.join("\n")}\n${text.stderr()}`;
       const viewerUrl = text.lines[0] ?? "";
-      expect(everything.split(viewerUrl).length - 1).toBe(2); // once alone, once inside the owner link
+      expect(everything.split(viewerUrl).length - 1).toBe(1);
       expect(everything.match(/robot my-robot \(\d+\) connected/g)).toHaveLength(1); // one line, not one per socket
     } finally {
       expect(await text.interrupt()).toBe(130);
