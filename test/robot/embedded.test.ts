@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 const log = createLogger("silent");
-const configFor = (dataDir: string, port = 0) => merge(defaults(), { server: { port, data_dir: dataDir }, video: { enabled: false }, audio: { enabled: false }, tts: { enabled: false } });
+const configFor = (dataDir: string, port = 0) => merge(defaults(), { server: { host: "127.0.0.1", port, data_dir: dataDir }, video: { enabled: false }, audio: { enabled: false }, tts: { enabled: false } });
 const newDataDir = () => mkdtempSync(join(tmpdir(), "letsrobot-emb-"));
 
 async function start(dataDir: string, port = 0): Promise<Embedded> {
