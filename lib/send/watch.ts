@@ -26,7 +26,7 @@ export interface WatchDeps {
 export async function watchRobot(config: Config, deps: WatchDeps, onEvent: (event: WatchedEvent) => void, until: Promise<void>): Promise<void> {
   const platform = config.platform;
   const endpoints = await resolveSockets(platform, { fetch: deps.fetch, log: deps.log, signal: deps.signal });
-  const auth = platform.robot_key ? { robot_key: platform.robot_key } : undefined;
+  const key: Record<string, string> = platform.robot_key ? { robot_key: platform.robot_key } : {};
   const targets: [WatchedEvent["socket"], HostPort, string][] = [
     ["control", endpoints.control, "robot_id"],
     ["chat", endpoints.chat, "identify_robot_id"],
@@ -35,7 +35,8 @@ export async function watchRobot(config: Config, deps: WatchDeps, onEvent: (even
   const channels: SocketChannel[] = [];
   try {
     for (const [name, target, identify] of targets) {
-      const channel = deps.connect({ url: `http://${target.host}:${target.port}`, auth, timeoutMs: platform.timeout_ms });
+      // each socket says what it is, so a server delivers each event to one of them (docs/serve.md)
+      const channel = deps.connect({ url: `http://${target.host}:${target.port}`, auth: { ...key, role: name }, timeoutMs: platform.timeout_ms });
       channels.push(channel);
       channel.onState((state, detail) => {
         if (state === "connect") channel.emit(identify, platform.robot_id);

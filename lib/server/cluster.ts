@@ -19,6 +19,8 @@ export interface NodeRobot {
   control: number;
   chat: number;
   app: number;
+  /** Sockets that identified without saying what they are (they get control, chat and app events). */
+  any?: number;
   viewers: number;
   videoStatus?: RobotLive["videoStatus"];
   charge?: RobotLive["charge"];
@@ -59,7 +61,7 @@ export interface Cluster extends HubPeers {
 }
 
 export const clusterChannel = "letsrobot:cluster:v1";
-const roomKinds = ["control", "chat", "app", "viewers"] as const;
+const roomKinds = ["control", "chat", "app", "any", "viewers"] as const;
 
 /** Chat log whose additions and removals are told to the other processes. */
 class SharedChatLog extends ChatLog {
@@ -110,7 +112,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     for (const robot of hub.store.robots()) {
       const counts = Object.fromEntries(roomKinds.map((kind) => [kind, hub?.localRoomSize(`${kind}:${robot.id}`) ?? 0])) as Record<(typeof roomKinds)[number], number>;
       const live = hub.liveOf(robot.id);
-      if (counts.control + counts.chat + counts.app + counts.viewers === 0 && !live.videoStatus && !live.charge) continue;
+      if (counts.control + counts.chat + counts.app + counts.any + counts.viewers === 0 && !live.videoStatus && !live.charge) continue;
       robots[robot.id] = { ...counts, videoStatus: live.videoStatus, charge: live.charge };
     }
     return robots;

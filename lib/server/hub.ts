@@ -11,9 +11,14 @@ import type { Ack } from "./viewer-messages.ts";
 /**
  * Live state of the socket side: which sockets speak for which robot, what robots last reported, who has
  * exclusive control. Rooms: `control:{id}` gets commands, `chat:{id}` chat events, `app:{id}` app events
- * (exclusive control, settings changed), `viewers:{id}` the pages watching the robot.
+ * (exclusive control, settings changed), `viewers:{id}` the pages watching the robot. A robot socket is in
+ * exactly one of `control:`, `chat:`, `app:` or `any:{id}`; `any:` holds the sockets that identified with
+ * `identify_robot_id` without saying what they are, and gets the events of all three.
  */
 export type RobotRole = "control" | "chat" | "app" | "any";
+
+/** The rooms whose events also reach a robot's `any:` sockets. */
+const roleRoom = /^(control|chat|app):(.+)$/;
 
 export interface RobotLive {
   /** Sockets that identified without presenting the robot key (dropped once the robot requires its key). */
@@ -112,6 +117,13 @@ export class Hub {
   emit(room: string, event: string, data: unknown): void {
     this.dropImpostors(room);
     this.io?.emitTo(room, event, data);
+    const role = roleRoom.exec(room);
+    if (role) this.io?.emitTo(`any:${role[2]}`, event, data);
+  }
+
+  /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */
+  receivers(kind: "control" | "chat" | "app", robotId: string): number {
+    return this.roomSize(`${kind}:${robotId}`) + this.roomSize(`any:${robotId}`);
   }
 
   /**
@@ -153,7 +165,8 @@ export class Hub {
 
   state(robotId: string): RobotState {
     const live = this.liveOf(robotId);
-    const sockets = { control: this.roomSize(`control:${robotId}`), chat: this.roomSize(`chat:${robotId}`), app: this.roomSize(`app:${robotId}`) };
+    // a socket that did not say what it is counts as chat until it reports video or charge status (then app)
+    const sockets = { control: this.roomSize(`control:${robotId}`), chat: this.roomSize(`chat:${robotId}`) + this.roomSize(`any:${robotId}`), app: this.roomSize(`app:${robotId}`) };
     return {
       robot_id: robotId,
       online: sockets.control + sockets.chat + sockets.app > 0,

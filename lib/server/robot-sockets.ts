@@ -5,14 +5,28 @@ import { parseRobotId, refuse } from "./viewer-messages.ts";
 /**
  * The robot side of the sockets. On the control socket a robot emits `robot_id`; on chat and app it emits
  * `identify_robot_id`. The key comes as socket.io `auth.robot_key` (v4) or query `robot_key` (v2).
- * An optional `role` (`control` | `chat` | `app`, auth or query) says which events a socket wants; without
- * it an `identify_robot_id` socket gets chat and app events until it reports video or charge status,
- * which marks it as the app socket. Every event is acknowledged when the client passes a callback.
+ * An optional `role` (`control` | `chat` | `app`, auth or query) says which events a socket wants. Without
+ * it, an `identify_robot_id` socket on the main port gets control, chat and app events (room `any:`): the
+ * control and chat lookups name the same port, and letsrobot_unofficial identifies its control socket with
+ * `identify_robot_id`. It keeps them until it reports video or charge status, which marks it as the app
+ * socket. Sockets on the app port are app sockets. Every event is acknowledged when the client passes a callback.
  */
 export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
   let robotId: string | undefined;
   const declared = socket.credential("role");
-  let role: RobotRole = socket.viaAppPort ? "app" : declared === "chat" || declared === "app" ? declared : "any";
+  let role: RobotRole = socket.viaAppPort ? "app" : declared === "control" || declared === "chat" || declared === "app" ? declared : "any";
+  const said = { robotId: false, identify: false };
+  const joined = new Set<string>();
+  /** Join exactly the rooms that what the socket said and what it is call for (a socket in one room per kind gets each event once). */
+  const syncRooms = (id: string) => {
+    const rooms = new Set(said.robotId ? [`control:${id}`] : []);
+    if (said.identify && role !== "any") rooms.add(`${role}:${id}`);
+    else if (said.identify) for (const room of said.robotId ? [`chat:${id}`, `app:${id}`] : [`any:${id}`]) rooms.add(room);
+    for (const room of joined) if (!rooms.has(room)) socket.leave(room);
+    for (const room of rooms) if (!joined.has(room)) socket.join(room);
+    joined.clear();
+    for (const room of rooms) joined.add(room);
+  };
 
   const identify = (event: "robot_id" | "identify_robot_id") => (data: unknown, ack: ((reply: unknown) => void) | undefined) => {
     const id = parseRobotId(typeof data === "object" && data !== null ? (data as { robot_id?: unknown }).robot_id : data);
@@ -35,11 +49,8 @@ export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
     const live = hub.liveOf(id);
     live.lastSeen = hub.now();
     if (key === undefined) live.keyless.set(socket.id, socket);
-    if (event === "robot_id") socket.join(`control:${id}`);
-    else {
-      if (role !== "app") socket.join(`chat:${id}`);
-      if (role !== "chat") socket.join(`app:${id}`);
-    }
+    said[event === "robot_id" ? "robotId" : "identify"] = true;
+    syncRooms(id);
     if (first) hub.log.info(`robot ${robot.name} (${id}) connected${key === undefined ? " without its key" : ""}`);
     reply(socket, event, ack, { ok: true, at: hub.now(), robot_id: id, name: robot.name });
     hub.publishState(id);
@@ -55,7 +66,7 @@ export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
       record(data as Record<string, unknown>, robotId);
       if (role === "any") {
         role = "app";
-        socket.leave(`chat:${robotId}`);
+        syncRooms(robotId);
       }
       hub.liveOf(robotId).lastSeen = hub.now();
       reply(socket, event, ack, { ok: true, at: hub.now() });

@@ -49,7 +49,7 @@ export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotR
 /** Send a Twitch command to the robot exactly as a viewer's command goes; throws when the robot is offline. */
 export function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
   const robot = twitchRobot(config, hub.store.robots());
-  if (hub.roomSize(`control:${robot.id}`) === 0) throw new TwitchRobotError(`${robot.name} is not connected`);
+  if (hub.receivers("control", robot.id) === 0) throw new TwitchRobotError(`${robot.name} is not connected`);
   hub.emit(`control:${robot.id}`, "command_to_robot", {
     robot_id: robot.id,
     command: command.command,

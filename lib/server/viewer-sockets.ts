@@ -94,7 +94,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       if (!bucket.take(userKey())) {
         return reply(socket, "command_to_robot", ack, refuse("rate_limited", `too many commands: at most ${bucket.perSecond} per second`));
       }
-      if (hub.roomSize(`control:${robot.id}`) === 0) {
+      if (hub.receivers("control", robot.id) === 0) {
         return reply(socket, "command_to_robot", ack, refuse("robot_offline", `${robot.name} is not connected`));
       }
       if (request.keyPosition === "up") held.delete(hold);
@@ -119,7 +119,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       hub.chat.add(message);
       hub.emit(`chat:${robot.id}`, "chat_message_with_name", message);
       hub.emit(`viewers:${robot.id}`, "chat_message_with_name", message);
-      reply(socket, "chat_message", ack, { ok: true, at: message.timestamp, _id: message._id, delivered: hub.roomSize(`chat:${robot.id}`) });
+      reply(socket, "chat_message", ack, { ok: true, at: message.timestamp, _id: message._id, delivered: hub.receivers("chat", robot.id) });
     });
 
     socket.on("watch_robot", (data, ack) => {

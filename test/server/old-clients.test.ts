@@ -75,6 +75,26 @@ describe("Engine.IO v3 binary framing (socketIO-client 0.7.x)", () => {
   });
 });
 
+describe("identify_robot_id on the control port (letsrobot_unofficial)", () => {
+  test("a socket that identifies only with identify_robot_id gets commands and chat, counted once as chat", async () => {
+    const other = await platform.ensureRobot({ name: "unofficial", owner: "olga", requireKey: false });
+    const control = new Eio3BinaryClient(platform.url);
+    clients.push(control);
+    await control.handshake();
+    await control.upgrade();
+    await control.emit("identify_robot_id", other.robotId);
+    const state = () => platform.status().robots.find((r) => r.robot_id === other.robotId);
+    await until(() => state()?.online === true);
+    expect(state()?.sockets).toEqual({ control: 0, chat: 1, app: 0 });
+    expect(await emitAck(viewer, "command_to_robot", { robot_id: other.robotId, command: "R", key_position: "" })).toMatchObject({ ok: true });
+    expect(await control.next("command_to_robot")).toMatchObject({ robot_id: other.robotId, command: "R" });
+    // once it reports video status it is the app socket: no more commands, counted as app
+    await control.emit("send_video_status", { send_video_process_exists: true, ffmpeg_process_exists: true, camera_id: other.cameraId });
+    await until(() => state()?.sockets.app === 1);
+    expect(await emitAck(viewer, "command_to_robot", { robot_id: other.robotId, command: "L", key_position: "" })).toMatchObject({ ok: false, error: "robot_offline" });
+  });
+});
+
 describe("socket.io-client 1.7 (npm socket.io-client@1) as a robot", () => {
   test("connects, identifies with robot_id and receives command_to_robot", async () => {
     const socket = ioV1(platform.url, { forceNew: true, reconnection: false });

@@ -85,7 +85,7 @@ describe("robot sockets (socket.io 2 and 4)", () => {
     expect(await emitAck(betaControl, "robot_id", beta.robotId)).toMatchObject({ ok: true });
     expect(await emitAck(betaApp, "identify_robot_id", beta.robotId)).toMatchObject({ ok: true });
     const status = platform.status();
-    expect(status.robots.find((r) => r.name === "alpha")).toMatchObject({ online: true, sockets: { control: 1, chat: 1, app: 1 }, keyless_sockets: 0 });
+    expect(status.robots.find((r) => r.name === "alpha")).toMatchObject({ online: true, sockets: { control: 1, chat: 1, app: 0 }, keyless_sockets: 0 });
   });
 
   test("an unknown robot id is refused", async () => {
