@@ -3,7 +3,7 @@ import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
 import { isWildcard } from "../lib/server/reachable.ts";
-import { addRobot, clusterOf, defaultDataDir, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
+import { addRobot, clusterOf, defaultDataDir, lastServedUrl, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { jsonArg } from "./args.ts";
 
 const serverArgs = {
@@ -25,7 +25,10 @@ function serverConfig(args: { config?: string; host?: string; port?: string; "da
     cwd: deps.cwd,
   });
   const host = isWildcard(config.server.host) ? "127.0.0.1" : config.server.host;
-  return { server: config.server, twitch: config.twitch, dataDir: defaultDataDir(config.server, deps.env), baseUrl: `http://${host}:${config.server.port}` };
+  const dataDir = defaultDataDir(config.server, deps.env);
+  // without --host/--port, viewer pages are printed on the URL the last `serve` of this data dir used
+  const served = args.host === undefined && args.port === undefined ? lastServedUrl(dataDir) : undefined;
+  return { server: config.server, twitch: config.twitch, dataDir, baseUrl: served ?? `http://${host}:${config.server.port}` };
 }
 
 function createRobotCommand(deps: Deps) {

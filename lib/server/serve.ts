@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -45,11 +46,24 @@ export function parsePortFlag(value: unknown, flag: string): number | undefined 
   return port;
 }
 
+/** The URL the last `serve` on this data dir listened on: `robot add`/`list` print viewer pages with it. */
+const servedUrlFile = (dataDir: string) => join(dataDir, "serve.url");
+
+export function lastServedUrl(dataDir: string): string | undefined {
+  try {
+    const url = readFileSync(servedUrlFile(dataDir), "utf8").trim();
+    return /^https?:\/\/\S+$/.test(url) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Run the platform until deps.shutdown aborts; prints every URL it is reachable at and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
   const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort });
   try {
     const robots = platform.status().robots;
+    writeFileSync(servedUrlFile(plan.dataDir), `${platform.url}\n`);
     for (const url of platform.urls) deps.out.text(url);
     for (const robot of robots) deps.out.text(`${robot.name}\t${robot.viewer_url}`);
     if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME` (it prints the keys)");

@@ -90,6 +90,9 @@ describe("letsrobot serve", () => {
     const got = nextEvent(robot, "command_to_robot");
     expect(await emitAck(viewer, "command_to_robot", { robot_id: keys.robot_id, command: "F", key_position: "down" })).toMatchObject({ ok: true });
     expect(await got).toMatchObject({ command: "F", key_position: "down", user: "tess" });
+    // robot add prints the viewer page on the port serve really uses, not the default 8080
+    const added = await run(["serve", "robot", "add", "late", "--data-dir", data.dir, "--json"]);
+    expect(JSON.parse(added.stdout).viewer_url).toStartWith(`${url}/robot/`);
     const busy = await run(["serve", "--port", new URL(url).port, "--data-dir", data.dir]);
     expect(busy.code).toBe(20);
     expect(busy.stderr).toContain("cannot listen");
