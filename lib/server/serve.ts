@@ -63,7 +63,7 @@ export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "s
   const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort });
   try {
     const robots = platform.status().robots;
-    writeFileSync(servedUrlFile(plan.dataDir), `${platform.url}\n`);
+    writeFileSync(servedUrlFile(plan.dataDir), `${platform.urls[0] ?? platform.url}\n`);
     for (const url of platform.urls) deps.out.text(url);
     for (const robot of robots) deps.out.text(`${robot.name}\t${robot.viewer_url}`);
     if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME` (it prints the keys)");
