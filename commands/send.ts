@@ -27,7 +27,7 @@ export function createSendCommand(deps: Deps) {
       command: { type: "positional", required: false, description: "Command to send, e.g. F, B, L, R, stop", valueHint: "command" },
       chat: { type: "string", description: "Send this chat message instead of a command", valueHint: "text" },
       user: { type: "string", description: "Viewer name to send as (default: anonymous)", valueHint: "name" },
-      hold: { type: "string", description: "Hold the button: send down, wait MS, send up", valueHint: "ms" },
+      hold: { type: "string", description: "Hold the button for MS: send down (repeated every 150 ms, as a held page button does), then up", valueHint: "ms" },
       repeat: { type: "string", description: "Send it N times", valueHint: "n" },
       interval: { type: "string", description: "Pause between repeats", valueHint: "ms" },
       script: { type: "string", description: "Read steps from a file (- = stdin): COMMAND | hold COMMAND MS | wait MS | chat TEXT", valueHint: "file" },

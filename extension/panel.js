@@ -97,6 +97,7 @@ for (const button of buttons) {
   button.addEventListener("contextmenu", (event) => event.preventDefault());
 }
 window.addEventListener("blur", release);
+window.addEventListener("pagehide", release);
 document.addEventListener("visibilitychange", () => {
   if (document.hidden) release();
 });

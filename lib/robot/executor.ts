@@ -28,7 +28,8 @@ export interface ExecutorState {
 /**
  * Turns robot commands into driver calls with the safety rules of TARGETS R1/R4:
  * - a pulse drives for its configured length, then stops;
- * - `key_position: down` drives until `up`, but never longer than `deadmanMs` after the last refresh;
+ * - `key_position: down` drives until `up`, but never longer than `deadmanMs` after the last refresh (the
+ *   holder repeats `down` while it holds: the viewer page, `send --hold` and the Twitch panel every 150-200 ms);
  * - a new motion command pre-empts the running one (the queued, not yet started, one is skipped);
  * - a stop or release always reaches the driver at once, bypassing the queue, and is never coalesced away.
  * Non-motion actions (servos, LEDs, raw words) run beside a motion without cancelling its timers.
@@ -41,6 +42,8 @@ export class CommandExecutor {
   private held = false;
   private lastCommandAt: number | undefined;
   private stops = 0;
+  /** Held non-motion buttons → when their last `down` came. */
+  private readonly pressed = new Map<string, number>();
 
   constructor(private readonly options: ExecutorOptions) {}
 
@@ -55,12 +58,13 @@ export class CommandExecutor {
       return plan;
     }
     if (keyPosition === "up") {
+      this.pressed.delete(key);
       // A release of a motion (or of whatever is driving) always stops: never dropped.
       if (isMotion(plan.action) || key === this.active) this.halt("release");
       return plan;
     }
     if (!isMotion(plan.action)) {
-      this.enqueue(plan.action, this.generation);
+      if (keyPosition !== "down" || !this.isRefresh(key)) this.enqueue(plan.action, this.generation);
       return plan;
     }
     if (keyPosition === "down" && this.held && this.active === key) {
@@ -76,14 +80,29 @@ export class CommandExecutor {
     return plan;
   }
 
-  /** Stop the motors now. Safe from any path (disconnect, shutdown, crash handler), any number of times. */
-  halt(reason: StopReason): void {
+  /**
+   * A held servo, LED or raw button is refreshed like a held move, but acts once per press: a `down` within
+   * the dead-man of the previous `down` of the same button is the holder saying it still holds it.
+   */
+  private isRefresh(key: string): boolean {
+    const now = this.options.clock.now();
+    const last = this.pressed.get(key);
+    if (this.pressed.size >= 64) for (const [k, at] of this.pressed) if (now - at > this.options.deadmanMs) this.pressed.delete(k);
+    this.pressed.set(key, now);
+    return last !== undefined && now - last <= this.options.deadmanMs;
+  }
+
+  /**
+   * Stop the motors now. Safe from any path (disconnect, shutdown, crash handler), any number of times.
+   * Resolves when the driver has taken the stop (never rejects); callers that cannot wait need not.
+   */
+  halt(reason: StopReason): Promise<void> {
     this.generation += 1;
     this.clearTimer();
     this.active = undefined;
     this.held = false;
     this.stops += 1;
-    this.callStop(reason);
+    return this.callStop(reason);
   }
 
   /** Resolves when every queued driver call has finished. */
@@ -95,13 +114,16 @@ export class CommandExecutor {
     return { active: this.active, held: this.held, lastCommandAt: this.lastCommandAt, stops: this.stops };
   }
 
-  private callStop(reason?: StopReason): void {
+  private callStop(reason?: StopReason): Promise<void> {
+    let stopped: Promise<void>;
     try {
-      void this.options.driver.stop().catch((error: Error) => this.options.log?.error(`driver stop failed: ${error.message}`));
+      stopped = this.options.driver.stop().catch((error: Error) => this.options.log?.error(`driver stop failed: ${error.message}`));
     } catch (error) {
       this.options.log?.error(`driver stop failed: ${(error as Error).message}`);
+      stopped = Promise.resolve();
     }
     if (reason) this.options.onStop?.(reason);
+    return stopped;
   }
 
   private enqueue(action: Action, generation: number): void {

@@ -70,7 +70,7 @@ export function stepsFromFlags(flags: SendFlags): Step[] {
 /**
  * A script, one step per line:
  *   F                 press F
- *   hold F 500        press and hold F for 500 ms
+ *   hold F 500        press and hold F for 500 ms (its down is repeated while held)
  *   wait 250          pause
  *   chat hello there  a chat message
  *   # comment         (blank lines too)

@@ -22,7 +22,16 @@ export interface SendResult {
 
 export interface ViewerSession {
   send(step: Exclude<Step, { kind: "wait" }>, index: number): Promise<SendResult>;
+  /** Repeat the `down` of a held command (the robot stops a hold its dead-man after the last one). */
+  refresh(command: string): Promise<void>;
   close(): void;
+}
+
+type Reply = { ok?: boolean; error?: string; message?: string } | undefined;
+
+function refusal(reply: Reply, what: string): RejectedError | undefined {
+  if (!reply || reply.ok !== false) return undefined;
+  return new RejectedError(reply.error ?? "rejected", `server refused ${what}: ${reply.message ?? reply.error ?? "no reason given"}`, rejectionHint(reply.error));
 }
 
 export interface ViewerDeps {
@@ -77,21 +86,26 @@ export async function openViewer(config: Config, options: ViewerOptions, deps: V
   const sameServer = chat.host === control.host && chat.port === control.port;
   const chatChannel = sameServer ? controlChannel : await open(chat);
 
+  const command = (word: string, keyPosition: string) => ({ robot_id: platform.robot_id, command: word, key_position: keyPosition, user: options.user });
+
   return {
     async send(step, index) {
       const sentAt = new Date();
       const started = performance.now();
       const [channel, event, payload, base] =
         step.kind === "command"
-          ? ([controlChannel, "command_to_robot", { robot_id: platform.robot_id, command: step.command, key_position: step.keyPosition, user: options.user }, { command: step.command, key_position: step.keyPosition }] as const)
+          ? ([controlChannel, "command_to_robot", command(step.command, step.keyPosition), { command: step.command, key_position: step.keyPosition }] as const)
           : ([chatChannel, "chat_message", { robot_id: platform.robot_id, message: step.text }, { text: step.text }] as const);
-      const reply = (await emitWithAck(channel, event, payload, options.ackTimeoutMs)) as { ok?: boolean; error?: string; message?: string } | undefined;
+      const reply = (await emitWithAck(channel, event, payload, options.ackTimeoutMs)) as Reply;
       const latency = Math.round((performance.now() - started) * 100) / 100;
       const result: SendResult = { step: index, kind: step.kind, ...base, sent_at: sentAt.toISOString(), ack: true, latency_ms: latency };
-      if (reply && reply.ok === false) {
-        throw Object.assign(new RejectedError(reply.error ?? "rejected", `server refused ${step.kind === "command" ? `command ${step.command}` : "chat"}: ${reply.message ?? reply.error ?? "no reason given"}`, rejectionHint(reply.error)), { result: { ...result, error: reply.error ?? "rejected" } });
-      }
+      const refused = refusal(reply, step.kind === "command" ? `command ${step.command}` : "chat");
+      if (refused) throw Object.assign(refused, { result: { ...result, error: reply?.error ?? "rejected" } });
       return result;
+    },
+    async refresh(word) {
+      const refused = refusal((await emitWithAck(controlChannel, "command_to_robot", command(word, "down"), options.ackTimeoutMs)) as Reply, `the hold of ${word}`);
+      if (refused) throw refused;
     },
     close() {
       controlChannel.close();

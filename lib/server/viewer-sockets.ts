@@ -72,7 +72,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     const userKey = () => (me().owner ? `owner:${me().owner}` : `session:${me().session.id}`);
     let watching: string | undefined;
     /** Commands this socket holds down (robot id + command → last `down`): a repeat ≥ 100 ms later is a refresh. */
-    const held = new Map<string, number>();
+    const held = new Map<string, { at: number; robotId: string; command: string }>();
 
     socket.on("command_to_robot", (data, ack) => {
       const request = parseCommand(data);
@@ -89,7 +89,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
         return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`));
       }
       const hold = `${robot.id}/${request.command}`;
-      const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold) ?? Infinity) >= minRefreshMs;
+      const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold)?.at ?? Infinity) >= minRefreshMs;
       const bucket = request.keyPosition === "up" || refresh ? releases : commands;
       if (!bucket.take(userKey())) {
         return reply(socket, "command_to_robot", ack, refuse("rate_limited", `too many commands: at most ${bucket.perSecond} per second`));
@@ -98,7 +98,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
         return reply(socket, "command_to_robot", ack, refuse("robot_offline", `${robot.name} is not connected`));
       }
       if (request.keyPosition === "up") held.delete(hold);
-      else if (request.keyPosition === "down" && (held.has(hold) || held.size < 16)) held.set(hold, hub.now());
+      else if (request.keyPosition === "down" && (held.has(hold) || held.size < 16)) held.set(hold, { at: hub.now(), robotId: robot.id, command: request.command });
       hub.emit(`control:${robot.id}`, "command_to_robot", {
         robot_id: robot.id,
         command: request.command,
@@ -146,6 +146,10 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     });
 
     socket.onDisconnect(() => {
+      // a viewer that vanished mid-hold (closed tab, lost network) lets go now rather than at the dead-man
+      for (const { robotId, command } of held.values()) {
+        hub.emit(`control:${robotId}`, "command_to_robot", { robot_id: robotId, command, key_position: "up", user: me().name, anonymous: me().anonymous });
+      }
       if (session) hub.guests.close(session.session, socket.id);
       if (watching) hub.publishState(watching);
     });

@@ -102,6 +102,35 @@ describe("command executor", () => {
     expect(driver.moving).toBe(false);
   });
 
+  test("a held servo button acts once per press however often the holder refreshes it", async () => {
+    const { clock, driver, executor } = setup(500);
+    const servoMoves = () => driver.calls.filter((c) => c.call === "apply" && c.action?.kind === "servo").length;
+    executor.handle("U", "down");
+    for (let i = 0; i < 20; i++) {
+      clock.advance(150);
+      executor.handle("U", "down");
+    }
+    await executor.idle();
+    expect(servoMoves()).toBe(1);
+    executor.handle("U", "up");
+    executor.handle("U", "down");
+    await executor.idle();
+    expect(servoMoves()).toBe(2);
+    clock.advance(501); // a down after the dead-man is a new press
+    executor.handle("U", "down");
+    await executor.idle();
+    expect(servoMoves()).toBe(3);
+  });
+
+  test("halt resolves once the driver has taken the stop", async () => {
+    const { driver, executor } = setup();
+    executor.handle("F", "down");
+    await executor.idle();
+    await executor.halt("emergency");
+    expect(driver.calls.at(-1)?.call).toBe("stop");
+    expect(driver.moving).toBe(false);
+  });
+
   test("halt from disconnect, shutdown and crash paths stops and can repeat", async () => {
     const { driver, executor, reasons } = setup();
     executor.handle("F", "down");

@@ -48,9 +48,9 @@ export const command = (c: string, user: string, key = "") => ({ robot_id: "100"
 export const chat = (text: string, name: string, id = "m") => ({ name, message: `[bot] ${text}`, robot_id: "100", _id: id, anonymous: false });
 
 /** Poll a condition every 10 ms (for state that has no event to wait on). */
-export async function until(check: () => boolean, timeoutMs = 5000, what = "condition"): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition"): Promise<void> {
   const end = performance.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await Bun.sleep(10);
   }

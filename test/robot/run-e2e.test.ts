@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { cleanEnv } from "../helpers/cli.ts";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { launchChromium } from "../server/browser.ts";
 import { until } from "./harness.ts";
 import { alive, childPids, type RunProcess, spawnRun } from "./run-process.ts";
@@ -30,6 +30,18 @@ async function freePort(): Promise<number> {
 }
 
 const status = async () => (await (await fetch(statusUrl)).json()) as { driver: { moving: boolean; pose?: { x: number; y: number } }; links: { state: string }[] };
+const DEADMAN_MS = 500;
+
+/** The simulated motors, sampled every 100 ms for `ms`. */
+async function sampleMoving(ms: number): Promise<boolean[]> {
+  const samples: boolean[] = [];
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    samples.push((await status()).driver.moving);
+    await Bun.sleep(100);
+  }
+  return samples;
+}
 const events = (type: string) => run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === type);
 
 async function openViewer(url: string): Promise<Page> {
@@ -86,6 +98,76 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     expect(Math.hypot((after.driver.pose?.x ?? 0) - before.x, (after.driver.pose?.y ?? 0) - before.y)).toBeGreaterThan(0.001);
     await page.close();
   }, 20_000);
+
+  test("holding Forward for 3 s in Chromium drives the whole time; it stops within the dead-man of the release", async () => {
+    const page = await openViewer(viewerUrl);
+    const deadmanStops = events("stop").filter((e) => e.reason === "deadman").length;
+    await page.locator('[data-slot="f"]').hover();
+    await page.mouse.down();
+    await until(async () => (await status()).driver.moving, 5000, "moving");
+    const samples = await sampleMoving(3000);
+    const released = performance.now();
+    await page.mouse.up();
+    await until(async () => !(await status()).driver.moving, DEADMAN_MS, "stopped within the dead-man after the release");
+    expect(performance.now() - released).toBeLessThan(DEADMAN_MS);
+    expect(samples.length).toBeGreaterThanOrEqual(10);
+    expect(samples.every(Boolean)).toBe(true);
+    expect(events("stop").filter((e) => e.reason === "deadman")).toHaveLength(deadmanStops);
+    expect(await page.evaluate(() => (window as unknown as { letsrobotViewer: { refreshes: number } }).letsrobotViewer.refreshes)).toBeGreaterThanOrEqual(15);
+    await page.close();
+  }, 20_000);
+
+  test("closing the page mid-hold stops the robot", async () => {
+    const page = await openViewer(viewerUrl);
+    await page.locator('[data-slot="b"]').hover();
+    await page.mouse.down();
+    await until(async () => (await status()).driver.moving, 5000, "moving");
+    expect((await sampleMoving(1000)).every(Boolean)).toBe(true);
+    const closed = performance.now();
+    await page.close({ runBeforeUnload: false });
+    await until(async () => !(await status()).driver.moving, DEADMAN_MS, "stopped after the page closed");
+    expect(performance.now() - closed).toBeLessThan(DEADMAN_MS);
+  }, 20_000);
+
+  test("a page that stops refreshing (hung tab) still connected: the dead-man stops the robot", async () => {
+    const page = await openViewer(viewerUrl);
+    await page.locator('[data-slot="f"]').hover();
+    await page.mouse.down();
+    await until(async () => (await status()).driver.moving, 5000, "moving");
+    const deadmanStops = events("stop").filter((e) => e.reason === "deadman").length;
+    // stop every timer of the page: its refreshes end, its socket stays up, no "up" is ever sent
+    const hung = performance.now();
+    await page.evaluate(() => {
+      for (let id = 1; id < 100_000; id++) clearInterval(id);
+    });
+    await until(async () => !(await status()).driver.moving, 2000, "dead-man stop");
+    expect(performance.now() - hung).toBeLessThan(DEADMAN_MS + 300); // the last refresh came up to 150 ms before
+    await until(() => events("stop").filter((e) => e.reason === "deadman").length > deadmanStops, 2000, "a deadman stop event");
+    await page.mouse.up();
+    await page.close();
+  }, 20_000);
+
+  test("send --hold 3000 and a script's hold drive the whole time and stop within the dead-man", async () => {
+    const url = new URL(viewerUrl);
+    const target = ["--server", url.origin, "--robot-id", url.pathname.split("/").pop() ?? "", "--json"];
+    for (const [args, stdin] of [
+      [["send", "F", "--hold", "3000", ...target], undefined],
+      [["send", "--script", "-", ...target], "hold L 3000\n"],
+    ] as const) {
+      const deadmanStops = events("stop").filter((e) => e.reason === "deadman").length;
+      const sent = runCli([...args], { stdin, timeoutMs: 15_000 });
+      await until(async () => (await status()).driver.moving, 5000, "moving");
+      const samples = await sampleMoving(2500);
+      const result = await sent;
+      const exited = performance.now();
+      expect(result.code).toBe(0);
+      await until(async () => !(await status()).driver.moving, DEADMAN_MS, "stopped after the hold");
+      expect(performance.now() - exited).toBeLessThan(DEADMAN_MS);
+      expect(samples.every(Boolean)).toBe(true);
+      expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l).key_position)).toEqual(["down", "up"]);
+      expect(events("stop").filter((e) => e.reason === "deadman")).toHaveLength(deadmanStops);
+    }
+  }, 30_000);
 
   test("chat from the page is spoken into a non-silent WAV", async () => {
     const page = await openViewer(viewerUrl);

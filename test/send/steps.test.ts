@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { UsageError } from "../../lib/errors.ts";
-import { executeSteps } from "../../lib/send/execute.ts";
+import { executeSteps, HOLD_REFRESH_MS } from "../../lib/send/execute.ts";
 import { parseScript, type Step, stepsFromFlags } from "../../lib/send/steps.ts";
 import type { SendResult } from "../../lib/send/viewer.ts";
 
@@ -49,6 +49,53 @@ describe("scripts", () => {
     ["chat   ", /robot\.txt:1: empty chat message/],
   ])("%p is refused with its line", (text, message) => {
     expect(() => parseScript(text, "robot.txt")).toThrow(message);
+  });
+});
+
+describe("holding", () => {
+  const recorder = (refused?: string) => {
+    const log: { what: string; at: number }[] = [];
+    const started = performance.now();
+    const sink = {
+      async send(step: Exclude<Step, { kind: "wait" }>, index: number): Promise<SendResult> {
+        log.push({ what: step.kind === "command" ? `${step.command}${step.keyPosition}` : step.text, at: performance.now() - started });
+        return { step: index, kind: step.kind, sent_at: new Date().toISOString(), ack: true };
+      },
+      async refresh(command: string): Promise<void> {
+        log.push({ what: `${command}refresh`, at: performance.now() - started });
+        if (refused) throw new Error(refused);
+      },
+    };
+    return { log, sink };
+  };
+
+  test("a hold refreshes its down every HOLD_REFRESH_MS, then releases", async () => {
+    const { log, sink } = recorder();
+    await executeSteps(parseScript("hold F 1000\nwait 300\n"), sink, () => {});
+    const refreshes = log.filter((e) => e.what === "Frefresh");
+    expect(log[0]?.what).toBe("Fdown");
+    expect(log.filter((e) => e.what === "Fup")).toHaveLength(1);
+    expect(refreshes.length).toBeGreaterThanOrEqual(Math.floor(1000 / HOLD_REFRESH_MS) - 1);
+    const gaps = [log[0]!, ...refreshes, log.find((e) => e.what === "Fup")!].map((e, i, all) => (i === 0 ? 0 : e.at - all[i - 1]!.at));
+    expect(Math.max(...gaps)).toBeLessThan(400); // well inside the 500 ms dead-man
+    const upAt = log.findIndex((e) => e.what === "Fup");
+    expect(log.slice(upAt).some((e) => e.what === "Frefresh")).toBe(false); // the plain wait after it refreshes nothing
+  });
+
+  test("a refused refresh ends the run, and the held command is released", async () => {
+    const { log, sink } = recorder("rate_limited");
+    await expect(executeSteps(parseScript("hold F 2000\n"), sink, () => {})).rejects.toThrow("rate_limited");
+    expect(log.at(-1)?.what).toBe("Fup");
+    expect(log.at(-1)!.at).toBeLessThan(1000);
+  });
+
+  test("Ctrl-C mid-hold releases the command", async () => {
+    const { log, sink } = recorder();
+    const abort = new AbortController();
+    setTimeout(() => abort.abort("SIGINT"), 300);
+    await executeSteps(parseScript("hold F 5000\nF\n"), sink, () => {}, abort.signal);
+    expect(log.map((e) => e.what).filter((w) => w !== "Frefresh")).toEqual(["Fdown", "Fup"]);
+    expect(log.at(-1)!.at).toBeLessThan(1500);
   });
 });
 

@@ -66,6 +66,10 @@ const canvasSample = () =>
     return { hash, lit };
   });
 
+/** What was pressed, without the refreshes a held button repeats. */
+const presses = (list: typeof commands) =>
+  list.filter((c, i) => !(c.key_position === "down" && list[i - 1]?.command === c.command && list[i - 1]?.key_position === "down")).map((c) => [c.command, c.key_position]);
+
 const viewerState = () => page.evaluate(() => (window as unknown as { letsrobotViewer: { framesDecoded: number; audioFramesDecoded: number } }).letsrobotViewer);
 
 describe("viewer page in headless Chromium", () => {
@@ -92,8 +96,8 @@ describe("viewer page in headless Chromium", () => {
     await page.mouse.down();
     await until(() => commands.length >= 1, 5000, "down at the robot");
     await page.mouse.up();
-    await until(() => commands.length >= 2, 5000, "up at the robot");
-    expect(commands.slice(0, 2).map((c) => [c.command, c.key_position])).toEqual([
+    await until(() => commands.some((c) => c.key_position === "up"), 5000, "up at the robot");
+    expect(presses(commands).slice(0, 2)).toEqual([
       ["F", "down"],
       ["F", "up"],
     ]);
@@ -105,8 +109,8 @@ describe("viewer page in headless Chromium", () => {
     await page.keyboard.down("ArrowLeft");
     await until(() => commands.length >= before + 1, 5000, "key down at the robot");
     await page.keyboard.up("ArrowLeft");
-    await until(() => commands.length >= before + 2, 5000, "key up at the robot");
-    expect(commands.slice(before).map((c) => [c.command, c.key_position])).toEqual([
+    await until(() => commands.slice(before).some((c) => c.key_position === "up"), 5000, "key up at the robot");
+    expect(presses(commands.slice(before))).toEqual([
       ["L", "down"],
       ["L", "up"],
     ]);

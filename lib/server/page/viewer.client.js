@@ -1,7 +1,8 @@
 // The viewer page's script (runs in the browser; served from /assets/viewer.js).
 // Video and audio: two jsmpeg players on the relay's websockets. Controls: hold-to-drive buttons from the
-// robot's stored layout (key_position "down" on press, "up" on release; keyboard too). Chat, presence,
-// viewer count and exclusive control over socket.io. window.letsrobotViewer exposes state for tests.
+// robot's stored layout (key_position "down" on press and again every 150 ms while held, "up" on release;
+// keyboard too). Chat, presence, viewer count and exclusive control over socket.io.
+// window.letsrobotViewer exposes state for tests.
 (() => {
   "use strict";
   const boot = JSON.parse(document.getElementById("boot").textContent);
@@ -14,6 +15,7 @@
     state: null,
     you: null,
     commandsSent: 0,
+    refreshes: 0,
     lastAck: null,
     lastError: null,
   };
@@ -210,7 +212,12 @@
   });
 
   // ---- controls ----
-  const held = new Map(); // command -> button element
+  // The robot stops a held move 500 ms (its dead-man) after the last "down" it got, so while a button is held
+  // the page repeats "down" for the most recent one well inside that; letting go, leaving or hiding the page
+  // sends "up" (and a page that vanishes without a word simply stops refreshing).
+  const REFRESH_MS = 150;
+  const held = new Map(); // command -> button element, most recent last
+  let refresher = 0;
   function send(command, position) {
     view.commandsSent += 1;
     socket.emit("command_to_robot", { robot_id: boot.robot_id, command, key_position: position }, (reply) => {
@@ -221,17 +228,28 @@
       }
     });
   }
+  function refresh() {
+    const latest = [...held.keys()].pop();
+    if (latest === undefined || !socket.connected) return;
+    view.refreshes += 1;
+    send(latest, "down");
+  }
   function press(command, button) {
     if (held.has(command)) return;
     held.set(command, button);
     button.classList.add("held");
     send(command, "down");
+    if (!refresher) refresher = setInterval(refresh, REFRESH_MS);
   }
   function release(command) {
     const button = held.get(command);
     if (!button) return;
     held.delete(command);
     button.classList.remove("held");
+    if (held.size === 0) {
+      clearInterval(refresher);
+      refresher = 0;
+    }
     send(command, "up");
   }
   function releaseAll() {
@@ -308,6 +326,7 @@
     if (hit) release(hit.command);
   });
   window.addEventListener("blur", releaseAll);
+  window.addEventListener("pagehide", releaseAll);
   document.addEventListener("visibilitychange", () => {
     if (document.hidden) releaseAll();
   });
