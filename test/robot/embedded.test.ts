@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync } from "node:fs";
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -185,4 +185,48 @@ describe("a full disk", () => {
       disk.free();
     }
   });
+
+  test.skipIf(disk.skip !== "")("a running robot on a full disk: the owner's change is refused with a clear reply, the robot keeps obeying", async () => {
+    const dataDir = join(disk.dir, "running");
+    const events: Record<string, unknown>[] = [];
+    const shutdown = new AbortController();
+    const done = runRobot({ config: configFor(dataDir), json: true }, { log, out: { text: (line) => events.push(JSON.parse(line)), json: () => {} }, env: {}, fetch, shutdown: shutdown.signal, interactive: false, runProcess });
+    cleanups.push(async () => {
+      shutdown.abort("SIGINT");
+      await done;
+    });
+    await until(() => events.filter((e) => e.type === "link" && e.state === "connected").length >= 3, 15_000, "sockets up");
+    const keys = JSON.parse(readFileSync(join(dataDir, "my-robot.json"), "utf8")) as { owner_url: string; owner_token: string };
+    const { origin, pathname } = new URL(keys.owner_url);
+    const robotId = pathname.split("/").pop();
+    const owner = connectSocket({ url: origin, auth: { token: keys.owner_token }, reconnect: false });
+    cleanups.push(() => owner.close());
+    await waitConnected(owner, 5000);
+    const emit = (event: string, data: unknown) => new Promise<Record<string, unknown>>((resolve) => owner.emit(event, data, (reply) => resolve(reply as Record<string, unknown>)));
+    disk.fill();
+    try {
+      const refused = await emit("update_robot", { robot_id: robotId, settings: { mic_enabled: false } });
+      expect(refused).toMatchObject({ ok: false, error: "not_saved" });
+      expect(String(refused.message)).toContain("the disk is full");
+      expect(await emit("command_to_robot", { robot_id: robotId, command: "F", key_position: "" })).toMatchObject({ ok: true });
+      await until(() => events.some((e) => e.type === "command" && e.command === "F" && e.accepted === true), 5000, "F at the robot");
+      expect(events.some((e) => e.type === "shutdown" || e.type === "stop")).toBe(false);
+    } finally {
+      disk.free();
+    }
+  });
 });
+
+test("`letsrobot run` on a damaged database: exit 10 naming the file and the recovery command", async () => {
+  const env = cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" });
+  const dataDir = join(env.HOME ?? "", ".local", "share", "letsrobot");
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(join(dataDir, "platform.db"), "not a database\n".repeat(500));
+  const child = Bun.spawn(["bun", join(import.meta.dir, "../../cli/main.ts"), "run", "--port", "0"], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+  expect(code).toBe(10);
+  expect(stderr).toContain(`the platform database ${join(dataDir, "platform.db")} is damaged`);
+  expect(stderr).toContain(`mv ${join(dataDir, "platform.db")} ${join(dataDir, "platform.db")}.broken`);
+  expect(stderr).not.toContain("this is a bug");
+  expect(() => lstatSync(join(dataDir, "run.lock"))).toThrow(); // the lock is let go
+}, 20_000);
