@@ -98,7 +98,8 @@ export class RemoLink {
     socket = this.options.factory(this.options.url, {
       open: () => {
         if (!current()) return;
-        socket?.send(RemoEvent.authenticate, { token: this.options.token });
+        // key_position: this robot reads holds and releases (a stock Remo robot gets one command per press)
+        socket?.send(RemoEvent.authenticate, { token: this.options.token, key_position: true });
         this.heard(socket);
         this.pinger = this.options.clock.setInterval(() => socket?.ping(), Math.max(250, Math.floor(this.options.livenessMs / 3)));
       },

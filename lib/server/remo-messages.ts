@@ -30,7 +30,7 @@ interface HubCommand {
 /**
  * `BUTTON_COMMAND` for a command a viewer sent: built from the robot's **stored** button whose command it
  * names (case-insensitive), never from the viewer's text; undefined when no stored button has that command.
- * `key_position` is an extra field so held buttons and releases keep working for robots that read it.
+ * `key_position` is an extra field, sent only to robots that said they read it (see PressFilter).
  */
 export function buttonCommand(robot: RobotRecord, sent: HubCommand) {
   const index = robot.buttons.findIndex((b) => b.command.toLowerCase() === sent.command.toLowerCase());
@@ -62,4 +62,31 @@ export function messageReceived(robot: RobotRecord, message: ChatMessage, roles:
     badges: [...(roles.isOwner ? ["owner"] : []), ...(roles.isModerator ? ["moderator"] : [])],
     time_stamp: message.timestamp,
   };
+}
+
+/**
+ * Which commands a stock Remo robot gets. Remo's own controller acts on every `BUTTON_COMMAND` and knows no key
+ * positions, so a held button must reach it as ONE press: a tap (`""`) or the first `"down"` of a hold, never
+ * the refreshes of a hold (`"down"` again before its `"up"`) nor the release. A hold with no refresh for
+ * `holdMs` is over (its viewer vanished without a release). Robots that said they read `key_position`
+ * (`AUTHENTICATE_ROBOT {token, key_position: true}`) get every command with its `key_position` instead.
+ */
+export class PressFilter {
+  private readonly held = new Map<string, number>();
+
+  constructor(private readonly holdMs = 5000) {}
+
+  /** True when this command is a new press (and so goes to stock Remo robots). */
+  isPress(robotId: string, sent: Pick<HubCommand, "command" | "key_position" | "user">, now: number): boolean {
+    if (sent.key_position === "") return true;
+    const key = `${robotId}\n${sent.user}\n${sent.command.toLowerCase()}`;
+    if (sent.key_position === "up") {
+      this.held.delete(key);
+      return false;
+    }
+    const last = this.held.get(key);
+    if (this.held.size >= 1000) for (const [k, at] of this.held) if (now - at > this.holdMs) this.held.delete(k);
+    this.held.set(key, now);
+    return last === undefined || now - last > this.holdMs;
+  }
 }

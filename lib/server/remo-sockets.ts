@@ -3,7 +3,7 @@ import { type ChatMessage, chatMessage } from "./chat-log.ts";
 import { errorText } from "./guard.ts";
 import type { Hub } from "./hub.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import { buttonCommand, messageReceived, remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
+import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
 import type { RobotRecord } from "./robot-record.ts";
 import type { SocketServer } from "./socket-server.ts";
 import { cleanChatText, maxChatLength, shown } from "./viewer-messages.ts";
@@ -40,6 +40,18 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     const frame = encodeFrame(e, d);
     for (const socket of socketsOf(robotId)) socket.send(frame);
   };
+  // robots that said they read key_position get holds and releases; stock Remo robots one command per press
+  const keyAware = new WeakSet<MessageSocket>();
+  const presses = new PressFilter();
+  const sendCommand = (robotId: string, d: { key_position: string } & Record<string, unknown>, press: boolean) => {
+    const { key_position: _position, ...plain } = d;
+    const full = encodeFrame(RemoEvent.buttonCommand, d);
+    const stock = encodeFrame(RemoEvent.buttonCommand, plain);
+    for (const socket of socketsOf(robotId)) {
+      if (keyAware.has(socket)) socket.send(full);
+      else if (press) socket.send(stock);
+    }
+  };
 
   function speak(robot: RobotRecord, d: unknown): void {
     const o = typeof d === "object" && d !== null ? (d as Record<string, unknown>) : {};
@@ -73,7 +85,8 @@ export function createRemoRobots(hub: Hub): RemoRobots {
       const frame = decodeFrame(text);
       if (!frame) return refuse("expected a JSON frame {e, d}");
       if (frame.e === RemoEvent.authenticate) {
-        const token = typeof frame.d === "object" && frame.d !== null ? (frame.d as { token?: unknown }).token : undefined;
+        const login = typeof frame.d === "object" && frame.d !== null ? (frame.d as { token?: unknown; key_position?: unknown }) : {};
+        const token = login.token;
         const found = typeof token === "string" ? robotByKey(token) : undefined;
         if (!found) {
           log.warn(`refused a Remo robot from ${socket.address}: wrong robot key`);
@@ -85,6 +98,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
         const first = !robot;
         robot = found;
         clearTimeout(deadline);
+        if (login.key_position === true) keyAware.add(socket);
         if (!byRobot.has(found.id)) byRobot.set(found.id, new Set());
         byRobot.get(found.id)?.add(socket);
         hub.liveOf(found.id).lastSeen = hub.now();
@@ -121,24 +135,24 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     });
   }
 
-  /** A hub event for a room → the Remo frame for the robots in it (undefined = nothing to send). */
-  function translate(room: string, event: string, data: unknown): { robotId: string; e: string; d: unknown } | undefined {
+  /** A hub event for a room → the Remo frames for the robots in it. */
+  function forward(room: string, event: string, data: unknown): void {
     const match = /^(control|chat):([0-9]+)$/.exec(room);
     const robotId = match?.[2];
     const robot = robotId && byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
-    if (!robot || !robotId) return undefined;
+    if (!robot || !robotId) return;
     if (match?.[1] === "control" && event === "command_to_robot") {
-      const d = buttonCommand(robot, data as Parameters<typeof buttonCommand>[1]);
-      if (!d) log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
-      return d && { robotId, e: RemoEvent.buttonCommand, d };
+      const sent = data as Parameters<typeof buttonCommand>[1];
+      const d = buttonCommand(robot, sent);
+      if (!d) return log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
+      return sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
     }
     if (match?.[1] === "chat" && event === "chat_message_with_name") {
       const message = data as ChatMessage;
       const isOwner = message.name.toLowerCase() === robot.owner.toLowerCase() && !message.anonymous;
       const isModerator = !message.anonymous && (hub.store.moderators(robot.owner) ?? []).some((m) => m.toLowerCase() === message.name.toLowerCase());
-      return { robotId, e: RemoEvent.messageReceived, d: messageReceived(robot, message, { isOwner, isModerator }) };
+      sendAll(robotId, RemoEvent.messageReceived, messageReceived(robot, message, { isOwner, isModerator }));
     }
-    return undefined;
   }
 
   const isRemoRoom = (room: string) => /^(control|chat):/.test(room);
@@ -149,8 +163,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     bridge: (io) => ({
       emitTo(room, event, data) {
         io.emitTo(room, event, data);
-        const out = translate(room, event, data);
-        if (out) sendAll(out.robotId, out.e, out.d);
+        forward(room, event, data);
       },
       roomSize: (room) => io.roomSize(room) + (isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),
       connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { remoEndpoints } from "../../lib/remo/endpoints.ts";
 import { decodeFrame, encodeFrame, parseChannels, parseStreamName, parseValidated, pickChannel, robotMessage, toChatMessage, toRobotCommand, transmitUrl } from "../../lib/remo/protocol.ts";
-import { buttonCommand, messageReceived, remoChannel, robotIdOf } from "../../lib/server/remo-messages.ts";
+import { buttonCommand, messageReceived, PressFilter, remoChannel, robotIdOf } from "../../lib/server/remo-messages.ts";
 import { defaultButtons, defaultSettings, type RobotRecord } from "../../lib/server/robot-record.ts";
 import { defaults } from "../../lib/config/schema.ts";
 
@@ -101,6 +101,16 @@ describe("serve's side: stored buttons, never the viewer's text", () => {
       server: "srv-42",
       key_position: "",
     });
+  });
+  test("PressFilter: one press per hold for stock Remo robots; a hold with no refresh for holdMs is over", () => {
+    const filter = new PressFilter(5000);
+    const press = (key_position: string, at: number, command = "f", user = "vera") => filter.isPress("42", { command, key_position, user }, at);
+    expect([press("down", 0), press("down", 300), press("down", 600), press("up", 700)]).toEqual([true, false, false, false]);
+    expect([press("down", 800), press("up", 900), press("", 950), press("", 960)]).toEqual([true, false, true, true]);
+    // another user or another button is another hold
+    expect([press("down", 1000), press("down", 1001, "b"), press("down", 1002, "f", "tess")]).toEqual([true, true, true]);
+    // no refresh and no release for longer than holdMs: the next down is a new press (runs past the window)
+    expect([press("down", 5999), press("down", 11_100)]).toEqual([false, true]);
   });
   test("a word no button has is not forwarded", () => {
     expect(buttonCommand(robot, { command: "self_destruct", key_position: "", user: "vera", anonymous: false })).toBeUndefined();

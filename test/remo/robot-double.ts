@@ -65,9 +65,9 @@ export function openRobotDouble(wsUrl: string): Promise<RobotDouble> {
 }
 
 /** The whole Remo robot start-up: authenticate, look up the channel by name, join it and its chat. */
-export async function remoRobotLogin(httpUrl: string, token: string, channelName: string) {
+export async function remoRobotLogin(httpUrl: string, token: string, channelName: string, login: Record<string, unknown> = {}) {
   const robot = await openRobotDouble(`${httpUrl.replace(/^http/, "ws")}/`);
-  robot.send("AUTHENTICATE_ROBOT", { token });
+  robot.send("AUTHENTICATE_ROBOT", { token, ...login });
   const validated = await robot.next("ROBOT_VALIDATED");
   const list = (await (await fetch(`${httpUrl}/api/dev/channels/list/${validated.host}`)).json()) as { channels: { id: string; name: string; chat: string }[] };
   const channel = list.channels.find((c) => c.name === channelName) ?? list.channels[0];

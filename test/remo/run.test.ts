@@ -55,7 +55,7 @@ describe("run in Remo mode against a Remo-style server", () => {
     const server = startRemoTestServer();
     cleanups.push(() => server.stop());
     const session = startSession(server, {});
-    expect((await server.waitFor((r) => r.e === "AUTHENTICATE_ROBOT")).d).toEqual({ token: REMO_KEY });
+    expect((await server.waitFor((r) => r.e === "AUTHENTICATE_ROBOT")).d).toEqual({ token: REMO_KEY, key_position: true });
     expect((await server.waitFor((r) => r.e === "JOIN_CHANNEL")).d).toBe("chan-rover");
     expect((await server.waitFor((r) => r.e === "GET_CHAT")).d).toBe("chat-rover");
     await until(() => session.of("online").length === 1, 5000, "online");

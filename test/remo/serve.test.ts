@@ -47,8 +47,27 @@ describe("serve speaks Remo to robots", () => {
     expect(await emitAck(viewer, "command_to_robot", { robot_id: rover.robotId, command: "not_a_button" })).toMatchObject({ ok: true });
     expect(await emitAck(viewer, "command_to_robot", { robot_id: rover.robotId, command: "f", key_position: "down" })).toMatchObject({ ok: true });
     const d = await robot.next("BUTTON_COMMAND");
-    expect(d).toMatchObject({ user: { username: "vera", anonymous: false }, button: { label: "Forward", command: "f" }, channel: channel.id, key_position: "down" });
+    expect(d).toMatchObject({ user: { username: "vera", anonymous: false }, button: { label: "Forward", command: "f" }, channel: channel.id });
+    // a stock Remo robot knows no key positions: it is not sent one
+    expect(d).not.toHaveProperty("key_position");
+    expect(await emitAck(viewer, "command_to_robot", { robot_id: rover.robotId, command: "f", key_position: "up" })).toMatchObject({ ok: true });
     expect(robot.frames.some((f) => JSON.stringify(f).includes("not_a_button"))).toBe(false);
+  });
+
+  test("a held button reaches a stock Remo robot as one press; a robot that reads key_position gets the hold and the release", async () => {
+    const aware = (await remoRobotLogin(platform.url, rover.robotKey, "rover", { key_position: true })).robot;
+    doubles.push(aware);
+    const before = robot.frames.filter((f) => f.e === "BUTTON_COMMAND").length;
+    const send = (key_position: string) => emitAck(viewer, "command_to_robot", { robot_id: rover.robotId, command: "b", key_position });
+    // press, a refresh of the same hold, release, then a tap
+    for (const position of ["down", "down", "up", ""]) expect(await send(position)).toMatchObject({ ok: true });
+    const positions: unknown[] = [];
+    for (let i = 0; i < 4; i++) positions.push((await aware.next("BUTTON_COMMAND")).key_position);
+    expect(positions).toEqual(["down", "down", "up", ""]);
+    await Bun.sleep(100); // the stock robot's frames were sent before the aware robot's last one
+    const stock = robot.frames.filter((f) => f.e === "BUTTON_COMMAND").slice(before);
+    expect(stock.length).toBe(2);
+    aware.close();
   });
 
   test("chat arrives as MESSAGE_RECEIVED; ROBOT_MESSAGE_SENT reaches the viewers", async () => {
