@@ -183,7 +183,9 @@ describe("bad input has a clear error and a distinct exit code", () => {
     expect(code).toBe(23);
     expect(stderr).toContain("too many commands");
     const results = stdout.trim().split("\n").map((l) => JSON.parse(l));
-    expect(results.at(-1).error).toBe("rate_limited");
-    expect(results.filter((r) => !r.error).length).toBeGreaterThanOrEqual(40);
+    // the refused command's own result line, then the error as one JSON object (exit code included)
+    expect(results.at(-2).error).toBe("rate_limited");
+    expect(results.at(-1)).toMatchObject({ exit_code: 23, error: expect.stringContaining("too many commands") });
+    expect(results.filter((r) => !r.error).length).toBeGreaterThanOrEqual(20);
   });
 });
