@@ -60,6 +60,12 @@ export const schema = {
     brightness: num(0, "Brightness adjustment, -1.0 to 1.0", { min: -1, max: 1 }),
     contrast: num(1, "Contrast factor, 0.0 to 2.0", { min: 0, max: 2 }),
     input_format: str("", "Camera input format such as mjpeg or yuyv422 (empty = camera default)"),
+    format: str("mpeg1", "Video codec: mpeg1 (MPEG-1 + MP2, what LetsRobot.tv/Remo.tv pages play) or h264 (H.264 + AAC, about a third of the bitrate; the letsrobot viewer page plays it)", {
+      choices: ["mpeg1", "h264"],
+    }),
+    encoder: str("auto", "H.264 encoder: auto = the hardware encoder (h264_v4l2m2m) when the machine has one (Raspberry Pi 1-4), else libx264", {
+      choices: ["auto", "libx264", "h264_v4l2m2m"],
+    }),
   },
   audio: {
     enabled: bool(true, "Stream audio"),

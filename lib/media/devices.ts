@@ -36,6 +36,14 @@ export function listCameras(sysRoot = "/sys", devRoot = "/dev"): Camera[] {
     .map((entry) => ({ name: read(join(dir, entry, "name")) ?? entry, path: join(devRoot, entry) }));
 }
 
+/**
+ * The hardware H.264 encoder, a V4L2 memory-to-memory node named like "bcm2835-codec-encode" (Raspberry Pi 1-4;
+ * the Pi 5 has none), or undefined.
+ */
+export function hardwareH264Encoder(nodes: Camera[]): Camera | undefined {
+  return nodes.find((node) => /codec-encode$/i.test(node.name));
+}
+
 /** /proc/asound/cards and /proc/asound/pcm → sound cards with capture/playback ability. */
 export function listSoundCards(procRoot = "/proc"): SoundCard[] {
   const cards = read(join(procRoot, "asound/cards"));

@@ -1,11 +1,12 @@
 import type { Config } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { redact } from "../log.ts";
+import { hardwareH264Encoder } from "./devices.ts";
 import { audioInput, type KnownDevices, type SourceInput, videoInput } from "./sources.ts";
 
 /**
- * The stream plan as data (PROTOCOL.md 1.4): two ffmpeg processes, MPEG-1 video and MP2 audio, each writing
- * MPEG-TS to its stdout; letsrobot POSTs those bytes to the relay, so the stream key (part of the URL) is
+ * The stream plan as data: two ffmpeg processes, video (MPEG-1, or H.264 with `video.format = "h264"`) and
+ * audio (MP2, or AAC with H.264), each writing MPEG-TS to its stdout; letsrobot POSTs those bytes to the relay, so the stream key (part of the URL) is
  * never in ffmpeg's argv and never in a process listing.
  */
 export interface StreamTarget {
@@ -87,29 +88,42 @@ export function videoFilters(video: Config["video"], size: { xres: number; yres:
   return filters.join(",");
 }
 
-/**
- * Encoder and muxer arguments for video, shared with the encoder benchmark. `-flags +low_delay` stops the
- * MPEG-1 encoder from holding one picture back (it otherwise keeps a frame of delay even without B-frames;
- * ffmpeg accepts the flag for MPEG-1 only with `-strict unofficial`, and the bitstream is unchanged).
- * One encoder thread keeps every picture's latency the same.
- */
-export function videoOutputArgs(video: Config["video"], filters: string): string[] {
-  const rate = outputRate(video.fps);
-  return [
-    "-an", "-vf", filters, "-pix_fmt", "yuv420p", "-r", String(rate),
-    "-codec:v", "mpeg1video", "-b:v", `${video.bitrate_kbps}k`, "-bf", "0", "-g", String(rate),
-    "-flags", "+low_delay", "-strict", "unofficial", "-threads", "1",
-    ...TS_OUT, "-omit_video_pes_length", "0", "pipe:1",
-  ];
+export type H264Encoder = "libx264" | "h264_v4l2m2m";
+
+/** `video.encoder = "auto"` picks the hardware encoder when the machine has one (a Raspberry Pi 1-4). */
+export function h264Encoder(video: Config["video"], devices: KnownDevices = {}): H264Encoder {
+  if (video.encoder !== "auto") return video.encoder as H264Encoder;
+  return hardwareH264Encoder(devices.cameras ?? []) ? "h264_v4l2m2m" : "libx264";
 }
 
 /**
- * Encoder and muxer arguments for audio, shared with the encoder benchmark. Audio gets its own PIDs
- * (PMT 0x1100, stream 0x110) so a relay that mixes both uploads into one viewer socket stays demuxable.
+ * Encoder and muxer arguments for video, shared with the benchmarks. MPEG-1: `-flags +low_delay` stops the
+ * encoder from holding one picture back (it otherwise keeps a frame of delay even without B-frames; ffmpeg
+ * accepts the flag for MPEG-1 only with `-strict unofficial`, and the bitstream is unchanged). H.264: no
+ * B-frames, no look-ahead (`-tune zerolatency`), a key frame every second so a new viewer starts within one,
+ * and parameter sets before every key frame (MPEG-TS has no global header). One encoder thread keeps every
+ * picture's latency the same.
  */
-export function audioOutputArgs(audio: Config["audio"]): string[] {
+export function videoOutputArgs(video: Config["video"], filters: string, encoder: H264Encoder = "libx264"): string[] {
+  const rate = outputRate(video.fps);
+  const head = ["-an", "-vf", filters, "-pix_fmt", "yuv420p", "-r", String(rate)];
+  const tail = [...TS_OUT, "-omit_video_pes_length", "0", "pipe:1"];
+  if (video.format !== "h264") {
+    return [...head, "-codec:v", "mpeg1video", "-b:v", `${video.bitrate_kbps}k`, "-bf", "0", "-g", String(rate), "-flags", "+low_delay", "-strict", "unofficial", "-threads", "1", ...tail];
+  }
+  const bitrate = [`-b:v`, `${video.bitrate_kbps}k`, "-maxrate", `${video.bitrate_kbps}k`, "-bufsize", `${video.bitrate_kbps}k`, "-g", String(rate)];
+  if (encoder === "h264_v4l2m2m") return [...head, "-codec:v", "h264_v4l2m2m", ...bitrate, "-bsf:v", "dump_extra=freq=keyframe", ...tail];
+  return [...head, "-codec:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", ...bitrate, "-bf", "0", "-threads", "1", ...tail];
+}
+
+/**
+ * Encoder and muxer arguments for audio, shared with the benchmarks: MP2 beside MPEG-1, AAC (ADTS) beside
+ * H.264. Audio gets its own PIDs (PMT 0x1100, stream 0x110) so a relay that mixes both uploads into one
+ * viewer socket stays demuxable; each audio frame is its own PES, sent at once.
+ */
+export function audioOutputArgs(audio: Config["audio"], format = "mpeg1"): string[] {
   return [
-    "-vn", "-codec:a", "mp2", "-b:a", `${audio.bitrate_kbps}k`, "-ar", String(audio.rate), "-ac", String(audio.channels),
+    "-vn", "-codec:a", format === "h264" ? "aac" : "mp2", "-b:a", `${audio.bitrate_kbps}k`, "-ar", String(audio.rate), "-ac", String(audio.channels),
     ...TS_OUT, "-pes_payload_size", "0", "-mpegts_pmt_start_pid", "0x1100", "-mpegts_start_pid", "0x110", "pipe:1",
   ];
 }
@@ -127,9 +141,9 @@ export function toStreamPlan(config: Config, target: StreamTarget, devices: Know
   if (config.video.enabled) {
     const input = videoInput(config.video, devices);
     const filters = videoFilters(config.video, target, input.overlay ? { robotName: options.robotName } : undefined);
-    plan.video = ffmpegPlan("video", input, videoOutputArgs(config.video, filters), target);
+    plan.video = ffmpegPlan("video", input, videoOutputArgs(config.video, filters, h264Encoder(config.video, devices)), target);
   }
-  if (config.audio.enabled) plan.audio = ffmpegPlan("audio", audioInput(config.audio, devices), audioOutputArgs(config.audio), target);
+  if (config.audio.enabled) plan.audio = ffmpegPlan("audio", audioInput(config.audio, devices), audioOutputArgs(config.audio, config.video.format), target);
   if (/^https?:\/\/[^/]*@/.test(config.video.url)) plan.secrets.push(config.video.url);
   return plan;
 }

@@ -27,7 +27,7 @@ const securityHeaders = {
 };
 
 /** Pages run only our own scripts; jsmpeg compiles its WebAssembly decoder (wasm-unsafe-eval) and sets inline styles. */
-const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const contentSecurityPolicy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; media-src 'self' blob:; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 const html = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": contentSecurityPolicy, ...securityHeaders }).end(body);

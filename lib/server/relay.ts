@@ -139,7 +139,7 @@ export function createRelay(options: RelayOptions): Relay {
           const kind = sniffStreamKind(bytes);
           if (kind === "invalid" || (kind === "unknown" && bytes.length > sniffLimit) || (kind !== "unknown" && bytes[0] !== 0x47)) {
             options.log.warn(`an upload for ${robot.name} is not an MPEG-TS video or audio stream; closing it`);
-            res.writeHead(415, { "content-type": "text/plain", connection: "close" }).end("expected MPEG-TS with MPEG-1 video or MP2 audio\n");
+            res.writeHead(415, { "content-type": "text/plain", connection: "close" }).end("expected MPEG-TS with MPEG-1 or H.264 video, or MP2 or AAC audio\n");
             req.destroy();
             return;
           }

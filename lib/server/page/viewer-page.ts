@@ -1,4 +1,5 @@
 import type { RobotRecord } from "../robot-record.ts";
+import { mediaScripts } from "./assets.ts";
 
 /** HTML text with the five special characters escaped. */
 export function escapeHtml(text: string): string {
@@ -37,6 +38,7 @@ export function viewerPage(robot: RobotRecord): string {
     <div class="video-box">
       <canvas id="video" width="${robot.settings.xres}" height="${robot.settings.yres}" aria-label="live video of ${escapeHtml(robot.name)}"></canvas>
       <div id="no-video" class="overlay">waiting for video…</div>
+      <span id="video-path" class="path-badge" hidden></span>
       <button id="sound" class="sound" type="button" aria-pressed="false" title="turn sound on or off"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M11 5 6 9H3v6h3l5 4z"/><path class="waves" d="M15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13"/><path class="cross" d="m16 9 6 6m0-6-6 6"/></svg><span id="sound-label">sound off</span></button>
     </div>
     <div id="exclusive" class="exclusive" hidden></div>
@@ -56,6 +58,7 @@ export function viewerPage(robot: RobotRecord): string {
 <script id="boot" type="application/json">${scriptJson(boot)}</script>
 <script src="/assets/socket.io.js"></script>
 <script src="/assets/jsmpeg.min.js"></script>
+${mediaScripts.map((name) => `<script src="/assets/${name}.js"></script>`).join("\n")}
 <script src="/assets/viewer.js"></script>
 </body>
 </html>

@@ -1,8 +1,8 @@
 // The viewer page's script (runs in the browser; served from /assets/viewer.js).
-// Video and audio: two jsmpeg players on the relay's websockets. Controls: hold-to-drive buttons from the
-// robot's stored layout (key_position "down" on press and again every 150 ms while held, "up" on release;
-// keyboard too). Chat, presence, viewer count and exclusive control over socket.io.
-// window.letsrobotViewer exposes state for tests.
+// Video and audio: media.js on the relay's websockets (MPEG-1 through jsmpeg, H.264 through WebCodecs or
+// MSE). Controls: hold-to-drive buttons from the robot's stored layout (key_position "down" on press and again
+// every 150 ms while held, "up" on release; keyboard too). Chat, presence, viewer count and exclusive control
+// over socket.io. window.letsrobotViewer exposes state for tests.
 (() => {
   "use strict";
   const boot = JSON.parse(document.getElementById("boot").textContent);
@@ -32,42 +32,28 @@
   const wsBase = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/stream/${boot.camera_id}`;
   const canvas = $("video");
   const noVideo = $("no-video");
-  let videoPlayer = null;
-  let audioPlayer = null;
-  if (window.JSMpeg) {
-    videoPlayer = new JSMpeg.Player(`${wsBase}/video`, {
-      canvas,
-      audio: false,
-      pauseWhenHidden: false,
-      preserveDrawingBuffer: true,
-      reconnectInterval: 2,
-      videoBufferSize: 1024 * 1024,
-      onVideoDecode: () => {
-        view.framesDecoded += 1;
-        if (view.framesDecoded === 1) noVideo.hidden = true;
-      },
-    });
-    audioPlayer = new JSMpeg.Player(`${wsBase}/audio`, {
-      video: false,
-      audio: true,
-      pauseWhenHidden: false,
-      reconnectInterval: 2,
-      maxAudioLag: 0.3,
-      onAudioDecode: () => {
-        view.audioFramesDecoded += 1;
-      },
-    });
-    audioPlayer.volume = 0;
-  } else {
-    noVideo.textContent = "video player failed to load";
-  }
+  const media = window.LetsrobotStream
+    ? LetsrobotStream.startMedia({
+        wsBase,
+        canvas,
+        box: canvas.parentElement,
+        badge: $("video-path"),
+        decoder: new URLSearchParams(location.search).get("decoder"),
+        onVideoFrame: () => {
+          view.framesDecoded += 1;
+          if (view.framesDecoded === 1) noVideo.hidden = true;
+        },
+        onAudioFrame: () => {
+          view.audioFramesDecoded += 1;
+        },
+      })
+    : null;
+  if (!media) noVideo.textContent = "video player failed to load";
   const sound = $("sound");
   sound.addEventListener("click", () => {
-    if (!audioPlayer) return;
+    if (!media) return;
     const on = sound.getAttribute("aria-pressed") !== "true";
-    const context = audioPlayer.audioOut && audioPlayer.audioOut.context;
-    if (on && context && context.state === "suspended") context.resume();
-    audioPlayer.volume = on ? 1 : 0;
+    media.setSound(on);
     sound.setAttribute("aria-pressed", String(on));
     $("sound-label").textContent = on ? "sound on" : "sound off";
   });
