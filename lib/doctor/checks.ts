@@ -1,11 +1,12 @@
 import { statfsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { findCamera, findSoundCard, listCameras, listSoundCards } from "../media/devices.ts";
+import { findCamera, findSoundCard, hardwareH264Encoder, listCameras, listSoundCards } from "../media/devices.ts";
 import { listSerialPorts } from "../hardware/ports.ts";
 import { describeEngineIo, probeSocket } from "../net/handshake.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
 import type { HostPort } from "../platform/lookups.ts";
 import type { RunProcess } from "../process/run.ts";
+import { h264EncoderOutcome } from "./h264.ts";
 
 export type Status = "pass" | "warn" | "fail" | "skip";
 
@@ -165,6 +166,16 @@ export const checks: Check[] = [
       }
       if (cameras.length === 0) return skip("no camera found; the robot streams a test pattern");
       return pass(`found ${list}; video.device not set, so the test pattern is streamed`);
+    },
+  },
+  {
+    id: "h264",
+    title: "H.264 encoder",
+    required: false,
+    async run(ctx) {
+      const encoders = await ctx.runProcess("ffmpeg", ["-hide_banner", "-encoders"], { timeoutMs: 5000 });
+      const video = ctx.config?.video ?? { format: "mpeg1", encoder: "auto" };
+      return h264EncoderOutcome(video, hardwareH264Encoder(listCameras(ctx.sysRoot, ctx.devRoot)), encoders.stdout);
     },
   },
   {

@@ -24,6 +24,8 @@ export interface FfmpegPlan {
   kind: MediaKind;
   /** What feeds it, in words. */
   source: string;
+  /** The codec (and encoder) it sends, in words: "MPEG-1", "H.264 (libx264)", "MP2", "AAC". */
+  codec?: string;
   /** ffmpeg's full command line, program first. Never contains the stream key. */
   argv: string[];
   /** A program whose stdout feeds ffmpeg's stdin (Raspberry Pi camera), or undefined. */
@@ -128,8 +130,8 @@ export function audioOutputArgs(audio: Config["audio"], format = "mpeg1"): strin
   ];
 }
 
-function ffmpegPlan(kind: MediaKind, input: SourceInput, output: string[], target: StreamTarget): FfmpegPlan {
-  return { kind, source: input.label, argv: [...FFMPEG_GLOBAL, ...input.args, ...output], feeder: input.feeder, url: ingestUrl(kind, target) };
+function ffmpegPlan(kind: MediaKind, codec: string, input: SourceInput, output: string[], target: StreamTarget): FfmpegPlan {
+  return { kind, codec, source: input.label, argv: [...FFMPEG_GLOBAL, ...input.args, ...output], feeder: input.feeder, url: ingestUrl(kind, target) };
 }
 
 /** Config + relay target → the two ffmpeg commands. Throws ConfigError/MediaError naming the problem. */
@@ -141,9 +143,14 @@ export function toStreamPlan(config: Config, target: StreamTarget, devices: Know
   if (config.video.enabled) {
     const input = videoInput(config.video, devices);
     const filters = videoFilters(config.video, target, input.overlay ? { robotName: options.robotName } : undefined);
-    plan.video = ffmpegPlan("video", input, videoOutputArgs(config.video, filters, h264Encoder(config.video, devices)), target);
+    const encoder = h264Encoder(config.video, devices);
+    const codec = config.video.format === "h264" ? `H.264 (${encoder})` : "MPEG-1";
+    plan.video = ffmpegPlan("video", codec, input, videoOutputArgs(config.video, filters, encoder), target);
   }
-  if (config.audio.enabled) plan.audio = ffmpegPlan("audio", audioInput(config.audio, devices), audioOutputArgs(config.audio, config.video.format), target);
+  if (config.audio.enabled) {
+    const codec = config.video.format === "h264" ? "AAC" : "MP2";
+    plan.audio = ffmpegPlan("audio", codec, audioInput(config.audio, devices), audioOutputArgs(config.audio, config.video.format), target);
+  }
   if (/^https?:\/\/[^/]*@/.test(config.video.url)) plan.secrets.push(config.video.url);
   return plan;
 }
@@ -164,7 +171,7 @@ export function describePlan(plan: StreamPlan): string[] {
   for (const p of [plan.video, plan.audio]) {
     if (!p) continue;
     const feeder = p.feeder ? `${p.feeder.map(shellQuote).join(" ")} | ` : "";
-    lines.push(`# ${p.kind}: ${redact(p.source, plan.secrets)} → POST ${redact(p.url, plan.secrets)}`);
+    lines.push(`# ${p.kind}${p.codec ? ` ${p.codec}` : ""}: ${redact(p.source, plan.secrets)} → POST ${redact(p.url, plan.secrets)}`);
     lines.push(`${feeder}${redactArgv(p.argv, plan.secrets).map(shellQuote).join(" ")}`);
   }
   return lines;

@@ -81,6 +81,7 @@ describe("viewer page in headless Chromium", () => {
     const second = await canvasSample();
     expect(first.lit).toBeGreaterThan(160 * 120 * 0.5);
     expect(second.hash).not.toBe(first.hash);
+    expect(await page.textContent("#video-path")).toBe("MPEG-1");
   }, 30_000);
 
   test("shows the robot online", async () => {

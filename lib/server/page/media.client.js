@@ -8,10 +8,12 @@
   const S = (window.LetsrobotStream = window.LetsrobotStream || {});
   const RETRY_MS = 2000;
 
-  // A jsmpeg source fed from our socket instead of its own.
+  // A jsmpeg source fed from our socket instead of its own. jsmpeg calls start() once its WebAssembly decoder
+  // is ready; data before that is dropped (the stream is live).
   function FedSource() {
     this.destination = null;
     this.streaming = true;
+    this.started = false;
     this.established = false;
     this.completed = false;
     this.progress = 0;
@@ -19,11 +21,15 @@
   FedSource.prototype.connect = function (destination) {
     this.destination = destination;
   };
-  FedSource.prototype.start = FedSource.prototype.resume = FedSource.prototype.destroy = () => {};
+  FedSource.prototype.start = function () {
+    this.started = true;
+  };
+  FedSource.prototype.resume = FedSource.prototype.destroy = () => {};
   FedSource.prototype.push = function (buffer) {
+    if (!this.started || !this.destination) return;
     this.established = true;
     this.progress = 1;
-    if (this.destination) this.destination.write(buffer);
+    this.destination.write(buffer);
   };
 
   function jsmpegPlayer(kind, o) {

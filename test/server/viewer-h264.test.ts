@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Browser, Page } from "playwright-core";
+import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
+import { launchChromium } from "./browser.ts";
+import { type Pusher, pushTestStream } from "./ffmpeg.ts";
+import { startTestPlatform, tempDataDir } from "./helpers.ts";
+
+// The robot streams H.264 + AAC (the encoder arguments of `video.format = "h264"`); the page on 127.0.0.1 is a
+// secure context, so it decodes with WebCodecs. A second page has WebCodecs removed before its scripts run,
+// as on plain http over a LAN, and must fall back to Media Source Extensions.
+const data = tempDataDir();
+const pushers: Pusher[] = [];
+const pageErrors: string[] = [];
+let platform: Platform;
+let robot: RobotCredentials;
+let browser: Browser | undefined;
+
+interface Viewer {
+  framesDecoded: number;
+  audioFramesDecoded: number;
+}
+
+async function openPage(options: { withoutWebCodecs?: boolean; query?: string } = {}): Promise<Page> {
+  const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") pageErrors.push(message.text());
+  });
+  if (options.withoutWebCodecs) {
+    await page.addInitScript(() => {
+      const scope = window as unknown as Record<string, unknown>;
+      delete scope.VideoDecoder;
+      delete scope.AudioDecoder;
+    });
+  }
+  await page.goto(`${platform.viewerUrl(robot.robotId)}${options.query ?? ""}`);
+  return page;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform(data.dir);
+  robot = await platform.ensureRobot({ name: "rover", owner: "olga" });
+  const ingest = `${platform.url}/${robot.streamKey}/640/480/`;
+  pushers.push(pushTestStream("video", ingest, { seconds: 60, format: "h264" }), pushTestStream("audio", ingest, { seconds: 60, format: "h264" }));
+  browser = await launchChromium();
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const p of pushers) p.stop();
+  await platform.close();
+  data.remove();
+});
+
+/** A digest of what the page shows (the canvas, or the <video> of the MSE path), and how many pixels are lit. */
+const picture = (page: Page) =>
+  page.evaluate(() => {
+    const shown = document.querySelector(".video-box video") ?? document.getElementById("video");
+    const copy = document.createElement("canvas");
+    copy.width = 160;
+    copy.height = 120;
+    const ctx = copy.getContext("2d") as CanvasRenderingContext2D;
+    ctx.drawImage(shown as CanvasImageSource, 0, 0, 160, 120);
+    const pixels = ctx.getImageData(0, 0, 160, 120).data;
+    let hash = 0;
+    let lit = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      hash = (hash * 31 + (pixels[i] ?? 0) + (pixels[i + 1] ?? 0) * 7 + (pixels[i + 2] ?? 0) * 13) >>> 0;
+      if ((pixels[i] ?? 0) + (pixels[i + 1] ?? 0) + (pixels[i + 2] ?? 0) > 30) lit++;
+    }
+    return { hash, lit };
+  });
+
+const viewer = (page: Page) => page.evaluate(() => (window as unknown as { letsrobotViewer: Viewer }).letsrobotViewer);
+const framesAbove = (page: Page, n: number) => page.waitForFunction((least) => (window as unknown as { letsrobotViewer: Viewer }).letsrobotViewer.framesDecoded > least, n, { timeout: 15_000 });
+
+/** Live pictures: lit, and different a few frames later. */
+async function expectMovingPicture(page: Page): Promise<void> {
+  await framesAbove(page, 3);
+  const first = await picture(page);
+  await framesAbove(page, (await viewer(page)).framesDecoded + 5);
+  const second = await picture(page);
+  expect(first.lit).toBeGreaterThan(160 * 120 * 0.5);
+  expect(second.hash).not.toBe(first.hash);
+}
+
+describe("H.264 on the viewer page in headless Chromium", () => {
+  test("over 127.0.0.1 it decodes with WebCodecs onto the canvas: pixels lit and changing, AAC audio decoded", async () => {
+    const page = await openPage();
+    try {
+      await expectMovingPicture(page);
+      expect(await page.textContent("#video-path")).toBe("H.264 · WebCodecs");
+      expect(await page.locator(".video-box video").count()).toBe(0);
+      await page.waitForFunction(() => (window as unknown as { letsrobotViewer: Viewer }).letsrobotViewer.audioFramesDecoded > 10, undefined, { timeout: 10_000 });
+      await page.click("#sound");
+      expect(await page.textContent("#sound-label")).toBe("sound on");
+    } finally {
+      await page.close();
+    }
+  }, 40_000);
+
+  test("without WebCodecs (a non-secure origin) it falls back to Media Source Extensions: video pixels change, audio plays", async () => {
+    const page = await openPage({ withoutWebCodecs: true });
+    try {
+      await expectMovingPicture(page);
+      expect(await page.textContent("#video-path")).toBe("H.264 · MSE");
+      expect(await page.isHidden("#video")).toBe(true);
+      await page.waitForFunction(() => ((document.querySelector(".video-box audio") as HTMLAudioElement | null)?.currentTime ?? 0) > 0.5, undefined, { timeout: 10_000 });
+      expect((await viewer(page)).audioFramesDecoded).toBeGreaterThan(10);
+    } finally {
+      await page.close();
+    }
+  }, 40_000);
+
+  test("the MSE player jumps back to the live edge when it falls behind", async () => {
+    const page = await openPage({ query: "?decoder=mse" });
+    const behind = () =>
+      page.evaluate(() => {
+        const video = document.querySelector(".video-box video") as HTMLVideoElement;
+        return video.buffered.end(video.buffered.length - 1) - video.currentTime;
+      });
+    try {
+      await framesAbove(page, 75);
+      expect(await page.textContent("#video-path")).toBe("H.264 · MSE");
+      await page.evaluate(() => {
+        const video = document.querySelector(".video-box video") as HTMLVideoElement;
+        video.currentTime = video.buffered.start(0);
+      });
+      expect(await behind()).toBeGreaterThan(1.5);
+      await page.waitForFunction(
+        () => {
+          const video = document.querySelector(".video-box video") as HTMLVideoElement;
+          return video.buffered.end(video.buffered.length - 1) - video.currentTime < 0.5;
+        },
+        undefined,
+        { timeout: 3000 },
+      );
+      expect(await behind()).toBeLessThan(0.5);
+    } finally {
+      await page.close();
+    }
+  }, 40_000);
+
+  test("runs without script errors or content-security-policy violations", () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
