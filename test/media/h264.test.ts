@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, defaults } from "../../lib/config/schema.ts";
-import { h264EncoderOutcome } from "../../lib/doctor/h264.ts";
+import { type H264Outcome, h264EncoderOutcome } from "../../lib/doctor/h264.ts";
 import { hardwareH264Encoder, listCameras } from "../../lib/media/devices.ts";
 import { audioOutputArgs, describePlan, type StreamTarget, toStreamPlan, videoOutputArgs } from "../../lib/media/plan.ts";
 import { sniffStreamKind } from "../../lib/server/ts-sniff.ts";
@@ -56,7 +56,7 @@ describe("video.format = h264 in the stream plan", () => {
 describe("doctor's H.264 encoder check", () => {
   const pi = hardwareH264Encoder(piNodes);
   const both = " V....D libx264   libx264 H.264\n V..... h264_v4l2m2m  V4L2 mem2mem H.264 encoder wrapper";
-  const cases: [string, Partial<Config["video"]>, boolean, string, string, RegExp][] = [
+  const cases: [string, Partial<Config["video"]>, boolean, string, H264Outcome["status"], RegExp][] = [
     ["Pi streaming H.264 in hardware", { format: "h264" }, true, both, "pass", /bcm2835-codec-encode \(\/dev\/video11\), used through ffmpeg's h264_v4l2m2m/],
     ["Pi still on MPEG-1 is told about it", { format: "mpeg1" }, true, both, "pass", /does not use it/],
     ["x86 streaming H.264 with libx264", { format: "h264" }, false, both, "pass", /no hardware H\.264 encoder .*libx264 encodes in software/],
