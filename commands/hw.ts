@@ -43,7 +43,7 @@ function createListCommand(deps: Deps) {
         deps.log.info("hint: plug the Arduino in by USB (a charge-only cable shows nothing)");
         return;
       }
-      const rows = ports.map((p) => [p.path, p.vendorId ? `usb:${p.vendorId}:${p.productId}` : "-", p.manufacturer ?? "-", p.product ?? "-", p.serial ?? "-", isArduinoLike(p) ? "yes" : "", usedBy(p.path)]);
+      const rows = ports.map((p) => [[p.path, ...(p.links ?? [])].join(" = "), p.vendorId ? `usb:${p.vendorId}:${p.productId}` : "-", p.manufacturer ?? "-", p.product ?? "-", p.serial ?? "-", isArduinoLike(p) ? "yes" : "", usedBy(p.path)]);
       deps.out.text(formatTable(["port", "id", "maker", "product", "serial", "arduino-like", "in use by"], rows));
     },
   });

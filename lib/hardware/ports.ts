@@ -1,9 +1,11 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 /** Serial ports from sysfs with their USB identity; no native addon needed. */
 export interface SerialPortInfo {
   path: string;
+  /** Stable names that point at this port: the Pi's /dev/serial0 (GPIO UART) and /dev/serial1. */
+  links?: string[];
   vendorId?: string;
   productId?: string;
   manufacturer?: string;
@@ -29,14 +31,36 @@ function usbDevice(deviceDir: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The names node-serialport lists on Linux: USB (ttyACM, ttyUSB, ttyWCH, ttyXRUSB), on-board UARTs (ttyS, ttyAMA
+ * on a Pi's GPIO header, ttyO, ttyMFD) and Bluetooth serial (rfcomm).
+ */
+const SERIAL_NAME = /^(tty(S|ACM|USB|AMA|MFD|O|WCH|XRUSB)\d+|rfcomm\d+)$/;
+
+/** The Pi's aliases for its UARTs (/dev/serial0 = the GPIO header), as names of the tty they point at. */
+function piLinks(devRoot: string): Map<string, string[]> {
+  const links = new Map<string, string[]>();
+  for (const name of ["serial0", "serial1"]) {
+    try {
+      const target = basename(readlinkSync(join(devRoot, name)));
+      links.set(target, [...(links.get(target) ?? []), join(devRoot, name)]);
+    } catch {
+      // no such link: not a Pi, or that UART is off
+    }
+  }
+  return links;
+}
+
 export function listSerialPorts(sysRoot = "/sys", devRoot = "/dev"): SerialPortInfo[] {
   const dir = join(sysRoot, "class/tty");
   if (!existsSync(dir)) return [];
+  const links = piLinks(devRoot);
   return readdirSync(dir)
-    .filter((name) => /^tty(ACM|USB|AMA|S)\d+$/.test(name))
+    .filter((name) => SERIAL_NAME.test(name))
     .flatMap((name): SerialPortInfo[] => {
+      const at = { path: join(devRoot, name), ...(links.has(name) ? { links: links.get(name) } : {}) };
+      if (name.startsWith("rfcomm")) return [at]; // bound Bluetooth serial: a virtual device, no parent
       const device = join(dir, name, "device");
-      if (!existsSync(device)) return [];
       let real: string;
       try {
         real = realpathSync(device);
@@ -44,11 +68,11 @@ export function listSerialPorts(sysRoot = "/sys", devRoot = "/dev"): SerialPortI
         return [];
       }
       const usb = usbDevice(real);
-      // plain ttySN without a USB parent are legacy UARTs; list only those that are real (have a driver)
-      if (!usb && name.startsWith("ttyS")) return [];
+      // the 8250 driver registers 32 ttyS ports whether or not a UART is there; a phantom one has type 0 (unknown)
+      if (!usb && name.startsWith("ttyS") && (read(join(dir, name, "type")) ?? "0") === "0") return [];
       return [
         {
-          path: join(devRoot, name),
+          ...at,
           vendorId: usb ? read(join(usb, "idVendor")) : undefined,
           productId: usb ? read(join(usb, "idProduct")) : undefined,
           manufacturer: usb ? read(join(usb, "manufacturer")) : undefined,
@@ -57,7 +81,7 @@ export function listSerialPorts(sysRoot = "/sys", devRoot = "/dev"): SerialPortI
         },
       ];
     })
-    .sort((a, b) => a.path.localeCompare(b.path));
+    .sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
 }
 
 /** USB vendor ids of Arduino boards and the USB-serial chips clones use. */
