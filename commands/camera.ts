@@ -3,7 +3,7 @@ import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { checkCamera, toCameraPlan } from "../lib/media/camera.ts";
-import { listCameras } from "../lib/media/devices.ts";
+import { scanDevices } from "../lib/media/devices.ts";
 import { describeCameras, formatSummary } from "../lib/media/formats.ts";
 import { formatTable } from "../lib/output.ts";
 import { spawnGroup } from "../lib/process/group.ts";
@@ -28,22 +28,25 @@ export function createCameraCommand(deps: Deps) {
       out: { type: "string", description: "Where to write the PNG (default ./camera-<time>.png)", valueHint: "file" },
     },
     async run({ args }) {
-      const cameras = listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys");
+      const devices = scanDevices(deps.env);
+      const cameras = devices.cameras ?? [];
       if (args.list) {
         const listing = await describeCameras(cameras, runProcess);
-        if (args.json) return deps.out.json({ cameras: listing });
-        if (listing.length === 0) {
+        const pi = devices.piCamera ? { program: devices.piCameraApp ?? "none found (sudo apt install rpicam-apps)" } : undefined;
+        if (args.json) return deps.out.json({ cameras: listing, ...(pi ? { piCamera: pi } : {}) });
+        if (pi) deps.out.text(`Raspberry Pi camera on the CSI connector, read with ${pi.program} (video.source = auto streams it)`);
+        if (listing.length === 0 && !pi) {
           deps.out.text("no cameras found");
           deps.log.info("hint: plug a USB camera in; without one, `letsrobot stream` sends a test pattern");
           return;
         }
-        deps.out.text(formatTable(["name", "path", "formats and sizes"], listing.map((c) => [c.name, c.path, c.error ? `(${c.error})` : formatSummary(c.formats)])));
+        if (listing.length > 0) deps.out.text(formatTable(["name", "path", "formats and sizes"], listing.map((c) => [c.name, c.path, c.error ? `(${c.error})` : formatSummary(c.formats)])));
         return;
       }
       const seconds = secondsFlag(args.seconds, "--seconds") ?? 3;
       const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
       const png = resolve(deps.cwd, args.out || `camera-${stamp(new Date())}.png`);
-      const plan = toCameraPlan(config.video, { cameras }, png, seconds);
+      const plan = toCameraPlan(config.video, devices, png, seconds);
       deps.log.start(`reading ${plan.source} for ${seconds} s`);
       const report = await checkCamera(plan, { spawn: spawnGroup, shutdown: deps.shutdown });
       if (args.json) return deps.out.json(report);

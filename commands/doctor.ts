@@ -18,6 +18,7 @@ export function createDoctorCommand(deps: Deps) {
         sysRoot: deps.env.LETSROBOT_SYS_ROOT ?? "/sys",
         procRoot: deps.env.LETSROBOT_PROC_ROOT ?? "/proc",
         devRoot: "/dev",
+        path: deps.env.PATH ?? "",
         dataDir: deps.cwd,
         now: () => new Date(),
       };

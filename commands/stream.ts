@@ -3,7 +3,7 @@ import { resolveConfig } from "../lib/config/load.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { Deps } from "../lib/deps.ts";
 import { ConfigError, MediaError } from "../lib/errors.ts";
-import { listCameras, listSoundCards } from "../lib/media/devices.ts";
+import { scanDevices } from "../lib/media/devices.ts";
 import { describePlan, type StreamTarget, toStreamPlan } from "../lib/media/plan.ts";
 import { superviseStreams } from "../lib/media/supervisor.ts";
 import { resolveEndpoints } from "../lib/platform/client.ts";
@@ -56,7 +56,7 @@ export function createStreamCommand(deps: Deps) {
       const seconds = secondsFlag(args.seconds, "--seconds");
       const flags = { ...mediaFlags(args), "video.enabled": args.video === false ? "false" : undefined, "audio.enabled": args.audio === false ? "false" : undefined };
       const { config } = resolveConfig({ path: args.config, flags, env: deps.env, cwd: deps.cwd });
-      const devices = { cameras: listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys"), soundCards: listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc") };
+      const devices = scanDevices(deps.env);
 
       // validate the whole plan before touching the network
       const placeholder = { relayHost: "relay.invalid", videoPort: 80, audioPort: 80, streamKey: config.platform.stream_key || "STREAM_KEY", xres: config.video.width, yres: config.video.height };

@@ -46,7 +46,7 @@ export const schema = {
   },
   video: {
     enabled: bool(true, "Stream video"),
-    source: str("auto", "Video source kind; auto = device if set, else test pattern", {
+    source: str("auto", "Video source kind; auto = device if set, else url, else the Raspberry Pi camera (libcamera: rpicam-vid, or libcamera-vid) when one is connected, else test pattern", {
       choices: ["auto", "test", "v4l2", "libcamera", "http"],
     }),
     device: str("", "Camera by name (as in `letsrobot camera --list`) or path such as /dev/video0"),

@@ -1,6 +1,8 @@
 import { statfsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { findCamera, findSoundCard, hardwareH264Encoder, listCameras, listSoundCards } from "../media/devices.ts";
+import { findCamera, findOnPath, findSoundCard, hardwareH264Encoder, hasPiCamera, listCameras, listSoundCards, PI_CAMERA_APPS } from "../media/devices.ts";
+import { videoSourceKind } from "../media/sources.ts";
+import { piCameraOutcome, powerOutcome } from "./pi.ts";
 import { listSerialPorts } from "../hardware/ports.ts";
 import { describeEngineIo, probeSocket } from "../net/handshake.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
@@ -30,6 +32,8 @@ export interface DoctorContext {
   sysRoot: string;
   procRoot: string;
   devRoot: string;
+  /** PATH, where the Pi camera program is looked for. */
+  path: string;
   dataDir: string;
   now: () => Date;
 }
@@ -155,6 +159,8 @@ export const checks: Check[] = [
     required: false,
     async run(ctx) {
       const cameras = listCameras(ctx.sysRoot, ctx.devRoot);
+      const devices = { cameras, piCamera: hasPiCamera(ctx.sysRoot), piCameraApp: findOnPath(PI_CAMERA_APPS, ctx.path) };
+      if ((ctx.config ? videoSourceKind(ctx.config.video, devices) : devices.piCamera ? "libcamera" : "") === "libcamera") return piCameraOutcome(devices, ctx.runProcess);
       const wanted = ctx.config?.video.device;
       const list = cameras.map((c) => `${c.name} (${c.path})`).join(", ");
       if (wanted) {
@@ -227,6 +233,7 @@ export const checks: Check[] = [
       return pass(list);
     },
   },
+  { id: "power", title: "power supply and temperature (Pi)", required: false, run: (ctx) => powerOutcome(ctx.runProcess) },
   {
     id: "clock",
     title: "system clock",

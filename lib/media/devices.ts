@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
 /** Device discovery from sysfs/procfs, by name (numbers change across reboots). Roots are parameters so tests use fixture trees. */
 export interface Camera {
@@ -25,15 +25,73 @@ function read(path: string): string | undefined {
   }
 }
 
-/** /sys/class/video4linux/videoN/name → cameras; only capture nodes (index 0) are listed. */
-export function listCameras(sysRoot = "/sys", devRoot = "/dev"): Camera[] {
+/** What a stream plan may use besides the config: devices found at start-up. */
+export interface KnownDevices {
+  cameras?: Camera[];
+  soundCards?: SoundCard[];
+  /** A Raspberry Pi camera is on the CSI connector (`video.source = auto` then streams it). */
+  piCamera?: boolean;
+  /** The Pi camera program on PATH: rpicam-vid (Bookworm and later), else libcamera-vid (Bullseye). */
+  piCameraApp?: string;
+}
+
+/**
+ * The Pi's CSI receivers (unicam on Pi 1-4, rp1-cfe on Pi 5): they register a video node only when the firmware
+ * found a camera at boot, and carry raw sensor frames that only libcamera turns into pictures.
+ */
+const CSI_RECEIVER = /^(unicam|rp1-cfe)/;
+
+function videoNodes(sysRoot: string): { entry: string; name: string }[] {
   const dir = join(sysRoot, "class/video4linux");
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((entry) => /^video\d+$/.test(entry))
     .filter((entry) => (read(join(dir, entry, "index")) ?? "0") === "0")
     .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)))
-    .map((entry) => ({ name: read(join(dir, entry, "name")) ?? entry, path: join(devRoot, entry) }));
+    .map((entry) => ({ entry, name: read(join(dir, entry, "name")) ?? entry }));
+}
+
+/**
+ * /sys/class/video4linux/videoN/name → cameras; only capture nodes (index 0). The Pi's CSI receiver is left out
+ * (it is the Pi camera: `hasPiCamera`); its codec nodes stay (the hardware H.264 encoder is found among them).
+ */
+export function listCameras(sysRoot = "/sys", devRoot = "/dev"): Camera[] {
+  return videoNodes(sysRoot)
+    .filter((node) => !CSI_RECEIVER.test(node.name))
+    .map((node) => ({ name: node.name, path: join(devRoot, node.entry) }));
+}
+
+/** Whether a Raspberry Pi camera is connected (its CSI receiver has a video node). */
+export function hasPiCamera(sysRoot = "/sys"): boolean {
+  return videoNodes(sysRoot).some((node) => CSI_RECEIVER.test(node.name));
+}
+
+/** The first of `programs` that is an executable file in one of the PATH directories. */
+export function findOnPath(programs: readonly string[], path: string): string | undefined {
+  for (const program of programs) {
+    for (const dir of path.split(delimiter).filter(Boolean)) {
+      try {
+        accessSync(join(dir, program), constants.X_OK);
+        return program;
+      } catch {
+        // not in this directory
+      }
+    }
+  }
+  return undefined;
+}
+
+export const PI_CAMERA_APPS = ["rpicam-vid", "libcamera-vid"] as const;
+
+/** Everything a stream plan may use, found from sysfs/procfs (LETSROBOT_SYS_ROOT/PROC_ROOT in tests) and PATH. */
+export function scanDevices(env: Record<string, string | undefined>): KnownDevices {
+  const sysRoot = env.LETSROBOT_SYS_ROOT ?? "/sys";
+  return {
+    cameras: listCameras(sysRoot),
+    soundCards: listSoundCards(env.LETSROBOT_PROC_ROOT ?? "/proc"),
+    piCamera: hasPiCamera(sysRoot),
+    piCameraApp: findOnPath(PI_CAMERA_APPS, env.PATH ?? ""),
+  };
 }
 
 /**

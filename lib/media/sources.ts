@@ -1,6 +1,8 @@
 import type { Config } from "../config/schema.ts";
 import { ConfigError, MediaError } from "../errors.ts";
-import { type Camera, findCamera, findSoundCard, type SoundCard } from "./devices.ts";
+import { type Camera, findCamera, findSoundCard, type KnownDevices, type SoundCard } from "./devices.ts";
+
+export type { KnownDevices } from "./devices.ts";
 
 /**
  * Input side of an ffmpeg command for each source kind (pure). Camera inputs decode on one thread: a
@@ -22,11 +24,6 @@ export interface SourceInput {
   overlay?: boolean;
 }
 
-export interface KnownDevices {
-  cameras?: Camera[];
-  soundCards?: SoundCard[];
-}
-
 const LAVFI = "lavfi:";
 
 function lavfiInput(device: string): string[] {
@@ -35,12 +32,12 @@ function lavfiInput(device: string): string[] {
   return ["-re", "-f", "lavfi", "-i", graph];
 }
 
-export function videoSourceKind(video: Config["video"]): VideoSourceKind {
+export function videoSourceKind(video: Config["video"], devices: KnownDevices = {}): VideoSourceKind {
   if (video.device.startsWith(LAVFI)) return "lavfi";
   if (video.source !== "auto") return video.source as VideoSourceKind;
   if (video.device) return "v4l2";
   if (video.url) return "http";
-  return "test";
+  return devices.piCamera ? "libcamera" : "test";
 }
 
 export function audioSourceKind(audio: Config["audio"]): AudioSourceKind {
@@ -81,7 +78,7 @@ export function resolveSpeaker(wanted: string, cards: SoundCard[]): { label: str
 export function videoInput(video: Config["video"], devices: KnownDevices = {}): SourceInput {
   const size = `${video.width}x${video.height}`;
   const rate = String(video.fps);
-  const kind = videoSourceKind(video);
+  const kind = videoSourceKind(video, devices);
   switch (kind) {
     case "test":
       // colour bars draw no timecode of their own (testsrc/testsrc2 do, right under our clock): one clock shows
@@ -95,8 +92,9 @@ export function videoInput(video: Config["video"], devices: KnownDevices = {}): 
       return { kind, label: `camera ${camera.name} (${camera.path})`, args: ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", ...format, "-video_size", size, "-framerate", rate, "-i", camera.path] };
     }
     case "libcamera": {
-      const feeder = ["libcamera-vid", "-t", "0", "-n", "--width", String(video.width), "--height", String(video.height), "--framerate", rate, "--codec", "yuv420", "--flush", "-o", "-"];
-      return { kind, label: "Raspberry Pi camera (libcamera-vid)", feeder, args: ["-threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", size, "-framerate", rate, "-i", "pipe:0"] };
+      const app = devices.piCameraApp ?? "rpicam-vid"; // same options in both; libcamera-vid is the older name
+      const feeder = [app, "-t", "0", "-n", "--width", String(video.width), "--height", String(video.height), "--framerate", rate, "--codec", "yuv420", "--flush", "-o", "-"];
+      return { kind, label: `Raspberry Pi camera (${app})`, feeder, args: ["-threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", size, "-framerate", rate, "-i", "pipe:0"] };
     }
     case "http": {
       if (!/^https?:\/\/\S+$/i.test(video.url)) {

@@ -1,6 +1,6 @@
 import { ConfigError, LetsrobotError } from "../errors.ts";
 import { openDriver } from "../hardware/registry.ts";
-import { listCameras, listSoundCards } from "../media/devices.ts";
+import { scanDevices } from "../media/devices.ts";
 import { type Clock, realClock } from "../robot/clock.ts";
 import { describeEvent, type RobotEvent, statusLine } from "../robot/events.ts";
 import { installCrashStop, Lifecycle } from "../robot/lifecycle.ts";
@@ -86,7 +86,7 @@ export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameS
           log.success(`joined Remo channel ${joined.channel.name || joined.channel.id} on ${joined.host}`);
           if (!config.video.enabled && !config.audio.enabled) return;
           try {
-            const devices = { cameras: listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys"), soundCards: listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc") };
+            const devices = scanDevices(deps.env);
             const where = { transmit: endpoints.transmit, channelId: () => robot.where()?.channel.id, robotKey: config.platform.robot_key, devices };
             media.attach(createRemoMedia({ config, ...where }, { log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false }));
           } catch (error) {

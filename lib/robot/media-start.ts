@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
-import { listCameras, listSoundCards } from "../media/devices.ts";
+import { scanDevices } from "../media/devices.ts";
 import type { StreamTarget } from "../media/plan.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RunProcess } from "../process/run.ts";
@@ -38,7 +38,7 @@ export async function startMedia(config: Config, endpoints: Endpoints, deps: Med
     deps.log.warn("ffmpeg is not installed: running without video (sudo apt-get install ffmpeg)");
     return noMedia;
   }
-  const devices = { cameras: listCameras(deps.env.LETSROBOT_SYS_ROOT ?? "/sys"), soundCards: listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc") };
+  const devices = scanDevices(deps.env);
   return createMediaControl(
     { config, target: targetOf(config, endpoints), devices, robotName: deps.robotName, resolveTarget: async () => targetOf(config, await deps.lookups()) },
     { log: deps.log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false },

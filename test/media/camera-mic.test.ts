@@ -110,14 +110,14 @@ describe("camera and mic against lavfi stand-ins", () => {
     expect(summary).toMatch(/^160x120 at \d+\.\d fps \(measured over 1 s, \d+ frames\)/);
     const missing = await cli(["camera", "--device", "Logitech"], { LETSROBOT_SYS_ROOT: join(fixtures, "sys") });
     expect(missing.code).toBe(40);
-    expect(missing.stderr).toContain('camera "Logitech" not found; found: "USB 2.0 Camera: HD USB Camera" (/dev/video0), "bcm2835-isp" (/dev/video2)');
+    expect(missing.stderr).toContain('camera "Logitech" not found; found: "USB 2.0 Camera: HD USB Camera" (/dev/video0), "mmal service 16.1" (/dev/video2)');
   }, 20000);
 
   test("camera --list from a fixture sysfs tree", async () => {
     const { code, stdout } = await cli(["camera", "--list", "--json"], { LETSROBOT_SYS_ROOT: join(fixtures, "sys") });
     expect(code).toBe(0);
     const listed = JSON.parse(stdout).cameras.map((c: { name: string; path: string; formats: unknown[] }) => [c.name, c.path, c.formats]);
-    expect(listed).toEqual([["USB 2.0 Camera: HD USB Camera", "/dev/video0", []], ["bcm2835-isp", "/dev/video2", []]]);
+    expect(listed).toEqual([["USB 2.0 Camera: HD USB Camera", "/dev/video0", []], ["mmal service 16.1", "/dev/video2", []]]);
   }, 20000);
 
   test("mic CLI: levels, silence and clipping warnings, --list by card name, a missing speaker exits 40", async () => {

@@ -106,7 +106,7 @@ describe("devices from fixture sysfs/procfs trees", () => {
   test("cameras: capture nodes only, by name, sorted", () => {
     expect(listCameras(join(fixtures, "sys"))).toEqual([
       { name: "USB 2.0 Camera: HD USB Camera", path: "/dev/video0" },
-      { name: "bcm2835-isp", path: "/dev/video2" },
+      { name: "mmal service 16.1", path: "/dev/video2" },
     ]);
   });
   test("sound cards: ids, names with hyphenated drivers, capture/playback", () => {

@@ -33,16 +33,16 @@ describe("video sources → ffmpeg input", () => {
     ["no device: test pattern", {}, ["-re", "-f", "lavfi", "-i", "smptebars=size=640x480:rate=30"], undefined],
     ["source = test even with a device", { video: { source: "test", device: "HD USB" } }, ["-re", "-f", "lavfi", "-i", "smptebars=size=640x480:rate=30"], undefined],
     ["camera by name", { video: { device: "HD USB Camera" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video0"], undefined],
-    ["camera by other name, input format, size, fps", { video: { device: "bcm2835-isp", input_format: "mjpeg", width: 1280, height: 720, fps: 25 } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "25", "-i", "/dev/video2"], undefined],
+    ["camera by other name, input format, size, fps", { video: { device: "mmal service 16.1", input_format: "mjpeg", width: 1280, height: 720, fps: 25 } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-input_format", "mjpeg", "-video_size", "1280x720", "-framerate", "25", "-i", "/dev/video2"], undefined],
     ["camera by path not in sysfs", { video: { device: "/dev/video7" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "v4l2", "-video_size", "640x480", "-framerate", "30", "-i", "/dev/video7"], undefined],
     ["lavfi stand-in device", { video: { device: "lavfi:testsrc=size=320x240:rate=30" } }, ["-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=30"], undefined],
     ["http MJPEG camera", { video: { url: "http://cam.local:8080/video" } }, ["-fflags", "nobuffer", "-threads", "1", "-i", "http://cam.local:8080/video"], undefined],
     ["http camera with forced format", { video: { source: "http", url: "https://cam/x.mjpg", input_format: "mpjpeg" } }, ["-fflags", "nobuffer", "-threads", "1", "-f", "mpjpeg", "-i", "https://cam/x.mjpg"], undefined],
     [
-      "Raspberry Pi camera through libcamera-vid",
+      "Raspberry Pi camera through rpicam-vid",
       { video: { source: "libcamera", width: 1280, height: 720 } },
       ["-threads", "1", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", "1280x720", "-framerate", "30", "-i", "pipe:0"],
-      ["libcamera-vid", "-t", "0", "-n", "--width", "1280", "--height", "720", "--framerate", "30", "--codec", "yuv420", "--flush", "-o", "-"],
+      ["rpicam-vid", "-t", "0", "-n", "--width", "1280", "--height", "720", "--framerate", "30", "--codec", "yuv420", "--flush", "-o", "-"],
     ],
   ];
   for (const [name, patch, input, feeder] of cases) {
@@ -179,7 +179,7 @@ describe("the stream key stays out of argv and out of what is shown", () => {
 
 describe("bad input names the problem", () => {
   const cases: [string, Patch, typeof LetsrobotError, number, RegExp][] = [
-    ["missing camera lists what exists", { video: { device: "Logitech" } }, MediaError, ExitCode.media, /camera "Logitech" not found; found: "USB 2.0 Camera: HD USB Camera" \(\/dev\/video0\), "bcm2835-isp" \(\/dev\/video2\)/],
+    ["missing camera lists what exists", { video: { device: "Logitech" } }, MediaError, ExitCode.media, /camera "Logitech" not found; found: "USB 2.0 Camera: HD USB Camera" \(\/dev\/video0\), "mmal service 16.1" \(\/dev\/video2\)/],
     ["missing mic lists capture cards by name", { audio: { device: "Blue Yeti" } }, MediaError, ExitCode.media, /microphone "Blue Yeti" not found; found: "USB PnP Sound Device" \[Device\]/],
     ["a playback-only card is not a mic", { audio: { device: "Headphones" } }, MediaError, ExitCode.media, /microphone "Headphones" not found/],
     ["rotation not a multiple of 90", { video: { rotate: 45 } }, ConfigError, ExitCode.config, /video\.rotate must be 0, 90, 180 or 270, got 45/],
