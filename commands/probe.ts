@@ -30,7 +30,7 @@ export function createProbeCommand(deps: Deps) {
       const targets: [string, HostPort | undefined][] = [
         ["control", hostOf("control")],
         ["chat", hostOf("chat")],
-        ["app", { host: info.hostname, port: platform.app_port || Number(info.port || 80) }],
+        ["app", { host: info.hostname, port: platform.app_port || Number(info.port || (info.protocol === "https:" ? 443 : 80)) }],
       ];
       const sockets = await Promise.all(
         targets.map(async ([name, target]) => ({ name, ...(target ? await probeSocket(target, { fetch: deps.fetch, timeoutMs: platform.timeout_ms }) : { url: "", ok: false, ms: 0, engineIo: [], error: "lookup failed" }) })),
@@ -52,8 +52,9 @@ export function createProbeCommand(deps: Deps) {
         deps.out.text(formatTable(["endpoint", "url", "result", "ms"], rows));
       }
       if (failed > 0) {
-        const first = lookups.find((l) => !l.ok)?.error as { hint?: string } | undefined;
-        throw new NetworkError(`${failed} endpoint(s) failed`, first?.hint ?? `check that ${info.host} is running`);
+        const first = lookups.find((l) => !l.ok)?.error as { message?: string; hint?: string } | undefined;
+        // the first failure's cause (e.g. an untrusted TLS certificate) is usually every failure's cause
+        throw new NetworkError(`${failed} endpoint(s) failed${first?.message ? `; first: ${first.message}` : ""}`, first?.hint ?? `check that ${info.host} is running`);
       }
     },
   });

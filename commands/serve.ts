@@ -4,6 +4,8 @@ import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
 import { isWildcard } from "../lib/server/reachable.ts";
 import { addRobot, clusterOf, defaultDataDir, lastServedUrl, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
+import { runProcess } from "../lib/process/run.ts";
+import { tlsOf } from "../lib/server/tls-identity.ts";
 import { jsonArg } from "./args.ts";
 
 const serverArgs = {
@@ -90,12 +92,14 @@ export function createServeCommand(deps: Deps) {
       ...listenArgs,
       ...serverArgs,
       "app-port": { type: "string", description: "Also accept app (video status) sockets on this port, as old clients expect (e.g. 8022)", valueHint: "port" },
+      tls: { type: "string", description: "self-signed: make (once, in the data dir) and use a certificate for this machine's names and LAN addresses; the port then speaks HTTPS/WSS and plain HTTP (own certificate: server.tls_cert, server.tls_key)", valueHint: "self-signed" },
     },
     subCommands: { robot: createRobotCommand(deps) },
     async run({ args }) {
       const { server, twitch, dataDir } = serverConfig(args, deps);
       const appPort = parsePortFlag(args["app-port"], "--app-port");
-      await serve({ host: server.host || "127.0.0.1", port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
+      const tls = await tlsOf(args.tls, server, dataDir, { run: runProcess, log: deps.log });
+      await serve({ tls,  host: server.host || "127.0.0.1", port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
     },
   });
 }

@@ -152,6 +152,8 @@ export const schema = {
     data_dir: str("", "Where the local platform keeps its database (empty = ~/.local/share/letsrobot)"),
     redis_url: str("", "serve: Redis shared by several serve processes behind one address, e.g. redis://127.0.0.1:6379 (empty = one process); see docs/deploy.md", { secret: true }),
     node_id: str("", "serve: this process's name among its peers on Redis (empty = host name and a random suffix)"),
+    tls_cert: str("", "serve: PEM certificate file; with tls_key the port speaks HTTPS and WSS as well as plain HTTP (docs/serve.md, TLS)"),
+    tls_key: str("", "serve: PEM private key file of tls_cert"),
     public_port: int(0, 0, 65535, "serve: port the lookups tell robots to use, when a reverse proxy listens on another port than serve (0 = serve's own port)"),
   },
   twitch: {

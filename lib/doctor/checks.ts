@@ -105,7 +105,7 @@ export const checks: Check[] = [
       const hosts: Record<string, HostPort> = {};
       for (const r of results) if (r.ok && (r.name === "control" || r.name === "chat")) hosts[r.name] = r.value as HostPort;
       const info = infoUrl(platform);
-      hosts.app = { host: info.hostname, port: platform.app_port || Number(info.port || 80) };
+      hosts.app = { host: info.hostname, port: platform.app_port || Number(info.port || (info.protocol === "https:" ? 443 : 80)) };
       const slowest = Math.round(Math.max(...results.map((r) => r.ms)));
       const outcome: Outcome = failed.length
         ? {

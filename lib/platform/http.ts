@@ -11,6 +11,19 @@ export interface GetJsonOptions {
   onRetry?: (attempt: number, error: Error, delayMs: number) => void;
 }
 
+/** What is wrong with a server's TLS certificate, by the error code the TLS library gives. */
+const certificateProblems: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: "is self-signed and this machine does not trust it",
+  SELF_SIGNED_CERT_IN_CHAIN: "chains to a self-signed authority this machine does not trust",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "is signed by an authority this machine does not know",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "is signed by an authority this machine does not know",
+  UNABLE_TO_GET_ISSUER_CERT: "is signed by an authority this machine does not know",
+  CERT_HAS_EXPIRED: "has expired",
+  CERT_NOT_YET_VALID: "is not valid yet (is this machine's clock right?)",
+  ERR_TLS_CERT_ALTNAME_INVALID: "does not name this host",
+  HOSTNAME_MISMATCH: "does not name this host",
+};
+
 /** One failed request, classified so the user reads a cause, not a stack. */
 export function classifyFetchError(url: string, error: unknown, timeoutMs: number): NetworkError {
   const { host } = new URL(url);
@@ -18,6 +31,17 @@ export function classifyFetchError(url: string, error: unknown, timeoutMs: numbe
   const name = (error as { name?: string })?.name;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return new NetworkError(`cannot resolve host ${new URL(url).hostname} (DNS lookup failed)`, "check the server name in platform.server and your network", { cause: error });
+  }
+  const certificate = code ? certificateProblems[code] : undefined;
+  if (certificate) {
+    return new NetworkError(
+      `the TLS certificate of ${host} ${certificate} (${code})`,
+      `if it is a \`letsrobot serve --tls self-signed\` server, compare the fingerprint serve printed and trust its certificate here: NODE_EXTRA_CA_CERTS=/path/to/cert.pem (the file is in serve's data dir, tls/cert.pem); or give the server a real certificate (docs/serve.md, TLS)`,
+      { cause: error },
+    );
+  }
+  if (code === "EPROTO" || /TLS handshake failed/i.test(String((error as Error)?.message))) {
+    return new NetworkError(`the TLS handshake with ${host} failed`, `does ${host} speak HTTPS on this port? if not, use http:// in platform.server`, { cause: error });
   }
   if (code === "ECONNREFUSED") {
     return new NetworkError(`connection refused by ${host}`, `nothing is listening on ${host}: is the server running, and is the port right?`, { cause: error });

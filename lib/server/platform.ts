@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { NetworkError, UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { guardRequest, guardUpgrade } from "./guard.ts";
@@ -14,6 +14,7 @@ import { createRemoEndpoint } from "./remo-endpoint.ts";
 import { validName } from "./robot-record.ts";
 import { attachRobotEvents } from "./robot-sockets.ts";
 import { startSocketServer } from "./socket-server.ts";
+import { shareWithTls } from "./tls-port.ts";
 import { type ClusterHandle, openCluster } from "./cluster.ts";
 import { isWildcard, localNetwork, type NetworkView, reachableHosts } from "./reachable.ts";
 import { buildStatus, type PlatformStatus } from "./status.ts";
@@ -48,6 +49,8 @@ export interface PlatformOptions {
   cluster?: { redisUrl: string; nodeId: string; heartbeatMs?: number };
   /** The port lookups name, when a reverse proxy listens on another port than this process (default: ours). */
   publicPort?: number;
+  /** PEM certificate and key: the port then speaks HTTPS/WSS as well as plain HTTP (lib/server/tls-port.ts). */
+  tls?: { cert: string; key: string };
   /** Interfaces and host name the printed URLs name (default: this machine's, read when asked). */
   network?: NetworkView;
 }
@@ -80,7 +83,7 @@ export interface RobotCredentials {
   ownerToken: string;
 }
 
-function listen(server: HttpServer, host: string, port: number, what: string): Promise<number> {
+function listen(server: NetServer, host: string, port: number, what: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const hint =
@@ -119,8 +122,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
   const publicHost = isWildcard(options.host) ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
   let port = 0;
-  const url = () => `http://${publicHost}:${port}`;
-  const urls = () => reachableHosts(options.host, options.network ?? localNetwork()).map((host) => `http://${host}:${port}`);
+  const scheme = options.tls ? "https" : "http";
+  const url = () => `${scheme}://${publicHost}:${port}`;
+  const urls = () => reachableHosts(options.host, options.network ?? localNetwork()).map((host) => `${scheme}://${host}:${port}`);
   const viewerUrl = (robotId: string) => `${urls()[0] ?? url()}/robot/${robotId}`;
   const startedAt = Date.now();
   const status = () => buildStatus({ store, hub, streams: relay.stats(), url: url(), startedAt, now: Date.now(), viewerUrl });
@@ -164,11 +168,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }),
   );
   const app = options.appPort !== undefined ? createServer((_req, res) => res.writeHead(404).end()) : undefined;
+  const shared = options.tls ? await shareWithTls(main, options.tls) : undefined;
+  const front = shared?.server ?? main;
   try {
-    port = await listen(main, options.host, options.port, "platform");
+    port = await listen(front, options.host, options.port, "platform");
     if (app) await listen(app, options.host, options.appPort ?? 0, "app socket");
   } catch (error) {
     relay.close();
+    shared?.close();
+    front.close();
     main.close();
     app?.close();
     await cluster?.close();
@@ -186,6 +194,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     relay.close();
     await sockets.close();
     main.closeAllConnections();
+    shared?.close();
+    front.close();
     main.close();
     app?.close();
     await cluster?.close();
@@ -227,8 +237,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         const done = sockets.close();
         main.closeAllConnections();
         app?.closeAllConnections();
+        shared?.close();
         await done;
-        await Promise.all([main, app].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
+        await Promise.all([front, app].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
         await cluster?.close();
         store.close();
         log.info("platform stopped");

@@ -9,6 +9,7 @@ import { type PlatformOptions, startPlatform } from "./platform.ts";
 import { newShortId } from "./credentials.ts";
 import { mergeSettings, validName } from "./robot-record.ts";
 import { openStore } from "./store.ts";
+import type { TlsIdentity } from "./tls-identity.ts";
 
 /** What `letsrobot serve` will do, validated. */
 export interface ServePlan {
@@ -22,6 +23,8 @@ export interface ServePlan {
   cluster?: PlatformOptions["cluster"];
   /** server.public_port: the port lookups name (0 = ours). */
   publicPort?: number;
+  /** The port also speaks HTTPS/WSS with this certificate (lib/server/tls-identity.ts). */
+  tls?: TlsIdentity;
 }
 
 /** server.redis_url / server.node_id → the cluster options (undefined = one process without Redis). */
@@ -60,8 +63,9 @@ export function lastServedUrl(dataDir: string): string | undefined {
 
 /** Run the platform until deps.shutdown aborts; prints every URL it is reachable at and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
-  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort });
+  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort, tls: plan.tls });
   try {
+    if (plan.tls) deps.log.success(`HTTPS/WSS and plain HTTP on port ${platform.port}; certificate ${plan.tls.certPath}, SHA-256 fingerprint ${plan.tls.fingerprint} (valid until ${plan.tls.validTo})`);
     const robots = platform.status().robots;
     writeFileSync(servedUrlFile(plan.dataDir), `${platform.urls[0] ?? platform.url}\n`);
     for (const url of platform.urls) deps.out.text(url);
