@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what letsrobot needs on a Debian machine, then builds dist/letsrobot. Safe to run again.
-#   ./scripts/setup.sh          what RUNNING needs: Bun (from npm; npm from apt when missing), ffmpeg, espeak-ng
+#   ./scripts/setup.sh          what RUNNING needs: Bun (from npm; npm from apt when missing), ffmpeg, espeak-ng, sox
 #   ./scripts/setup.sh --test   that, plus the tools the test suite uses
 # Works as root with no stdin (CI) or as a user with sudo. Only npm and Debian mirrors are contacted.
 set -euo pipefail
@@ -21,12 +21,12 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 packages=(
   ffmpeg    # video and audio capture, encoding, streaming
   espeak-ng # speaks chat aloud
+  sox       # plays the speech (at tts.volume)
 )
 # The tests also need:
 test_packages=(
   chromium          # viewer-page tests (headless)
   redis-server      # scale-out tests
-  sox               # audio checks
   socat             # a pty pair for the emulated-Arduino tests
   qemu-user         # runs the ARM64 release binary on x86-64
   libc6-arm64-cross # the ARM64 loader and libc qemu-user runs it with

@@ -12,18 +12,20 @@ export interface UnitOptions {
   user?: string;
   scope: "system" | "user";
   watchdogSec: number;
+  /** Who wrote the unit, for its first line (default: `letsrobot service install`). */
+  origin?: string;
 }
 
 /** systemd's quoting for ExecStart words: double quotes when needed, with \ and " escaped. */
 export function systemdQuote(word: string): string {
-  if (/^[A-Za-z0-9_@+=:,./-]+$/.test(word)) return word;
+  if (/^[A-Za-z0-9_@+=:,./~-]+$/.test(word)) return word;
   return `"${word.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\$/g, "$$$$").replace(/%/g, "%%")}"`;
 }
 
 export function systemdUnit(options: UnitOptions): string {
   const exec = [...options.command, "run", ...(options.configPath ? ["--config", options.configPath] : [])].map(systemdQuote).join(" ");
   const lines = [
-    "# Written by `letsrobot service install`. Secrets stay in the config file (mode 600), never here.",
+    `# Written by ${options.origin ?? "`letsrobot service install`"}. Secrets stay in the config file (mode 600), never here.`,
     "[Unit]",
     "Description=letsrobot: keep this robot online",
     "Wants=network-online.target",

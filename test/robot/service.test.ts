@@ -13,6 +13,7 @@ describe("systemd unit", () => {
     ['a"b', '"a\\"b"'],
     ["100%", '"100%%"'],
     ["$HOME", '"$$HOME"'],
+    ["~", "~"], // WorkingDirectory=~ is the user's home
   ])("quote %p → %p", (word, quoted) => expect(systemdQuote(word)).toBe(quoted));
 
   test("restart always, watchdog, whole group stopped with SIGINT, config passed, no secrets", () => {
@@ -23,6 +24,9 @@ describe("systemd unit", () => {
     expect(user).toContain("\nExecStart=/usr/bin/bun /src/cli/main.ts run\n");
     expect(user).not.toContain("User=");
     expect(user).toContain("WantedBy=default.target");
+    const packaged = systemdUnit({ command: ["/usr/bin/letsrobot"], workingDirectory: "~", user: "%i", scope: "system", watchdogSec: 30, origin: "the letsrobot package" });
+    expect(packaged).toStartWith("# Written by the letsrobot package.");
+    for (const line of ["ExecStart=/usr/bin/letsrobot run", "WorkingDirectory=~", "User=%i"]) expect(packaged).toContain(`\n${line}\n`);
     expect(enableInstructions("user", "/x", "pi").join("\n")).toContain("systemctl --user daemon-reload && systemctl --user enable --now letsrobot");
   });
 });
