@@ -2,13 +2,9 @@ import { type ArgsDef, type CommandDef, runCommand } from "citty";
 import { closest } from "../lib/config/validate.ts";
 import { UsageError } from "../lib/errors.ts";
 import { globalFlags } from "./args.ts";
-import { renderUsage } from "./usage.ts";
+import { renderUsage, resolve } from "./usage.ts";
 
 type AnyCommand = CommandDef<ArgsDef>;
-
-async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
-  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
-}
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -5,7 +5,8 @@ export const HELP_WIDTH = 80;
 /** A flag or command name wider than this puts its description on the next line. */
 const LEFT_MAX = 28;
 
-async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
+/** A citty value that may be given as is, as a promise, or as a (lazy) function. */
+export async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
   return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
 }
 

@@ -10,6 +10,13 @@ beforeAll(async () => {
 });
 afterAll(() => platform.close());
 
+/** The URL of a platform that just stopped: nothing listens there any more. */
+async function deadServer(): Promise<string> {
+  const down = await startFakePlatform();
+  await down.close();
+  return down.url;
+}
+
 const robotFlags = () => ["--server", platform.url, "--robot-id", "100", "--camera-id", "200"];
 
 describe("compiled binary", () => {
@@ -64,9 +71,7 @@ describe("compiled binary", () => {
   });
 
   test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
-    const down = await startFakePlatform();
-    const url = down.url;
-    await down.close();
+    const url = await deadServer();
     const { code, stdout } = await runCli(["doctor", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
     expect(code).toBe(3);
     const lookups = JSON.parse(stdout).checks.find((c: { id: string }) => c.id === "lookups");
@@ -134,10 +139,7 @@ describe("rough edges of the command line", () => {
   });
 
   test("probe --json prints its result when endpoints fail (one object, ok false, exit 20)", async () => {
-    const down = await startFakePlatform();
-    const url = down.url;
-    await down.close();
-    const { code, stdout } = await runCli(["probe", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
+    const { code, stdout } = await runCli(["probe", "--json", "--server", await deadServer(), "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
     expect(code).toBe(20);
     const report = JSON.parse(stdout); // throws if a second object followed
     expect(report.ok).toBe(false);

@@ -2,11 +2,10 @@ import { describe, expect, test } from "bun:test";
 import type { ArgsDef, CommandDef } from "citty";
 import fc from "fast-check";
 import { createRootCommand } from "../../commands/index.ts";
-import { columns, HELP_WIDTH, renderUsage, wrap } from "../../commands/usage.ts";
+import { columns, HELP_WIDTH, renderUsage, resolve, wrap } from "../../commands/usage.ts";
 import { realDeps } from "../../lib/deps.ts";
 
 type AnyCommand = CommandDef<ArgsDef>;
-const resolve = async <T>(v: T | Promise<T> | (() => T | Promise<T>)): Promise<T> => (typeof v === "function" ? (v as () => T | Promise<T>)() : v);
 
 /** Every command in the tree with the command line that reaches it. */
 async function everyCommand(): Promise<[string, AnyCommand][]> {
