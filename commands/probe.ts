@@ -2,10 +2,11 @@ import { defineCommand } from "citty";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { describeEngineIo, type HandshakeResult, probeSocket } from "../lib/net/handshake.ts";
+import { parseIngest, probeRtmp } from "../lib/media/rtmp.ts";
 import { infoUrl, type LookupResult, probeLookups } from "../lib/platform/client.ts";
 import type { HostPort } from "../lib/platform/lookups.ts";
 import { formatTable } from "../lib/output.ts";
-import { NetworkError } from "../lib/errors.ts";
+import { NetworkError, UsageError } from "../lib/errors.ts";
 import { configArgs, configFlags, jsonArg } from "./args.ts";
 
 function show(value: unknown): string {
@@ -17,11 +18,30 @@ function show(value: unknown): string {
   return Array.isArray(value) ? value.join(", ") || "(none)" : String(value);
 }
 
+/** The RTMP handshake and `connect` to the ingest's application: proves the address without a stream key. */
+async function probeIngest(url: string, json: boolean, deps: Deps): Promise<void> {
+  let ingest: ReturnType<typeof parseIngest>;
+  try {
+    ingest = parseIngest(url);
+  } catch (error) {
+    throw new UsageError(`--rtmp: ${(error as Error).message}`, "pass an address such as rtmp://live.twitch.tv/app (never the stream key)");
+  }
+  const result = await probeRtmp(ingest);
+  if (json) deps.out.json({ rtmp: ingest.tcUrl, ok: result.ok, ms: Math.round(result.ms * 10) / 10, ...(result.error ? { error: result.error } : {}) });
+  else deps.out.text(formatTable(["endpoint", "url", "result", "ms"], [["rtmp ingest", ingest.tcUrl, result.ok ? "RTMP handshake and connect ok" : `FAIL ${result.error}`, result.ms.toFixed(1)]]));
+  if (!result.ok) throw new NetworkError(`the RTMP ingest ${ingest.tcUrl} failed: ${result.error}`, "check the address and that the server is up");
+}
+
 export function createProbeCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "probe", description: "Resolve and time every platform endpoint, and handshake with each socket server" },
-    args: { ...configArgs, ...jsonArg },
+    meta: { name: "probe", description: "Resolve and time every platform endpoint, and handshake with each socket server; --rtmp URL handshakes with an RTMP ingest instead" },
+    args: {
+      ...configArgs,
+      ...jsonArg,
+      rtmp: { type: "string", description: "Only test this RTMP/RTMPS ingest (e.g. rtmp://live.twitch.tv/app): handshake and connect, no stream key sent", valueHint: "url" },
+    },
     async run({ args }) {
+      if (args.rtmp !== undefined) return probeIngest(String(args.rtmp), Boolean(args.json), deps);
       const { config } = resolveConfig({ path: args.config, flags: configFlags(args), env: deps.env, cwd: deps.cwd });
       const platform = config.platform;
       const info = infoUrl(platform);

@@ -3,6 +3,8 @@ import { resolveConfig } from "../lib/config/load.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { Deps } from "../lib/deps.ts";
 import { ConfigError, MediaError } from "../lib/errors.ts";
+import { startBroadcast } from "../lib/media/broadcast.ts";
+import { toBroadcastPlan } from "../lib/media/broadcast-plan.ts";
 import { scanDevices } from "../lib/media/devices.ts";
 import { describePlan, type StreamTarget, toStreamPlan } from "../lib/media/plan.ts";
 import { superviseStreams } from "../lib/media/supervisor.ts";
@@ -43,7 +45,10 @@ function untilStopped(signal: AbortSignal, seconds: number | undefined): Promise
 
 export function createStreamCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "stream", description: "Send camera and mic to the platform relay and keep them running (test pattern and tone when no device is set)" },
+    meta: {
+      name: "stream",
+      description: "Send camera and mic to the platform relay, and to Twitch when twitch.stream_key is set, and keep them running (test pattern and tone when no device is set)",
+    },
     args: {
       ...configArgs,
       ...mediaArgs,
@@ -59,13 +64,14 @@ export function createStreamCommand(deps: Deps) {
       const devices = scanDevices(deps.env);
 
       // validate the whole plan before touching the network
+      const broadcast = toBroadcastPlan(config, devices);
       const placeholder = { relayHost: "relay.invalid", videoPort: 80, audioPort: 80, streamKey: config.platform.stream_key || "STREAM_KEY", xres: config.video.width, yres: config.video.height };
-      const checked = toStreamPlan(config, placeholder, devices);
+      const checked = toStreamPlan(config, placeholder, devices, { broadcast });
       if (args["dry-run"]) {
         let plan = checked;
         if (config.platform.server) {
           const target = await lookupTarget(config, deps);
-          plan = toStreamPlan(config, target, devices, { robotName: target.robotName });
+          plan = toStreamPlan(config, target, devices, { robotName: target.robotName, broadcast });
         } else deps.out.text("# no platform.server configured: the relay address is a placeholder");
         for (const line of describePlan(plan)) deps.out.text(line);
         return;
@@ -82,10 +88,12 @@ export function createStreamCommand(deps: Deps) {
         deps.log.info("the platform has this robot's mic turned off: streaming video only");
         streamed = { ...config, audio: { ...config.audio, enabled: false } };
       }
-      const plan = toStreamPlan(streamed, target, devices, { robotName: target.robotName });
-      const supervisor = superviseStreams(plan, deps, { resolveTarget: () => lookupTarget(config, deps) });
+      const plan = toStreamPlan(streamed, target, devices, { robotName: target.robotName, broadcast });
+      const broadcaster = broadcast && startBroadcast(broadcast.target, { log: deps.log });
+      const supervisor = superviseStreams(plan, { ...deps, broadcaster }, { resolveTarget: () => lookupTarget(config, deps) });
       await untilStopped(deps.shutdown, seconds);
       await supervisor.stop();
+      await broadcaster?.stop();
     },
   });
 }

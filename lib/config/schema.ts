@@ -185,6 +185,12 @@ export const schema = {
     ext_user_per_second: int(8, 0, 1000, "Panel requests per viewer per second, hold refreshes included (0 = no limit)"),
     ext_allow_anonymous: bool(false, "Let logged-out viewers drive from the panel (they get a new id on every page load)"),
     robot_id: str("", "serve: id of the robot that Twitch commands drive (empty = the only robot on the server)"),
+    stream_key: str("", "Broadcast the robot's camera and mic to this Twitch channel (Creator Dashboard → Settings → Stream → Primary Stream key); empty = no broadcast", { secret: true }),
+    ingest: str("rtmp://live.twitch.tv/app", "Where the broadcast goes: Twitch's nearest ingest by default; any rtmp:// or rtmps:// address (YouTube, Owncast, nginx-rtmp), the key added as the stream name"),
+    video_bitrate_kbps: int(2500, 300, 8000, "Broadcast video bitrate (constant), kbit/s"),
+    audio_bitrate_kbps: int(128, 32, 320, "Broadcast audio bitrate (AAC), kbit/s"),
+    width: int(0, 0, 3840, "Broadcast width in pixels (0 = video.width)"),
+    height: int(0, 0, 2160, "Broadcast height in pixels (0 = video.height)"),
   },
 } as const satisfies Record<string, Section>;
 

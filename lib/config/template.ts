@@ -8,7 +8,7 @@ const intro: Record<string, string> = {
   hardware: "The robot's body. sim = simulated robot; firmata = Arduino with StandardFirmata; serial = classic sketch.",
   behaviour: "Safety and chat-command permissions.",
   commands: "Extra command names mapped to actions.",
-  twitch: "Twitch chat commands and the extension panel backend (docs/twitch.md).",
+  twitch: "Twitch: chat commands, the extension panel backend, and the broadcast to your channel (docs/twitch.md).",
   server: "The local platform started by `letsrobot serve` or by `run` when platform.server is empty.",
 };
 

@@ -1,5 +1,7 @@
+import { lookup } from "node:dns/promises";
 import { statfsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
+import { broadcastIngest, streamKeyProblem } from "../media/broadcast-plan.ts";
 import { findCamera, findOnPath, findSoundCard, hardwareH264Encoder, hasPiCamera, listCameras, listSoundCards, PI_CAMERA_APPS } from "../media/devices.ts";
 import { videoSourceKind } from "../media/sources.ts";
 import { piCameraOutcome, powerOutcome } from "./pi.ts";
@@ -36,6 +38,10 @@ export interface DoctorContext {
   path: string;
   dataDir: string;
   now: () => Date;
+  /** Resolves a host name (default: the system resolver); the broadcast check makes no other network call. */
+  resolveHost?: (host: string) => Promise<string>;
+  /** How long a host name may take to resolve (default 5000 ms). */
+  resolveTimeoutMs?: number;
 }
 
 type Outcome = Omit<CheckResult, "id" | "title" | "required"> & { required?: boolean; key?: string; hosts?: Record<string, HostPort> };
@@ -56,17 +62,54 @@ async function ffmpegFeatures(ctx: DoctorContext): Promise<Outcome> {
     ctx.runProcess("ffmpeg", ["-hide_banner", "-encoders"], { timeoutMs: 5000 }),
     ctx.runProcess("ffmpeg", ["-hide_banner", "-devices"], { timeoutMs: 5000 }),
   ]);
+  const twitch = ctx.config?.twitch;
+  const broadcast = twitch?.stream_key
+    ? [
+        [/\blibx264\b|\bh264_v4l2m2m\b/, encoders.stdout, "an H.264 encoder (twitch broadcast)"],
+        [/\baac\b/, encoders.stdout, "aac encoder (twitch broadcast)"],
+      ]
+    : [];
   const missing = [
     [/\bmpeg1video\b/, encoders.stdout, "mpeg1video encoder"],
     [/\bmp2\b/, encoders.stdout, "mp2 encoder"],
     [/\bv4l2\b/, devices.stdout, "v4l2 input"],
     [/\balsa\b/, devices.stdout, "alsa input"],
+    ...broadcast,
   ]
     .filter(([pattern, text]) => !(pattern as RegExp).test(text as string))
     .map(([, , name]) => name as string);
   const first = version.stdout.split("\n")[0]?.replace(/ Copyright.*/, "") ?? "ffmpeg";
   if (missing.length) return { status: "fail", detail: `${first}; missing ${missing.join(", ")}`, hint: "install Debian's full ffmpeg: sudo apt-get install ffmpeg" };
-  return pass(`${first} with mpeg1video, mp2, v4l2, alsa`);
+  return pass(`${first} with mpeg1video, mp2, v4l2, alsa${broadcast.length ? ", H.264, aac" : ""}`);
+}
+
+/** The broadcast's settings: key present and shaped right, ingest address valid and its host resolving. */
+async function broadcastCheck(ctx: DoctorContext): Promise<Outcome> {
+  const twitch = ctx.config?.twitch;
+  if (!twitch?.stream_key) return skip("no twitch.stream_key: no broadcast");
+  const fix = "paste the key from your Twitch dashboard (Settings → Stream) into letsrobot.toml or LETSROBOT_TWITCH_STREAM_KEY";
+  const problem = streamKeyProblem(twitch.stream_key, twitch.ingest);
+  if (problem) return { status: "fail", detail: problem, hint: fix };
+  let host: string;
+  try {
+    host = broadcastIngest(ctx.config as Config).host;
+  } catch (error) {
+    return { status: "fail", detail: (error as Error).message, hint: (error as { hint?: string }).hint };
+  }
+  const resolve = ctx.resolveHost ?? (async (name: string) => (await lookup(name)).address);
+  const limit = ctx.resolveTimeoutMs ?? 5000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit);
+    });
+    const address = await Promise.race([resolve(host), late]);
+    return pass(`key present; ingest ${twitch.ingest} (${host} is ${address})`);
+  } catch (error) {
+    return { status: "fail", detail: `the ingest host ${host} does not resolve: ${(error as Error).message}`, hint: "check the network and DNS, or set twitch.ingest to a nearer Twitch ingest" };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function socketCheck(target: HostPort | undefined, name: string, ctx: DoctorContext): Promise<Outcome> {
@@ -153,6 +196,7 @@ export const checks: Check[] = [
     },
   },
   { id: "ffmpeg", title: "ffmpeg with MPEG-1/MP2/v4l2/alsa", required: true, run: (ctx) => ffmpegFeatures(ctx) },
+  { id: "twitch", title: "Twitch broadcast (stream key, ingest)", required: true, run: (ctx) => broadcastCheck(ctx) },
   {
     id: "camera",
     title: "camera",

@@ -11,6 +11,8 @@ export interface AttemptEvents {
   progress(progress: Progress): void;
   line(line: string): void;
   bytes(count: number): void;
+  /** The broadcast's FLV from ffmpeg's fd 3 (plans with `flv`); drained and dropped when absent. */
+  flv?(chunk: Uint8Array): void;
 }
 
 export interface AttemptEnd {
@@ -72,6 +74,20 @@ function countingBody(source: ReadableStream<Uint8Array>, onBytes: (n: number) =
   });
 }
 
+/** Read a pipe to its end (ffmpeg blocks on a pipe nobody reads, so even unwanted output is read). */
+async function drain(stream: ReadableStream<Uint8Array>, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      onChunk(value);
+    }
+  } catch {
+    // the pipe closed with the process
+  }
+}
+
 async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEvents, last: string[]): Promise<void> {
   const parser = new ProgressParser();
   const decoder = new TextDecoder();
@@ -95,7 +111,8 @@ async function readLines(stream: ReadableStream<Uint8Array>, events: AttemptEven
 
 export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, events: AttemptEvents): Attempt {
   const target = new URL(url);
-  const child: GroupChild = deps.spawn(plan.argv, { feeder: plan.feeder });
+  const child: GroupChild = deps.spawn(plan.argv, plan.flv ? { feeder: plan.feeder, fd3: true } : { feeder: plan.feeder });
+  if (child.fd3) void drain(child.fd3, (chunk) => events.flv?.(chunk));
   const last: string[] = [];
   let stopError: string | undefined;
   let requested = false;

@@ -1,7 +1,8 @@
 import type { Config } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 import { redact } from "../log.ts";
-import { hardwareH264Encoder } from "./devices.ts";
+import { type BroadcastPlan, broadcastAudioArgs, broadcastSize, broadcastVideoArgs } from "./broadcast-plan.ts";
+import { type H264Encoder, h264Args, h264Encoder } from "./h264.ts";
 import { audioInput, type KnownDevices, type SourceInput, videoInput } from "./sources.ts";
 
 /**
@@ -32,11 +33,15 @@ export interface FfmpegPlan {
   feeder?: string[];
   /** Where the MPEG-TS is POSTed. Contains the stream key: redact before showing. */
   url: string;
+  /** ffmpeg also writes the broadcast's FLV to its fd 3 (see broadcast-plan.ts). */
+  flv?: boolean;
 }
 
 export interface StreamPlan {
   video?: FfmpegPlan;
   audio?: FfmpegPlan;
+  /** The broadcast to an RTMP ingest (Twitch) fed by the same processes, when configured. */
+  broadcast?: BroadcastPlan;
   /** Values to redact wherever the plan is shown. */
   secrets: string[];
 }
@@ -44,6 +49,8 @@ export interface StreamPlan {
 export interface PlanOptions {
   /** Written on the test pattern. */
   robotName?: string;
+  /** Add the broadcast's outputs to the capture processes. */
+  broadcast?: BroadcastPlan;
 }
 
 /** Frame rates the MPEG-1 encoder accepts; the output uses the first one at or above the capture rate. */
@@ -90,14 +97,6 @@ export function videoFilters(video: Config["video"], size: { xres: number; yres:
   return filters.join(",");
 }
 
-export type H264Encoder = "libx264" | "h264_v4l2m2m";
-
-/** `video.encoder = "auto"` picks the hardware encoder when the machine has one (a Raspberry Pi 1-4). */
-export function h264Encoder(video: Config["video"], devices: KnownDevices = {}): H264Encoder {
-  if (video.encoder !== "auto") return video.encoder as H264Encoder;
-  return hardwareH264Encoder(devices.cameras ?? []) ? "h264_v4l2m2m" : "libx264";
-}
-
 /**
  * Encoder and muxer arguments for video, shared with the benchmarks. MPEG-1: `-flags +low_delay` stops the
  * encoder from holding one picture back (it otherwise keeps a frame of delay even without B-frames; ffmpeg
@@ -113,9 +112,7 @@ export function videoOutputArgs(video: Config["video"], filters: string, encoder
   if (video.format !== "h264") {
     return [...head, "-codec:v", "mpeg1video", "-b:v", `${video.bitrate_kbps}k`, "-bf", "0", "-g", String(rate), "-flags", "+low_delay", "-strict", "unofficial", "-threads", "1", ...tail];
   }
-  const bitrate = [`-b:v`, `${video.bitrate_kbps}k`, "-maxrate", `${video.bitrate_kbps}k`, "-bufsize", `${video.bitrate_kbps}k`, "-g", String(rate)];
-  if (encoder === "h264_v4l2m2m") return [...head, "-codec:v", "h264_v4l2m2m", ...bitrate, "-bsf:v", "dump_extra=freq=keyframe", ...tail];
-  return [...head, "-codec:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", ...bitrate, "-bf", "0", "-threads", "1", ...tail];
+  return [...head, ...h264Args({ encoder, fps: rate, bitrateKbps: video.bitrate_kbps, keyframeSeconds: 1, threads: 1, inBandHeaders: true }), ...tail];
 }
 
 /**
@@ -130,8 +127,10 @@ export function audioOutputArgs(audio: Config["audio"], format = "mpeg1"): strin
   ];
 }
 
-function ffmpegPlan(kind: MediaKind, codec: string, input: SourceInput, output: string[], target: StreamTarget): FfmpegPlan {
-  return { kind, codec, source: input.label, argv: [...FFMPEG_GLOBAL, ...input.args, ...output], feeder: input.feeder, url: ingestUrl(kind, target) };
+function ffmpegPlan(kind: MediaKind, codec: string, input: SourceInput, output: string[], target: StreamTarget, flv?: string[]): FfmpegPlan {
+  const plan: FfmpegPlan = { kind, codec, source: input.label, argv: [...FFMPEG_GLOBAL, ...input.args, ...output, ...(flv ?? [])], feeder: input.feeder, url: ingestUrl(kind, target) };
+  if (flv) plan.flv = true;
+  return plan;
 }
 
 /** Config + relay target → the two ffmpeg commands. Throws ConfigError/MediaError naming the problem. */
@@ -140,16 +139,25 @@ export function toStreamPlan(config: Config, target: StreamTarget, devices: Know
     throw new ConfigError("video and audio are both disabled: nothing to stream", "set video.enabled or audio.enabled to true");
   }
   const plan: StreamPlan = { secrets: target.streamKey ? [target.streamKey, encodeURIComponent(target.streamKey)] : [] };
+  const broadcast = options.broadcast;
+  if (broadcast) {
+    plan.broadcast = broadcast;
+    plan.secrets.push(broadcast.target.streamKey);
+  }
   if (config.video.enabled) {
     const input = videoInput(config.video, devices);
-    const filters = videoFilters(config.video, target, input.overlay ? { robotName: options.robotName } : undefined);
+    const overlay = input.overlay ? { robotName: options.robotName } : undefined;
+    const filters = videoFilters(config.video, target, overlay);
     const encoder = h264Encoder(config.video, devices);
     const codec = config.video.format === "h264" ? `H.264 (${encoder})` : "MPEG-1";
-    plan.video = ffmpegPlan("video", codec, input, videoOutputArgs(config.video, filters, encoder), target);
+    const size = broadcastSize(config);
+    const flv = broadcast && broadcastVideoArgs(broadcast, videoFilters(config.video, { xres: size.width, yres: size.height }, overlay), outputRate(config.video.fps));
+    plan.video = ffmpegPlan("video", codec, input, videoOutputArgs(config.video, filters, encoder), target, flv);
   }
   if (config.audio.enabled) {
     const codec = config.video.format === "h264" ? "AAC" : "MP2";
-    plan.audio = ffmpegPlan("audio", codec, audioInput(config.audio, devices), audioOutputArgs(config.audio, config.video.format), target);
+    const flv = broadcast && broadcastAudioArgs(broadcast, config.audio);
+    plan.audio = ffmpegPlan("audio", codec, audioInput(config.audio, devices), audioOutputArgs(config.audio, config.video.format), target, flv);
   }
   if (/^https?:\/\/[^/]*@/.test(config.video.url)) plan.secrets.push(config.video.url);
   return plan;
@@ -173,6 +181,10 @@ export function describePlan(plan: StreamPlan): string[] {
     const feeder = p.feeder ? `${p.feeder.map(shellQuote).join(" ")} | ` : "";
     lines.push(`# ${p.kind}${p.codec ? ` ${p.codec}` : ""}: ${redact(p.source, plan.secrets)} → POST ${redact(p.url, plan.secrets)}`);
     lines.push(`${feeder}${redactArgv(p.argv, plan.secrets).map(shellQuote).join(" ")}`);
+  }
+  if (plan.broadcast) {
+    const { width, height, videoKbps } = plan.broadcast.target.metadata;
+    lines.push(`# broadcast: H.264 (${plan.broadcast.encoder}, ${width}x${height}, ${videoKbps} kbit/s CBR) + AAC from fd 3 of the processes above → RTMP ${plan.broadcast.shown}`);
   }
   return lines;
 }

@@ -1,3 +1,5 @@
+import type { BroadcastStatus } from "./broadcast.ts";
+
 /** What a supervised stream is doing, and its one-line text (pure). */
 export interface StreamStatus {
   /** Truthful: an ffmpeg process exists and made progress within the stall window. */
@@ -32,6 +34,16 @@ export function formatStreamStatus(kind: string, status: StreamStatus | undefine
   return parts.join(" ");
 }
 
-export function formatStatusLine(status: { video?: StreamStatus; audio?: StreamStatus }): string {
-  return `${formatStreamStatus("video", status.video)} | ${formatStreamStatus("audio", status.audio)}`;
+/** The broadcast's part of the status line: `twitch 2510 kbit/s`, `twitch DOWN (2 restarts)`. */
+export function formatBroadcastStatus(status: BroadcastStatus): string {
+  if (!status.running) return `twitch DOWN${status.restarts ? ` (${status.restarts} restarts)` : ""}`;
+  const parts = ["twitch", `${fixed(status.kbps, 0)} kbit/s`];
+  if (status.restarts) parts.push(`${status.restarts} restarts`);
+  if (status.dropped) parts.push(`${status.dropped} dropped`);
+  return parts.join(" ");
+}
+
+export function formatStatusLine(status: { video?: StreamStatus; audio?: StreamStatus; broadcast?: BroadcastStatus }): string {
+  const line = `${formatStreamStatus("video", status.video)} | ${formatStreamStatus("audio", status.audio)}`;
+  return status.broadcast ? `${line} | ${formatBroadcastStatus(status.broadcast)}` : line;
 }

@@ -2,6 +2,7 @@ import type { Deps } from "../deps.ts";
 import { redact } from "../log.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
 import { type GroupSpawner, spawnGroup } from "../process/group.ts";
+import type { Broadcaster } from "./broadcast.ts";
 import { type Attempt, startAttempt } from "./ingest.ts";
 import type { Uploader } from "./upload.ts";
 import { type FfmpegPlan, ingestUrl, type MediaKind, type StreamPlan, type StreamTarget } from "./plan.ts";
@@ -29,6 +30,8 @@ export type SupervisorDeps = Pick<Deps, "log"> &
     /** How bytes reach the relay (default: a socket whose acknowledgements are watched; see upload.ts). */
     upload?: Uploader;
     random?: () => number;
+    /** Takes the broadcast FLV of plans with `flv` (see broadcast.ts); its status joins the status line. */
+    broadcaster?: Broadcaster;
   };
 
 export interface SupervisorOptions {
@@ -126,6 +129,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
           bytes: (n) => {
             runner.bytes += n;
           },
+          flv: runner.plan.flv ? deps.broadcaster?.feed(runner.kind) : undefined,
         });
       } catch (error) {
         runner.attempt = undefined;
@@ -206,10 +210,11 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   let lastLog = performance.now();
   const report = setInterval(
     () => {
-      if (live) deps.statusLine?.(formatStatusLine(status()));
+      const line = formatStatusLine({ ...status(), broadcast: deps.broadcaster?.status() });
+      if (live) deps.statusLine?.(line);
       else if (logEveryMs > 0 && performance.now() - lastLog >= logEveryMs) {
         lastLog = performance.now();
-        log.info(formatStatusLine(status()));
+        log.info(line);
       }
     },
     live ? 1000 : 500,

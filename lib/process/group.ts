@@ -1,3 +1,4 @@
+import { closeSync } from "node:fs";
 import type { FileSink, Subprocess } from "bun";
 
 /**
@@ -12,6 +13,8 @@ export interface GroupChild {
   stderr: ReadableStream<Uint8Array>;
   /** Present when spawned with stdin: "pipe". */
   stdin?: FileSink;
+  /** What the child writes to its fd 3, when spawned with fd3: true; ends when the child (and feeder) exit. */
+  fd3?: ReadableStream<Uint8Array>;
   /** Exit code, or null when ended by a signal. */
   exited: Promise<number | null>;
   /** Send one signal to the whole group (ffmpeg and any feeder). */
@@ -25,6 +28,8 @@ export interface GroupSpawnOptions {
   feeder?: string[];
   stdin?: "ignore" | "pipe";
   env?: Record<string, string | undefined>;
+  /** Give the child a third output pipe on fd 3 (ffmpeg's `pipe:3`). */
+  fd3?: boolean;
 }
 
 export type GroupSpawner = (argv: string[], options?: GroupSpawnOptions) => GroupChild;
@@ -33,6 +38,35 @@ const WATCHDOG = 'read _ignored; kill -CONT -"$1" 2>/dev/null; kill -KILL -"$1" 
 
 function quote(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Our end of a child's fd-3 pipe as a stream; the descriptor is closed once the pipe reaches its end. */
+function pipeStream(fd: number): ReadableStream<Uint8Array> {
+  const reader = Bun.file(fd).stream().getReader();
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          close();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch {
+        close();
+        controller.close();
+      }
+    },
+  });
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -47,13 +81,10 @@ export const spawnGroup: GroupSpawner = (argv, options = {}) => {
   const command = options.feeder ? ["sh", "-c", `${options.feeder.map(quote).join(" ")} | ${argv.map(quote).join(" ")}`] : argv;
   let child: Subprocess<"pipe" | "ignore", "pipe", "pipe">;
   try {
-    child = Bun.spawn(command, {
-      stdin: options.stdin ?? "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      detached: true,
-      env: options.env as Record<string, string> | undefined,
-    });
+    const env = options.env as Record<string, string> | undefined;
+    child = options.fd3
+      ? (Bun.spawn(command, { stdio: [options.stdin ?? "ignore", "pipe", "pipe", "pipe"], detached: true, env } as Parameters<typeof Bun.spawn>[1]) as typeof child)
+      : Bun.spawn(command, { stdin: options.stdin ?? "ignore", stdout: "pipe", stderr: "pipe", detached: true, env });
   } catch (error) {
     throw new Error(`cannot start ${command[0]}: ${(error as Error).message}`, { cause: error });
   }
@@ -73,6 +104,7 @@ export const spawnGroup: GroupSpawner = (argv, options = {}) => {
     stdout: child.stdout,
     stderr: child.stderr,
     stdin: options.stdin === "pipe" ? (child.stdin as FileSink) : undefined,
+    fd3: options.fd3 ? pipeStream((child as unknown as { stdio: number[] }).stdio[3] as number) : undefined,
     exited,
     signal: (signal) => {
       if (!ended) killGroup(pid, signal);

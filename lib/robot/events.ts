@@ -21,6 +21,7 @@ export interface RobotStatus {
   driver: { name: string; moving: boolean; connected: boolean; pose?: { x: number; y: number; heading: number } };
   video: { running: boolean; fps?: number };
   audio: { running: boolean };
+  twitch?: { running: boolean; kbps?: number; restarts: number; last_error?: string };
   last_command?: { command: string; user: string; at: string; latency_ms?: number };
   tts: { waiting: number; speaking: boolean; spoken: number; muted: boolean } | undefined;
   moderation: { table: boolean; devmode: string; exclusive?: string };
@@ -37,7 +38,9 @@ export function statusLine(status: RobotStatus): string {
     ? `last ${status.last_command.command} by ${status.last_command.user || "anonymous"}${status.last_command.latency_ms !== undefined ? ` ${status.last_command.latency_ms.toFixed(0)} ms` : ""}`
     : "no commands yet";
   const tts = status.tts ? `tts ${status.tts.muted ? "muted" : `${status.tts.waiting} waiting`}` : "tts off";
-  return [links, video, status.driver.moving ? "moving" : "stopped", last, tts].join(" | ");
+  const parts = [links, video];
+  if (status.twitch) parts.push(status.twitch.running ? `twitch ${Math.round(status.twitch.kbps ?? 0)} kbit/s` : "twitch DOWN");
+  return [...parts, status.driver.moving ? "moving" : "stopped", last, tts].join(" | ");
 }
 
 /** A human log line for an event (without --json). */

@@ -1,5 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { KnownDevices } from "../media/sources.ts";
+import type { Broadcaster } from "../media/broadcast.ts";
+import type { BroadcastPlan } from "../media/broadcast-plan.ts";
 import { type StreamTarget, toStreamPlan } from "../media/plan.ts";
 import { formatStatusLine, type StreamStatus } from "../media/status.ts";
 import { type StreamSupervisor, type SupervisorDeps, superviseStreams } from "../media/supervisor.ts";
@@ -14,6 +16,8 @@ export interface MediaAdapterOptions {
   robotName?: string;
   /** Fresh relay address after repeated failures (the supervisor calls it). */
   resolveTarget?: () => Promise<StreamTarget>;
+  /** The broadcast both streams also feed (stopped by close()). */
+  broadcast?: { plan: BroadcastPlan; broadcaster: Broadcaster };
 }
 
 /**
@@ -31,7 +35,7 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
       { ...config, video: { ...config.video, enabled: kind === "video" }, audio: { ...config.audio, enabled: kind === "audio" } },
       target,
       options.devices,
-      { robotName: options.robotName },
+      { robotName: options.robotName, broadcast: options.broadcast?.plan },
     );
 
   async function stop(kind: StreamKind): Promise<void> {
@@ -43,7 +47,7 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
   function start(kind: StreamKind): void {
     if (running[kind]) return;
     const plan = planFor(kind); // throws ConfigError/MediaError for a bad device before anything runs
-    running[kind] = superviseStreams(plan, deps, {
+    running[kind] = superviseStreams(plan, { ...deps, broadcaster: options.broadcast?.broadcaster }, {
       logEveryMs: 0, // the two supervisors would each call the other stream "off": one line below covers both
       resolveTarget: options.resolveTarget
         ? async () => {
@@ -57,12 +61,15 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
   for (const kind of ["video", "audio"] as const) if (wanted[kind]) start(kind);
   const statusOf = (kind: StreamKind): StreamStatus => running[kind]?.status()[kind] ?? { running: false, restarts: 0, disabled: true };
   const tagged = deps.log.withTag("stream");
-  const report = setInterval(() => tagged.info(formatStatusLine({ video: statusOf("video"), audio: statusOf("audio") })), options.logEveryMs ?? 10000);
+  const report = setInterval(() => tagged.info(formatStatusLine({ video: statusOf("video"), audio: statusOf("audio"), broadcast: options.broadcast?.broadcaster.status() })), options.logEveryMs ?? 10000);
 
   return {
     status(): MediaStatus {
       const video = statusOf("video");
-      return { video: { running: video.running, fps: video.fps }, audio: { running: statusOf("audio").running } };
+      const status: MediaStatus = { video: { running: video.running, fps: video.fps }, audio: { running: statusOf("audio").running } };
+      const cast = options.broadcast?.broadcaster.status();
+      if (cast) status.twitch = { running: cast.running, kbps: cast.kbps, restarts: cast.restarts, last_error: cast.lastError };
+      return status;
     },
     async start(kind) {
       wanted[kind] = true;
@@ -99,6 +106,7 @@ export function createMediaControl(options: MediaAdapterOptions, deps: Superviso
     async close() {
       clearInterval(report);
       await Promise.all([stop("video"), stop("audio")]);
+      await options.broadcast?.broadcaster.stop();
     },
   };
 }

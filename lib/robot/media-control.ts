@@ -8,6 +8,8 @@ export type StreamKind = "video" | "audio";
 export interface MediaStatus {
   video: { running: boolean; fps?: number };
   audio: { running: boolean };
+  /** The broadcast to Twitch (or another RTMP ingest), when one is configured. */
+  twitch?: { running: boolean; kbps?: number; restarts: number; last_error?: string };
 }
 
 export interface MediaControl {

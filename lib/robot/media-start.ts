@@ -1,5 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
+import { startBroadcast } from "../media/broadcast.ts";
+import { toBroadcastPlan } from "../media/broadcast-plan.ts";
 import { scanDevices } from "../media/devices.ts";
 import type { StreamTarget } from "../media/plan.ts";
 import type { Endpoints } from "../platform/client.ts";
@@ -39,8 +41,10 @@ export async function startMedia(config: Config, endpoints: Endpoints, deps: Med
     return noMedia;
   }
   const devices = scanDevices(deps.env);
+  const plan = toBroadcastPlan(config, devices);
+  const broadcast = plan && { plan, broadcaster: startBroadcast(plan.target, { log: deps.log }) };
   return createMediaControl(
-    { config, target: targetOf(config, endpoints), devices, robotName: deps.robotName, resolveTarget: async () => targetOf(config, await deps.lookups()) },
+    { config, target: targetOf(config, endpoints), devices, robotName: deps.robotName, resolveTarget: async () => targetOf(config, await deps.lookups()), broadcast },
     { log: deps.log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false },
   );
 }

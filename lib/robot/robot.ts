@@ -165,6 +165,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
         driver: { name: driver.driver, moving: driver.moving, connected: driver.connected, pose: driver.pose },
         video: media.video,
         audio: media.audio,
+        ...(media.twitch ? { twitch: media.twitch } : {}),
         last_command: ctx.last && { command: ctx.last.command, user: ctx.last.user, at: new Date(ctx.last.at).toISOString(), latency_ms: ctx.last.latencyMs },
         tts: speech && { waiting: speech.waiting, speaking: speech.speaking, spoken: speech.spoken, muted: speech.muted },
         moderation: { table: ctx.moderation.table, devmode: ctx.moderation.devmode, exclusive: ctx.moderation.exclusive ?? ctx.moderation.platformExclusive },
