@@ -275,6 +275,7 @@ if (process.argv[2] === "--child") {
     dataDir,
     log: createLogger("warn"),
     limits: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000, eventsPerSecond: 1_000_000, eventBurst: 1_000_000 },
+    viewersPerAddress: 0,
     ...(redisUrl ? { cluster: { redisUrl, nodeId } } : {}),
   });
   process.stdout.write(`${platform.url}\n`);

@@ -99,7 +99,7 @@ export function createServeCommand(deps: Deps) {
       const { server, twitch, dataDir } = serverConfig(args, deps);
       const appPort = parsePortFlag(args["app-port"], "--app-port");
       const tls = await tlsOf(args.tls, server, dataDir, { run: runProcess, log: deps.log });
-      await serve({ tls,  host: server.host || "127.0.0.1", port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined }, deps);
+      await serve({ tls,  host: server.host || "127.0.0.1", port: server.port, dataDir, appPort, twitch, cluster: clusterOf(server), publicPort: server.public_port || undefined, viewersPerAddress: server.viewers_per_address }, deps);
     },
   });
 }

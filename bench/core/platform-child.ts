@@ -12,6 +12,7 @@ const platform = await startPlatform({
   dataDir,
   log: createLogger("warn"),
   limits: { commandsPerSecond: 1_000_000, commandBurst: 1_000_000, eventsPerSecond: 1_000_000, eventBurst: 1_000_000 },
+  viewersPerAddress: 0,
 });
 const robot = await platform.ensureRobot({ name: "bench", owner: "bench" });
 process.stdout.write(`${JSON.stringify({ url: platform.url, port: platform.port, robot })}\n`);

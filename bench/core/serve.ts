@@ -34,7 +34,8 @@ export async function startServe(cli: string[]): Promise<ServeProcess> {
   const r = JSON.parse(new TextDecoder().decode(add.stdout)) as { robot_id: string; camera_id: string; stream_key: string; robot_key: string };
   const robot = { robotId: r.robot_id, cameraId: r.camera_id, streamKey: r.stream_key, robotKey: r.robot_key };
   const launch = async (port: number) => {
-    const child = startChild([...cli, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--quiet"]);
+    // every benchmark viewer comes from 127.0.0.1: lift the relay's per-address cap (its total caps still hold)
+    const child = startChild([...cli, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--quiet"], { env: { ...process.env, LETSROBOT_SERVER_VIEWERS_PER_ADDRESS: "0" } });
     const url = await child.waitLine((l) => l.startsWith("http://"), 15_000);
     return { child, url: url.trim() };
   };

@@ -155,6 +155,7 @@ export const schema = {
     tls_cert: str("", "serve: PEM certificate file; with tls_key the port speaks HTTPS and WSS as well as plain HTTP (docs/serve.md, TLS)"),
     tls_key: str("", "serve: PEM private key file of tls_cert"),
     public_port: int(0, 0, 65535, "serve: port the lookups tell robots to use, when a reverse proxy listens on another port than serve (0 = serve's own port)"),
+    viewers_per_address: int(32, 0, 100000, "serve: most video/audio viewers from one address; 0 = no per-address cap (behind a reverse proxy every viewer has its address)"),
   },
   twitch: {
     chat: bool(false, "Take robot commands from a Twitch channel's chat (see docs/twitch.md)"),

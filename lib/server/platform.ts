@@ -39,8 +39,12 @@ export interface PlatformOptions {
   maxViewerQueueBytes?: number;
   /** Relay: a viewer over the bound for this long is disconnected (default 10 s). */
   viewerStallMs?: number;
-  /** Relay: most websocket viewers per camera stream (default 2000). */
+  /** Relay: most websocket viewers per camera stream (default 1000). */
   maxStreamViewers?: number;
+  /** Relay: most websocket viewers in all (default 1000). */
+  maxRelayViewers?: number;
+  /** Relay: most websocket viewers from one address (default 32; 0 = no cap, behind a reverse proxy). */
+  viewersPerAddress?: number;
   /** The `[twitch]` section: chat commands and/or the extension backend drive this server's robot. */
   twitch?: ServeTwitchOptions["config"];
   /** Twitch chat connection tuning (tests). */
@@ -114,7 +118,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   hub.use((socket) => attachRobotEvents(socket, hub));
   hub.use(viewerEvents(hub, limits));
   hub.use(ownerActions(hub));
-  const local = createRelay({ log, upgrader: createWebSocketUpgrader(), maxQueueBytes: options.maxViewerQueueBytes, stallMs: options.viewerStallMs, maxViewers: options.maxStreamViewers });
+  const local = createRelay({
+    log,
+    upgrader: createWebSocketUpgrader(),
+    maxQueueBytes: options.maxViewerQueueBytes,
+    stallMs: options.viewerStallMs,
+    maxViewers: options.maxStreamViewers,
+    maxTotalViewers: options.maxRelayViewers,
+    maxViewersPerAddress: options.viewersPerAddress,
+  });
   // with peers, uploads are published on Redis and viewers here follow uploads that arrived elsewhere
   const relay = cluster ? shareRelay(local, { link: cluster.link, nodeId: cluster.memberId, log, robotByCamera: (id) => store.robotByCamera(id) }) : local;
   // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)

@@ -14,14 +14,28 @@ import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
  * One transmitter per camera and kind: a new upload replaces the old one (a restarted ffmpeg is never
  * locked out). Each viewer's queue is bounded: past `maxQueueBytes` frames are dropped for that viewer,
  * and a viewer that stays over the bound for `stallMs` is disconnected.
+ *
+ * Memory is bounded whoever connects: at most `maxTotalViewers` viewers (`maxViewersPerAddress` from one
+ * address), each may queue `freeQueueBytes` on its own, and bytes queued beyond that by all viewers together
+ * share one budget of `maxBehindBytes`. So the relay never holds more than
+ * `maxTotalViewers × freeQueueBytes + maxBehindBytes` for viewers (defaults: 1000 × 64 KiB + 64 MiB ≈ 126.5 MiB),
+ * and a few stalled viewers cannot take the bytes healthy viewers need (those stay under `freeQueueBytes`).
  */
 export interface RelayOptions {
   log: Logger;
   upgrader: WebSocketUpgrader;
   maxQueueBytes?: number;
   stallMs?: number;
-  /** Most viewers of one camera's stream (each may hold up to maxQueueBytes); more get HTTP 503. */
+  /** Most viewers of one camera's stream; more get HTTP 503. */
   maxViewers?: number;
+  /** Most viewers on the whole relay (default 1000); more get HTTP 503. */
+  maxTotalViewers?: number;
+  /** Most viewers from one address (default 32; 0 = no per-address cap, e.g. behind a reverse proxy); more get HTTP 429. */
+  maxViewersPerAddress?: number;
+  /** What each viewer may queue without touching the shared budget (default 64 KiB). */
+  freeQueueBytes?: number;
+  /** Bytes queued beyond `freeQueueBytes`, all viewers together (default 64 MiB). */
+  maxBehindBytes?: number;
   now?: () => number;
 }
 
@@ -54,6 +68,8 @@ export interface Relay {
 
 interface Viewer {
   socket: ViewerSocket;
+  /** Gone: what it still had queued was given back at once, whatever its socket's callbacks do. */
+  closed?: boolean;
   queued: number;
   sent: number;
   dropped: number;
@@ -78,10 +94,25 @@ const packetSize = 188;
 export function createRelay(options: RelayOptions): Relay {
   const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
   const stallMs = options.stallMs ?? 10_000;
-  const maxViewers = options.maxViewers ?? 2000;
+  const maxViewers = options.maxViewers ?? 1000;
+  const maxTotalViewers = options.maxTotalViewers ?? 1000;
+  const perAddress = options.maxViewersPerAddress ?? 32;
+  const freeQueue = options.freeQueueBytes ?? 64 * 1024;
+  const maxBehind = options.maxBehindBytes ?? 64 * 1024 * 1024;
   const now = options.now ?? Date.now;
   const streams = new Map<string, Stream>();
   const uploads = new Set<IncomingMessage>();
+  /** Viewers counted from their upgrade on, so a burst of handshakes cannot pass the caps. */
+  let open = 0;
+  const byAddress = new Map<string, number>();
+  /** Bytes queued beyond each viewer's free share, all viewers together. */
+  let behind = 0;
+  const behindOf = (queued: number) => Math.max(0, queued - freeQueue);
+  /** Queue or unqueue `size` bytes for a viewer, keeping the shared count right. */
+  const queue = (viewer: Viewer, size: number) => {
+    behind += behindOf(viewer.queued + size) - behindOf(viewer.queued);
+    viewer.queued += size;
+  };
 
   const streamOf = (cameraId: string, kind: StreamKind): Stream => {
     const key = `${cameraId}/${kind}`;
@@ -93,7 +124,8 @@ export function createRelay(options: RelayOptions): Relay {
   const fanOut = (stream: Stream, chunk: Uint8Array) => {
     stream.bytesIn += chunk.length;
     for (const viewer of stream.viewers) {
-      if (viewer.queued + chunk.length > maxQueue) {
+      const extra = behindOf(viewer.queued + chunk.length) - behindOf(viewer.queued);
+      if (viewer.queued + chunk.length > maxQueue || (extra > 0 && behind + extra > maxBehind)) {
         viewer.dropped += chunk.length;
         stream.dropped += chunk.length;
         viewer.overSince ??= now();
@@ -105,12 +137,12 @@ export function createRelay(options: RelayOptions): Relay {
         continue;
       }
       viewer.overSince = undefined;
-      viewer.queued += chunk.length;
+      queue(viewer, chunk.length);
       viewer.sent += chunk.length;
       stream.bytesOut += chunk.length;
       const size = chunk.length;
       viewer.socket.send(chunk, () => {
-        viewer.queued -= size;
+        if (!viewer.closed) queue(viewer, -size);
       });
     }
   };
@@ -180,17 +212,41 @@ export function createRelay(options: RelayOptions): Relay {
       }
       const kinds: StreamKind[] = match[2] ? [match[2] as StreamKind] : ["video", "audio"];
       const joined = kinds.map((kind) => streamOf(cameraId, kind));
-      if (joined.some((stream) => stream.viewers.size >= maxViewers)) {
-        options.log.warn(`camera ${cameraId} has ${maxViewers} stream viewers already; refusing another`);
+      const address = req.socket.remoteAddress ?? "";
+      const full =
+        joined.some((stream) => stream.viewers.size >= maxViewers) ? `camera ${cameraId} has ${maxViewers} stream viewers already` : open >= maxTotalViewers ? `the relay has ${maxTotalViewers} viewers already` : undefined;
+      if (full) {
+        options.log.warn(`${full}; refusing another`);
         socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
         return true;
       }
+      if (perAddress > 0 && (byAddress.get(address) ?? 0) >= perAddress) {
+        options.log.warn(`${address} has ${perAddress} stream viewers already; refusing another`);
+        socket.end("HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+        return true;
+      }
+      open += 1;
+      byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
+      let viewer: Viewer | undefined;
+      let gone = false;
+      const leave = () => {
+        if (gone) return;
+        gone = true;
+        open -= 1;
+        const left = (byAddress.get(address) ?? 1) - 1;
+        if (left > 0) byAddress.set(address, left);
+        else byAddress.delete(address);
+        if (!viewer) return;
+        for (const stream of joined) stream.viewers.delete(viewer);
+        queue(viewer, -viewer.queued);
+        viewer.closed = true;
+      };
+      socket.once("close", leave);
       options.upgrader.upgrade(req, socket, head, (ws) => {
-        const viewer: Viewer = { socket: ws, queued: 0, sent: 0, dropped: 0 };
+        if (gone) return ws.terminate();
+        viewer = { socket: ws, queued: 0, sent: 0, dropped: 0 };
         for (const stream of joined) stream.viewers.add(viewer);
-        ws.onClose(() => {
-          for (const stream of joined) stream.viewers.delete(viewer);
-        });
+        ws.onClose(leave);
       });
       return true;
     },

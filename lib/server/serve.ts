@@ -25,6 +25,8 @@ export interface ServePlan {
   publicPort?: number;
   /** The port also speaks HTTPS/WSS with this certificate (lib/server/tls-identity.ts). */
   tls?: TlsIdentity;
+  /** server.viewers_per_address: the relay's per-address viewer cap (0 = none). */
+  viewersPerAddress?: number;
 }
 
 /** server.redis_url / server.node_id → the cluster options (undefined = one process without Redis). */
@@ -63,7 +65,7 @@ export function lastServedUrl(dataDir: string): string | undefined {
 
 /** Run the platform until deps.shutdown aborts; prints every URL it is reachable at and each robot's viewer page on stdout. */
 export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "shutdown">): Promise<void> {
-  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort, tls: plan.tls });
+  const platform = await startPlatform({ host: plan.host, port: plan.port, dataDir: plan.dataDir, log: deps.log, appPort: plan.appPort, twitch: plan.twitch, cluster: plan.cluster, publicPort: plan.publicPort, tls: plan.tls, viewersPerAddress: plan.viewersPerAddress });
   try {
     if (plan.tls) deps.log.success(`HTTPS/WSS and plain HTTP on port ${platform.port}; certificate ${plan.tls.certPath}, SHA-256 fingerprint ${plan.tls.fingerprint} (valid until ${plan.tls.validTo})`);
     const robots = platform.status().robots;
