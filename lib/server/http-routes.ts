@@ -33,13 +33,18 @@ const html = (res: ServerResponse, status: number, body: string) => {
   res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": contentSecurityPolicy, ...securityHeaders }).end(body);
 };
 
-export function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
-  let url: URL;
+/** A request's URL, or undefined when it cannot be parsed (`//[`, a bare `*`): callers answer 400 or pass it on. */
+export function requestUrl(req: Pick<IncomingMessage, "url">): URL | undefined {
   try {
-    url = new URL(req.url ?? "/", "http://local");
+    return new URL(req.url ?? "/", "http://local");
   } catch {
-    return json(res, 400, { error: "bad_request", message: "malformed URL" });
+    return undefined;
   }
+}
+
+export function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
+  const url = requestUrl(req);
+  if (!url) return json(res, 400, { error: "bad_request", message: "malformed URL" });
   const path = url.pathname;
   const method = req.method ?? "GET";
 

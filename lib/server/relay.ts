@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
+import { requestUrl } from "./http-routes.ts";
 import type { RobotRecord } from "./robot-record.ts";
-import { type StreamKind, sniffStreamKind } from "./ts-sniff.ts";
+import { type StreamKind, sniffStreamKind, wholePackets } from "./ts-sniff.ts";
 import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
 
 /**
@@ -89,7 +90,6 @@ interface Stream {
 }
 
 const sniffLimit = 64 * 1024;
-const packetSize = 188;
 
 export function createRelay(options: RelayOptions): Relay {
   const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
@@ -164,7 +164,7 @@ export function createRelay(options: RelayOptions): Relay {
       uploads.add(req);
       let stream: Stream | undefined;
       // bytes not yet forwarded: the sniffed head, then the tail of a TS packet cut by the chunking
-      let carry: Buffer = Buffer.alloc(0);
+      let carry: Uint8Array = new Uint8Array(0);
       req.on("data", (chunk: Buffer) => {
         const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
         if (!stream) {
@@ -182,9 +182,9 @@ export function createRelay(options: RelayOptions): Relay {
           stream = streamOf(robot.cameraId, kind);
           start(stream, req, res, robot);
         }
-        const whole = bytes.length - (bytes.length % packetSize);
-        carry = bytes.subarray(whole);
-        if (whole > 0) fanOut(stream, bytes.subarray(0, whole));
+        const { packets, rest } = wholePackets(bytes);
+        carry = rest;
+        if (packets.length > 0) fanOut(stream, packets);
       });
       const finish = () => {
         uploads.delete(req);
@@ -203,7 +203,7 @@ export function createRelay(options: RelayOptions): Relay {
     },
 
     upgrade(req, socket, head, knownCamera) {
-      const match = /^\/ws\/stream\/([0-9]{1,20})(?:\/(video|audio))?\/?$/.exec(new URL(req.url ?? "/", "http://local").pathname);
+      const match = /^\/ws\/stream\/([0-9]{1,20})(?:\/(video|audio))?\/?$/.exec(requestUrl(req)?.pathname ?? "");
       if (!match) return false;
       const cameraId = match[1] ?? "";
       if (!knownCamera(cameraId)) {

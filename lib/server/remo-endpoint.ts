@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { parseStreamName } from "../remo/protocol.ts";
+import { requestUrl } from "./http-routes.ts";
 import type { Hub } from "./hub.ts";
 import type { Relay } from "./relay.ts";
 import { remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
@@ -84,7 +85,8 @@ export function createRemoEndpoint(options: RemoEndpointOptions): RemoEndpoint {
 
   return {
     handleRequest(req, res) {
-      const url = new URL(req.url ?? "/", "http://local");
+      const url = requestUrl(req);
+      if (!url) return false;
       const method = req.method ?? "GET";
       if (url.pathname === "/transmit" && method === "POST") {
         transmit(req, res, url.searchParams.get("name") ?? "");
@@ -92,7 +94,13 @@ export function createRemoEndpoint(options: RemoEndpointOptions): RemoEndpoint {
       }
       const list = /^\/api\/[a-z0-9]{1,16}\/channels\/list\/([^/]{1,64})\/?$/.exec(url.pathname);
       if (list && method === "GET") {
-        const found = identity(robotIdOf(decodeURIComponent(list[1] ?? ""), "srv") ?? "");
+        let host = "";
+        try {
+          host = decodeURIComponent(list[1] ?? "");
+        } catch {
+          // a malformed escape names no server
+        }
+        const found = identity(robotIdOf(host, "srv") ?? "");
         if (!found) json(res, 404, { error: "not_found", message: "no such server" });
         else json(res, 200, { id: found.host, channels: found.channels });
         return true;
@@ -112,7 +120,8 @@ export function createRemoEndpoint(options: RemoEndpointOptions): RemoEndpoint {
     },
 
     upgrade(req, socket, head) {
-      const url = new URL(req.url ?? "/", "http://local");
+      const url = requestUrl(req);
+      if (!url) return false;
       if (url.pathname === "/" || url.pathname === "/remo" || url.pathname === "/remo/") {
         options.upgrader.upgrade(req, socket, head, (ws) => robots.accept(ws));
         return true;

@@ -29,3 +29,26 @@ export function sniffStreamKind(bytes: Uint8Array): StreamKind | "unknown" | "in
   }
   return "unknown";
 }
+
+/**
+ * The whole TS packets in `bytes` and the tail to keep for the next chunk. The fast path (every packet starts
+ * with the sync byte) forwards `bytes` as they are; otherwise bytes that are not part of a packet (garbage
+ * between packets, a cut packet) are skipped up to the next sync byte, so what viewers get stays in step.
+ */
+export function wholePackets(bytes: Uint8Array): { packets: Uint8Array; rest: Uint8Array } {
+  const whole = bytes.length - (bytes.length % packetSize);
+  let inStep = bytes.length === 0 || bytes[0] === 0x47;
+  for (let at = packetSize; inStep && at < whole; at += packetSize) inStep = bytes[at] === 0x47;
+  if (inStep) return { packets: bytes.subarray(0, whole), rest: bytes.subarray(whole) };
+  const kept: Uint8Array[] = [];
+  let at = bytes.indexOf(0x47);
+  while (at >= 0 && at + packetSize <= bytes.length) {
+    if (bytes[at] === 0x47) {
+      kept.push(bytes.subarray(at, at + packetSize));
+      at += packetSize;
+    } else at = bytes.indexOf(0x47, at + 1);
+  }
+  const packets = new Uint8Array(kept.length * packetSize);
+  kept.forEach((packet, i) => packets.set(packet, i * packetSize));
+  return { packets, rest: at < 0 ? bytes.subarray(bytes.length) : bytes.subarray(at) };
+}

@@ -11,10 +11,10 @@ import { quietLog } from "./helpers.ts";
  */
 export class FakeSocketServer implements SocketServer {
   readonly rooms = new Map<string, Set<FakeSocket>>();
-  readonly emitted: { room: string; event: string; data: unknown }[] = [];
+  emitted = 0;
 
   emitTo(room: string, event: string, data: unknown): void {
-    this.emitted.push({ room, event, data });
+    this.emitted += 1;
     for (const socket of this.rooms.get(room) ?? []) socket.received.push({ event, data });
   }
   roomSize(room: string): number {
