@@ -5,8 +5,8 @@
  *   letsrobot_VERSION_amd64.deb, …_arm64.deb       Debian packages: /usr/bin/letsrobot and letsrobot@.service
  *   install.sh                                     installs the right one on a Pi (or any Debian) and runs doctor
  *   SHA256SUMS                                     `sha256sum -c SHA256SUMS` checks them all
- * The build is skipped when the sources have not changed since the last one (dist/release.key holds a hash of
- * every tracked and untracked source file and the Bun version); --force rebuilds anyway.
+ * The build is skipped when its inputs have not changed since the last one (dist/release.key holds a hash of
+ * the program's source files, package.json, bun.lock, these scripts and the Bun version); --force rebuilds anyway.
  */
 import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -29,11 +29,14 @@ function run(argv: string[]): string {
   return result.stdout.toString();
 }
 
-/** A hash of every source file git knows or would add (not ignored), and the Bun that compiles them. */
+/** What the release is built from: the program, its dependencies and these scripts (tests and docs are not). */
+const inputs = ["cli", "commands", "lib", "scripts", "package.json", "bun.lock", "tsconfig.json"];
+
+/** A hash of every input file git knows or would add (not ignored), and the Bun that compiles them. */
 function sourceKey(): string | undefined {
   let files: string[];
   try {
-    files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"]).split("\0").filter(Boolean).sort();
+    files = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", ...inputs]).split("\0").filter(Boolean).sort();
   } catch {
     return undefined; // not a git checkout: always build
   }

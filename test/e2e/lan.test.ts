@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { hostname, networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
-import { binary, cleanEnv } from "../helpers/cli.ts";
+import { binary, cleanEnv, collectText } from "../helpers/cli.ts";
 import { decodeTerminalQr, qrLines } from "../helpers/qr-decode.ts";
 import { until } from "../robot/harness.ts";
 import { childPids } from "../robot/run-process.ts";
@@ -23,14 +23,10 @@ test("run on the LAN default prints the viewer page at every interface address, 
   delete env.LETSROBOT_SERVER_HOST; // the default: every interface
   // `script` gives the binary a terminal: the QR code is printed only there. Stdout and stderr share it.
   const child = Bun.spawn(["script", "-qefc", `exec ${binary} run --port 0`, "/dev/null"], { env, cwd: mkdtempSync(join(tmpdir(), "letsrobot-lan-")), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  let text = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
-  })();
+  const output = collectText(child.stdout);
   try {
-    await until(() => text.includes("your robot is live"), 20_000, "the robot online");
+    await until(() => output().includes("your robot is live"), 20_000, "the robot online");
+    const text = output();
     const lines = text.split(/\r?\n/);
     const urls = lines.filter((line) => /^http:\/\/\S+\/robot\/\d+$/.test(line));
     const hosts = urls.map((url) => new URL(url).hostname);
@@ -59,15 +55,10 @@ test("run on the LAN default prints the viewer page at every interface address, 
 
 test("serve --host 0.0.0.0 prints a URL per IPv4 interface address, NAME.local and 127.0.0.1 (not 127.0.0.1 alone)", async () => {
   const child = Bun.spawn([binary, "serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", mkdtempSync(join(tmpdir(), "letsrobot-lan-serve-"))], { env: cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  let text = "";
-  void (async () => {
-    const decoder = new TextDecoder();
-    const reader = child.stdout.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
-  })();
+  const output = collectText(child.stdout);
   try {
-    await until(() => text.includes("http://127.0.0.1:"), 15_000, "the URLs on stdout");
-    const urls = text.split("\n").filter((line) => line.startsWith("http://"));
+    await until(() => output().includes("http://127.0.0.1:"), 15_000, "the URLs on stdout");
+    const urls = output().split("\n").filter((line) => line.startsWith("http://"));
     const name = hostname().includes(".") ? hostname() : `${hostname()}.local`;
     expect(urls.map((url) => new URL(url).hostname)).toEqual([...interfaceHosts().filter((h) => !h.startsWith("[")), name, "127.0.0.1"]);
     const status = await fetch(`${urls.at(-1)}/api/status`);

@@ -38,3 +38,14 @@ export async function runCli(args: string[], options: { env?: Record<string, str
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** Everything a child writes to `stream` so far, read in the background while the test goes on. */
+export function collectText(stream: ReadableStream<Uint8Array>): () => string {
+  let text = "";
+  void (async () => {
+    const decoder = new TextDecoder();
+    const reader = stream.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
+  })();
+  return () => text;
+}

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanEnv } from "../helpers/cli.ts";
+import { cleanEnv, collectText } from "../helpers/cli.ts";
 import { until } from "../robot/harness.ts";
 import { dist, ensureRelease, runTool, version } from "./release-build.ts";
 
@@ -39,18 +39,13 @@ describe("the ARM64 binary under qemu-user", () => {
   test("run on embedded defaults streams: the relay receives the robot's video", async () => {
     const env = cleanEnv({ LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" });
     const child = Bun.spawn([...qemu, arm64, "run", "--port", "0", "--json"], { env, cwd: mkdtempSync(join(tmpdir(), "letsrobot-arm64-")), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-    let out = "";
-    let err = "";
-    const pump = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-      const decoder = new TextDecoder();
-      const reader = stream.getReader();
-      for (let r = await reader.read(); !r.done; r = await reader.read()) add(decoder.decode(r.value, { stream: true }));
-    };
-    void pump(child.stdout, (t) => (out += t));
-    void pump(child.stderr, (t) => (err += t));
+    const out = collectText(child.stdout);
+    const err = collectText(child.stderr);
     try {
-      await until(() => out.includes('"type":"online"'), 60_000, `the robot online (stderr: ${err.slice(-500)})`);
-      const online = out.split("\n").map((line) => (line.startsWith("{") ? JSON.parse(line) : {})).find((e) => e.type === "online") as { viewer_url: string };
+      await until(() => out().includes('"type":"online"'), 60_000, "the robot online").catch((error: Error) => {
+        throw new Error(`${error.message}; stderr:\n${err().slice(-1500)}`);
+      });
+      const online = out().split("\n").map((line) => (line.startsWith("{") ? JSON.parse(line) : {})).find((e) => e.type === "online") as { viewer_url: string };
       const origin = new URL(online.viewer_url).origin;
       expect(origin).toStartWith("http://127.0.0.1:"); // loopback only
       type Status = { robots: { video_live: boolean }[]; totals: { bytes_in: number } };
