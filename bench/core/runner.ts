@@ -11,6 +11,7 @@ export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
   encoder: () => import("../suites/encoder.ts").then((m) => m.encoderSuite),
+  h264: () => import("../suites/h264.ts").then((m) => m.h264Suite),
   command: () => import("../suites/command.ts").then((m) => m.commandSuite),
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),

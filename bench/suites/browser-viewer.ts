@@ -5,8 +5,8 @@ import { type Child, epochMs, startChild } from "../core/proc.ts";
 import { readBarcodeSource } from "./barcode.ts";
 
 /**
- * headless Chromium playing the relay's stream with jsmpeg (the player and options of the viewer page),
- * reading the barcode off the canvas in jsmpeg's onVideoDecode hook and reporting (n, decode time) over a
+ * headless Chromium playing the relay's stream with jsmpeg (the player and options of the viewer page), or
+ * H.264 with the page's WebCodecs player, reading the barcode off the canvas as each picture is decoded and reporting (n, decode time) over a
  * websocket to a page server of ours on 127.0.0.1. No browser automation library: the page reports by itself.
  */
 export interface BrowserSink {
@@ -36,10 +36,29 @@ const catchUpPatch = `
     for (let i = 0; i < 10 && this.video.decode(); i++) {}
   };`;
 
-function page(jsmpegUrl: string, videoUrl: string, reportUrl: string, catchUp: boolean): string {
+/**
+ * The H.264 player of the viewer page (WebCodecs; the page is on 127.0.0.1, a secure context): its demuxer and
+ * decoder scripts from serve, fed by a websocket; the barcode is read as each frame is drawn.
+ */
+const webCodecsPlayer = (videoUrl: string) => `
+  const decoder = LetsrobotStream.createWebCodecsVideo(canvas, decoded);
+  const demuxer = LetsrobotStream.createTsDemuxer(() => {}, (pes) => decoder.push(pes));
+  const socket = new WebSocket(${JSON.stringify(videoUrl)});
+  socket.binaryType = "arraybuffer";
+  socket.onmessage = (event) => demuxer.push(new Uint8Array(event.data));
+  const player = {};`;
+
+const jsmpegPlayer = (videoUrl: string, catchUp: boolean) => `
+  const player = new JSMpeg.Player(${JSON.stringify(videoUrl)}, {
+    canvas, audio: false, pauseWhenHidden: false, preserveDrawingBuffer: true, reconnectInterval: 1, videoBufferSize: 1024 * 1024,
+    onVideoDecode: decoded,
+  });
+  ${catchUp ? catchUpPatch : ""}`;
+
+function page(scripts: string[], videoUrl: string, reportUrl: string, catchUp: boolean, webCodecs: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>letsrobot latency bench</title></head>
 <body style="margin:0;background:#000"><canvas id="v" width="640" height="480"></canvas>
-<script src="${jsmpegUrl}"></script>
+${scripts.map((src) => `<script src="${src}"></script>`).join("\n")}
 <script>
 ${readBarcodeSource}
 const canvas = document.getElementById("v");
@@ -48,28 +67,26 @@ band.width = 640; band.height = 64;
 const ctx = band.getContext("2d", { willReadFrequently: true });
 const now = () => performance.timeOrigin + performance.now();
 const report = new WebSocket(${JSON.stringify(reportUrl)});
+function decoded() {
+  const t = now();
+  ctx.drawImage(canvas, 0, 0, 640, 64, 0, 0, 640, 64);
+  const px = ctx.getImageData(0, 0, 640, 64).data;
+  const n = readBarcode((x, y) => px[(y * 640 + x) * 4 + 1]);
+  report.send(n + " " + t);
+}
 report.onopen = () => {
-  const player = new JSMpeg.Player(${JSON.stringify(videoUrl)}, {
-    canvas, audio: false, pauseWhenHidden: false, preserveDrawingBuffer: true, reconnectInterval: 1, videoBufferSize: 1024 * 1024,
-    onVideoDecode: () => {
-      const t = now();
-      ctx.drawImage(canvas, 0, 0, 640, 64, 0, 0, 640, 64);
-      const px = ctx.getImageData(0, 0, 640, 64).data;
-      const n = readBarcode((x, y) => px[(y * 640 + x) * 4 + 1]);
-      report.send(n + " " + t);
-    },
-  });
-  ${catchUp ? catchUpPatch : ""}
+  ${webCodecs ? webCodecsPlayer(videoUrl) : jsmpegPlayer(videoUrl, catchUp)}
   let frames = 0;
   const tick = () => { frames++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   setInterval(() => { report.send("raf " + frames + " " + now()); frames = 0; }, 1000);
-  report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (player.video && player.video.instance ? "wasm" : "js"));
+  report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (${webCodecs} ? "webcodecs" : player.video && player.video.instance ? "wasm" : "js"));
 };
 </script></body></html>`;
 }
 
-export async function startBrowserViewer(options: { chromium: string; jsmpegUrl: string; videoUrl: string; catchUp?: boolean; timeoutMs?: number }): Promise<BrowserViewer> {
+/** `jsmpegUrl` plays MPEG-1 with jsmpeg; `h264ScriptUrls` (the viewer page's ts-demux.js and h264.js) play H.264 with WebCodecs. */
+export async function startBrowserViewer(options: { chromium: string; jsmpegUrl?: string; h264ScriptUrls?: string[]; videoUrl: string; catchUp?: boolean; timeoutMs?: number }): Promise<BrowserViewer> {
   let ready: (what: string) => void = () => {};
   const isReady = new Promise<string>((resolve) => {
     ready = resolve;
@@ -82,7 +99,11 @@ export async function startBrowserViewer(options: { chromium: string; jsmpegUrl:
     fetch(request, srv) {
       const path = new URL(request.url).pathname;
       if (path === "/report" && srv.upgrade(request)) return undefined;
-      if (path === "/") return new Response(page(options.jsmpegUrl, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`, options.catchUp === true), { headers: { "content-type": "text/html; charset=utf-8" } });
+      if (path === "/") {
+        const scripts = options.h264ScriptUrls ?? (options.jsmpegUrl ? [options.jsmpegUrl] : []);
+        const html = page(scripts, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`, options.catchUp === true, options.h264ScriptUrls !== undefined);
+        return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
+      }
       return new Response("not found", { status: 404 });
     },
     websocket: {

@@ -14,7 +14,7 @@ import { FPS, startFfmpegViewer, startSender, startTap, testFrames } from "./vid
  *   - a tap noting when picture n has fully arrived at a viewer socket (the share of ffmpeg + relay).
  * Latency = decode time − send time; drift = median of the last fifth of the round − median of the first.
  */
-interface PathStats {
+export interface PathStats {
   p50: number;
   p95: number;
   p99: number;
@@ -22,7 +22,7 @@ interface PathStats {
   delivered: number;
 }
 
-function pathStats(sentAt: readonly number[], arrivedAt: (n: number) => number | undefined, warmup: number): PathStats {
+export function pathStats(sentAt: readonly number[], arrivedAt: (n: number) => number | undefined, warmup: number): PathStats {
   const lat: number[] = [];
   for (let n = warmup; n < sentAt.length; n++) {
     const t = arrivedAt(n);

@@ -1,4 +1,4 @@
-import { defaults } from "../../lib/config/schema.ts";
+import { type Config, defaults } from "../../lib/config/schema.ts";
 import { type Attempt, startAttempt } from "../../lib/media/ingest.ts";
 import { FFMPEG_GLOBAL, videoOutputArgs } from "../../lib/media/plan.ts";
 import { type GroupChild, type GroupSpawner, spawnGroup } from "../../lib/process/group.ts";
@@ -29,9 +29,9 @@ export function testFrames(count: number): Uint8Array[] {
 }
 
 /** The stream plan's encoder argv (lib/media/plan.ts) on raw frames from stdin, barcode drawn after scaling. */
-export function encoderArgv(): string[] {
+export function encoderArgv(video: Config["video"] = defaults().video): string[] {
   const rawIn = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", `${WIDTH}x${HEIGHT}`, "-framerate", String(FPS), "-i", "pipe:0"];
-  return [...FFMPEG_GLOBAL, ...rawIn, ...videoOutputArgs(defaults().video, `scale=${WIDTH}:${HEIGHT},${barcodeFilters()}`)];
+  return [...FFMPEG_GLOBAL, ...rawIn, ...videoOutputArgs(video, `scale=${WIDTH}:${HEIGHT},${barcodeFilters()}`)];
 }
 
 export interface Sender {
@@ -47,13 +47,13 @@ export interface Sender {
  * Start ffmpeg through letsrobot's ingest (the same POST `letsrobot stream` makes) and feed it `seconds`
  * of frames in real time. `pause` lets a caller freeze the feed (nothing is sent while it returns true).
  */
-export function startSender(ingestUrl: string, frames: Uint8Array[], seconds: number): Sender {
+export function startSender(ingestUrl: string, frames: Uint8Array[], seconds: number, video?: Config["video"]): Sender {
   let child: GroupChild | undefined;
   const spawn: GroupSpawner = (argv, options) => {
     child = spawnGroup(argv, { ...options, stdin: "pipe" });
     return child;
   };
-  const argv = encoderArgv();
+  const argv = encoderArgv(video);
   const attempt: Attempt = startAttempt({ kind: "video", source: "barcode frames", argv, url: ingestUrl }, ingestUrl, { spawn, fetch }, { progress: () => {}, line: () => {}, bytes: () => {} });
   const running = child as unknown as GroupChild;
   const stdin = running.stdin;

@@ -23,6 +23,8 @@ export interface H264Options {
   keyframeSeconds: number;
   /** Encoder threads (1 keeps every picture's latency the same). */
   threads?: number;
+  /** libx264's preset (default veryfast); `fast` costs ~2.5× the CPU for ~25 % fewer bits at equal SSIM. */
+  preset?: "veryfast" | "fast";
   /** Parameter sets before every keyframe (MPEG-TS has no global header; FLV does). */
   inBandHeaders?: boolean;
   /**
@@ -66,5 +68,5 @@ export function h264Args(options: H264Options): string[] {
     return ["-codec:v", "h264_v4l2m2m", ...bitrate, ...headers, ...profile];
   }
   const strict = level ? ["-keyint_min", gop, "-sc_threshold", "0", "-profile:v", "main", "-level:v", level, "-x264-params", "nal-hrd=cbr:force-cfr=1"] : [];
-  return ["-codec:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", ...bitrate, "-bf", "0", ...threads, ...strict];
+  return ["-codec:v", "libx264", "-preset", options.preset ?? "veryfast", "-tune", "zerolatency", ...bitrate, "-bf", "0", ...threads, ...strict];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { bitrateAt } from "../../bench/suites/h264.ts";
 import { BAND_HEIGHT, barcodeFilters, readBarcode } from "../../bench/suites/barcode.ts";
 import { parseBenchArgs } from "../../bench/core/main.ts";
 import { formatResults } from "../../bench/core/report.ts";
@@ -111,4 +112,24 @@ describe("relay benchmark helpers", () => {
     expect(kernelQueuedBytes(8080, 5555, table)).toBe(150);
     expect(kernelQueuedBytes(8080, 7777, table)).toBe(0);
   });
+});
+
+describe("h264 benchmark: bitrate at equal SSIM (pure)", () => {
+  const ladder = [
+    { kbps: 100, ssim: 0.9 },
+    { kbps: 400, ssim: 0.96 },
+    { kbps: 200, ssim: 0.94 },
+  ];
+  const cases: [string, number, number][] = [
+    ["on a ladder point", 0.94, 200],
+    ["halfway between two points, on a log scale", 0.95, Math.sqrt(200 * 400)],
+    ["below the ladder", 0.8, Number.NaN],
+    ["above the ladder", 0.99, Number.NaN],
+  ];
+  for (const [name, target, kbps] of cases) {
+    test(name, () => {
+      if (Number.isNaN(kbps)) expect(bitrateAt(ladder, target)).toBeNaN();
+      else expect(bitrateAt(ladder, target)).toBeCloseTo(kbps, 6);
+    });
+  }
 });

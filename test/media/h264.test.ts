@@ -22,8 +22,9 @@ describe("video.format = h264 in the stream plan", () => {
   test("libx264 for low latency: no B-frames, no look-ahead, a key frame a second, capped bitrate, one thread", () => {
     const argv = toStreamPlan(h264Config(), target).video?.argv ?? [];
     const output = argv.slice(argv.indexOf("-codec:v"));
-    expect(output.slice(0, 18)).toEqual(["-codec:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-b:v", "300k", "-maxrate", "300k", "-bufsize", "300k", "-g", "30", "-bf", "0", "-threads", "1"]);
+    expect(output.slice(0, 18)).toEqual(["-codec:v", "libx264", "-preset", "fast", "-tune", "zerolatency", "-b:v", "300k", "-maxrate", "300k", "-bufsize", "300k", "-g", "30", "-bf", "0", "-threads", "1"]);
     expect(after(output, "-f")).toBe("mpegts");
+    expect(after(output, "-pat_period")).toBe("1");
     expect(argv.at(-1)).toBe("pipe:1");
   });
 

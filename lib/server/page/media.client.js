@@ -70,6 +70,9 @@
       if (codec === "mpeg1" || codec === "mp2") {
         if (!window.JSMpeg) return void (o.badge.textContent = "no MPEG-1 player");
         players[kind] = jsmpegPlayer(kind, o);
+      } else if (!webcodecs && !S.mseAvailable) {
+        if (kind === "video") o.badge.textContent = "H.264 needs https in this browser";
+        return void (o.badge.hidden = false);
       } else if (codec === "h264") {
         players.video = webcodecs ? S.createWebCodecsVideo(o.canvas, o.onVideoFrame) : S.createMseVideo(o.canvas, o.onVideoFrame);
       } else if (codec === "aac") {

@@ -9,8 +9,13 @@
   const HURRY_S = 0.15; // further behind than this: play 10 % faster
   const KEEP_S = 5; // seconds kept behind the play position
 
+  // MediaSource, or ManagedMediaSource (Safari on iPhone, iOS 17.1+), which wants remote playback off.
+  const Source = window.MediaSource || window.ManagedMediaSource;
+  S.mseAvailable = typeof Source === "function";
+
   S.createMseSink = (element, mimeType, mode) => {
-    const source = new MediaSource();
+    const source = new Source();
+    if (Source !== window.MediaSource) element.disableRemotePlayback = true;
     const queue = [];
     let buffer = null;
     element.src = URL.createObjectURL(source);
