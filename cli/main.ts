@@ -4,22 +4,25 @@ import { createRootCommand } from "../commands/index.ts";
 import { realDeps } from "../lib/deps.ts";
 import { causeChain, errorReport, ExitCode, LetsrobotError, UsageError } from "../lib/errors.ts";
 import type { LogLevelName } from "../lib/log.ts";
+import { LastStops } from "../lib/robot/lifecycle.ts";
 
 const argv = process.argv.slice(2);
 const verbose = argv.includes("--verbose") || argv.includes("-v");
 const level: LogLevelName = verbose ? "debug" : argv.includes("--quiet") || argv.includes("-q") ? "warn" : "info";
 
 const stop = new AbortController();
+const lastStops = new LastStops();
 let signals = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     signals += 1;
-    if (signals > 1) process.exit(ExitCode.interrupted); // a second Ctrl-C forces the exit
-    stop.abort(signal);
+    // a second Ctrl-C forces the exit, but the motors are told to stop first (at most 1 s)
+    if (signals === 2) void lastStops.run(1000).finally(() => process.exit(ExitCode.interrupted));
+    if (signals === 1) stop.abort(signal);
   });
 }
 
-const deps = realDeps({ level, shutdown: stop.signal });
+const deps = realDeps({ level, shutdown: stop.signal, lastStops });
 let code: number = ExitCode.ok;
 try {
   const { printed } = await dispatch(createRootCommand(deps), argv, deps.version);

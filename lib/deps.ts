@@ -1,5 +1,6 @@
 import { createLogger, createStatusLine, type LogLevelName, type Logger } from "./log.ts";
 import { createOutput, type Output } from "./output.ts";
+import type { LastStops } from "./robot/lifecycle.ts";
 import { VERSION } from "./version.ts";
 
 /**
@@ -19,10 +20,12 @@ export interface Deps {
   interactive: boolean;
   /** Rewrites the one live status line under the log (only when stderr is a terminal; "" clears it). */
   statusLine?: (text: string) => void;
+  /** Run before a forced exit (a second Ctrl-C): `run` puts its motor stop here. */
+  lastStops?: LastStops;
 }
 
 /** The one place real adapters are wired; only cli/main.ts calls it. */
-export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal }): Deps {
+export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal; lastStops?: LastStops }): Deps {
   const terminal = process.stderr.isTTY ? createStatusLine(process.stderr) : undefined;
   return {
     log: createLogger(options.level, terminal?.stream),
@@ -32,6 +35,7 @@ export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal }
     cwd: process.cwd(),
     fetch: globalThis.fetch,
     shutdown: options.shutdown,
+    lastStops: options.lastStops,
     version: VERSION,
     interactive: process.stdout.isTTY === true,
   };

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import type { Clock } from "../robot/clock.ts";
 import type { RobotEvent } from "../robot/events.ts";
 import { CommandExecutor } from "../robot/executor.ts";
+import { robotHealth } from "../robot/health.ts";
 import { type HandlerContext, hearChat, obeyCommand } from "../robot/handlers.ts";
 import type { MediaControl } from "../robot/media-control.ts";
 import { newModeration } from "../robot/moderation.ts";
@@ -120,9 +121,11 @@ export function startRemoRobot(options: RemoRobotOptions, deps: RemoRobotDeps): 
       const driver = deps.driver.state();
       const media = deps.media.status();
       const speech = deps.speech?.status();
+      const links = [link?.status() ?? { name: "remo" as const, state: "closed" as const, connects: 0, failures: 0, acks: false }];
       return {
         robot_id: ctx.robotId,
-        links: [link?.status() ?? { name: "remo", state: "closed", connects: 0, failures: 0, acks: false }],
+        ...robotHealth({ links, video: media.video }, { video: config.video.enabled }),
+        links,
         driver: { name: driver.driver, moving: driver.moving, connected: driver.connected, pose: driver.pose },
         video: media.video,
         audio: media.audio,

@@ -2,11 +2,11 @@ import { ConfigError, LetsrobotError } from "../errors.ts";
 import { openDriver } from "../hardware/registry.ts";
 import { scanDevices } from "../media/devices.ts";
 import { type Clock, realClock } from "../robot/clock.ts";
-import { describeEvent, type RobotEvent, statusLine } from "../robot/events.ts";
+import { describeEvent, isWarning, type RobotEvent } from "../robot/events.ts";
+import type { StopReason } from "../robot/executor.ts";
 import { installCrashStop, Lifecycle } from "../robot/lifecycle.ts";
 import type { RunDeps, RunRequest } from "../robot/session.ts";
-import { startStatusServer } from "../robot/status-server.ts";
-import { startSystemdNotify } from "../robot/watchdog.ts";
+import { startMonitor } from "../robot/monitor.ts";
 import { SpeechQueue } from "../speech/queue.ts";
 import { createSpeaker } from "../speech/speaker.ts";
 import { lookupChannels, remoEndpoints } from "./endpoints.ts";
@@ -35,16 +35,18 @@ export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameS
     if (request.json) deps.out.text(JSON.stringify({ at: new Date().toISOString(), ...event }));
     else {
       const line = describeEvent(event);
-      if (line) (event.type === "link" && event.state === "down" ? log.warn : log.info)(line);
+      if (line) (isWarning(event) ? log.warn : log.info)(line);
     }
   };
   try {
     const driver = await openDriver(config, { log });
     life.add("hardware driver", () => driver.close());
-    let haltMotors: () => void = () => void driver.stop().catch(() => {});
+    let haltMotors: (reason: StopReason) => Promise<unknown> = () => driver.stop().catch(() => {});
+    // a second Ctrl-C exits without waiting for the shutdown below, but not before the driver took a stop
+    if (deps.lastStops) life.add("last stop", deps.lastStops.add(() => haltMotors("shutdown")));
     if (deps.crashSource) {
       const uninstall = installCrashStop(deps.crashSource, (error) => {
-        haltMotors();
+        void haltMotors("crash");
         crash ??= error;
         log.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}; motors stopped, shutting down`);
         stop.abort("crash");
@@ -96,23 +98,9 @@ export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameS
       },
     );
     life.add("Remo socket", () => robot.stop());
-    haltMotors = () => robot.executor.halt("crash");
+    haltMotors = (reason) => robot.executor.halt(reason);
 
-    if (config.behaviour.status_port > 0) {
-      const server = await startStatusServer(config.behaviour.status_port, robot.status);
-      life.add("status endpoint", () => server.close());
-      log.info(`status: ${server.url}`);
-    }
-    if (deps.interactive && !request.json && deps.statusLine) {
-      const timer = clock.setInterval(() => deps.statusLine?.(statusLine(robot.status())), 1000);
-      life.add("status line", () => {
-        clock.clearInterval(timer);
-        deps.statusLine?.("");
-      });
-    }
-    const systemd = startSystemdNotify(deps.env, { runProcess: deps.runProcess, clock, log, healthy: () => true });
-    systemd.ready();
-    life.add("systemd watchdog", () => systemd.stop());
+    await startMonitor(robot.status, config, { log, clock, env: deps.env, runProcess: deps.runProcess, emit, statusLine: deps.interactive && !request.json ? deps.statusLine : undefined }, life);
     const reason = await new Promise<string>((resolve) => {
       if (stop.signal.aborted) return resolve(String(stop.signal.reason ?? "stop"));
       stop.signal.addEventListener("abort", () => resolve(String(stop.signal.reason ?? "stop")), { once: true });

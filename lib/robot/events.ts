@@ -1,5 +1,6 @@
 import type { LinkName, LinkState, LinkStatus } from "./link.ts";
 import type { StopReason } from "./executor.ts";
+import type { Health } from "./health.ts";
 
 /** Everything `run` reports: one JSON line each with --json, a log line otherwise. */
 export type RobotEvent =
@@ -13,9 +14,10 @@ export type RobotEvent =
   | { type: "video_status"; send_video_process_exists: boolean; ffmpeg_process_exists: boolean }
   | { type: "settings"; changed: string[] }
   | { type: "media"; kind: "video" | "audio"; op: string; ok: boolean; detail?: string }
+  | { type: "health"; healthy: boolean; problems: string[] }
   | { type: "shutdown"; reason: string };
 
-export interface RobotStatus {
+export interface RobotStatus extends Health {
   robot_id: string;
   links: LinkStatus[];
   driver: { name: string; moving: boolean; connected: boolean; pose?: { x: number; y: number; heading: number } };
@@ -43,6 +45,11 @@ export function statusLine(status: RobotStatus): string {
   return [...parts, status.driver.moving ? "moving" : "stopped", last, tts].join(" | ");
 }
 
+/** Events logged as warnings in text mode: a lost socket, the robot turning unhealthy. */
+export function isWarning(event: RobotEvent): boolean {
+  return (event.type === "link" && (event.state === "down" || event.state === "refused")) || (event.type === "health" && !event.healthy);
+}
+
 /** A human log line for an event (without --json). */
 export function describeEvent(event: RobotEvent): string | undefined {
   switch (event.type) {
@@ -58,6 +65,8 @@ export function describeEvent(event: RobotEvent): string | undefined {
       return `robot settings changed: ${event.changed.join(", ") || "nothing that matters"}`;
     case "media":
       return `${event.kind} ${event.op}${event.ok ? "" : ` failed: ${event.detail}`}`;
+    case "health":
+      return event.healthy ? "healthy again" : `unhealthy: ${event.problems.join("; ")}`;
     case "shutdown":
       return `shutting down (${event.reason})`;
     default:

@@ -50,3 +50,25 @@ export function installCrashStop(source: CrashSource, onCrash: (error: unknown) 
     source.off("unhandledRejection", handler);
   };
 }
+
+/**
+ * What must still happen when the user will not wait for a clean shutdown (a second Ctrl-C): stop the motors.
+ * `run` registers the driver's stop while the driver is open; cli/main.ts runs every step before it exits.
+ */
+export class LastStops {
+  private readonly steps = new Set<() => unknown>();
+
+  /** Returns the step's remover. */
+  add(step: () => unknown): () => void {
+    this.steps.add(step);
+    return () => void this.steps.delete(step);
+  }
+
+  /** Run every step at once; resolves when all have finished or after `timeoutMs`. Never rejects. */
+  async run(timeoutMs: number): Promise<void> {
+    const all = Promise.all([...this.steps].map((step) => Promise.resolve().then(step).catch(() => undefined)));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+}

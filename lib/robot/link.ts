@@ -4,7 +4,8 @@ import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 
 export type LinkName = "control" | "chat" | "app" | "remo";
-export type LinkState = "connecting" | "connected" | "down" | "closed";
+/** `refused`: connected, but the server refused the robot (wrong or missing robot key). */
+export type LinkState = "connecting" | "connected" | "refused" | "down" | "closed";
 
 export interface LinkOptions {
   name: LinkName;
@@ -40,6 +41,8 @@ export interface LinkStatus {
   silentMs?: number;
   /** True once the server has acked a ping: silence then means a dead connection. */
   acks: boolean;
+  /** Why the server refused the robot (`bad_key: wrong robot key`), until it accepts it again. */
+  refused?: string;
 }
 
 export const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
@@ -58,8 +61,8 @@ export class RobotLink {
   private silence: TimerHandle | undefined;
   private lastHeard = 0;
   private lastIdentify = 0;
-  /** The channel whose identify refusal was already logged (one error per connection, not per ping). */
-  private refusedOn: SocketChannel | undefined;
+  /** Why the server last refused the robot; cleared by its next acceptance. Logged once per new reason. */
+  private refused: string | undefined;
   /** Does this server ack identify events? Learned from the first ack, or from repeated silence. */
   private acks: "unknown" | "yes" | "no" = "unknown";
   private unackedConnects = 0;
@@ -86,7 +89,7 @@ export class RobotLink {
 
   status(): LinkStatus {
     const silentMs = this.state === "connected" ? this.options.clock.now() - this.lastHeard : undefined;
-    return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks === "yes" };
+    return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks === "yes", ...(this.refused ? { refused: this.refused } : {}) };
   }
 
   close(): void {
@@ -146,12 +149,19 @@ export class RobotLink {
       if (this.channel !== channel) return;
       this.acks = "yes";
       this.unackedConnects = 0;
-      this.heard(channel);
-      const answer = reply as { ok?: boolean; error?: string; message?: string } | undefined;
-      if (answer && answer.ok === false && this.refusedOn !== channel) {
-        this.refusedOn = channel;
-        this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${answer.message ?? answer.error ?? "no reason"}`);
+      const answer = reply as { ok?: boolean; error?: unknown; message?: unknown } | undefined;
+      if (answer && answer.ok === false) {
+        // a refusal is no sign of life: the silence deadline runs on, and the link reconnects when it passes
+        const text = (value: unknown, fallback: string) => (typeof value === "string" ? value.slice(0, 200) : fallback);
+        const reason = `${text(answer.error, "refused")}: ${text(answer.message, "no reason given")}`;
+        if (reason !== this.refused) this.options.log?.error(`${this.options.name} socket: the server refused the robot: ${reason}`);
+        this.refused = reason;
+        if (this.state === "connected") this.setState("refused", reason);
+        return;
       }
+      this.refused = undefined;
+      if (this.state === "refused") this.setState("connected");
+      this.heard(channel);
     });
   }
 
@@ -166,8 +176,9 @@ export class RobotLink {
     if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
     this.silence = this.options.clock.setTimeout(() => {
       this.silence = undefined;
-      if (this.channel !== channel || this.state !== "connected") return;
+      if (this.channel !== channel || (this.state !== "connected" && this.state !== "refused")) return;
       const silent = Math.round(this.options.clock.now() - this.lastHeard);
+      if (this.state === "refused") return this.fail(`refused by the server (${this.refused}); trying again`);
       if (this.acks === "yes") return this.fail(`server silent for ${silent} ms`);
       this.unackedConnects += 1;
       if (this.unackedConnects < 2) return this.fail(`no answer to ${this.options.identify.event} within ${silent} ms`);

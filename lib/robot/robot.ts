@@ -8,6 +8,7 @@ import type { SpeechQueue } from "../speech/queue.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";
+import { robotHealth } from "./health.ts";
 import { type HandlerContext, onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "./handlers.ts";
 import { RobotLink } from "./link.ts";
 import { type MediaControl, videoStatusPayload } from "./media-control.ts";
@@ -90,7 +91,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
   const onLink = (name: "control" | "chat" | "app") => (state: RobotStatus["links"][number]["state"], detail?: string) => {
     deps.emit({ type: "link", link: name, state, detail });
     // Lost control socket: stop at once. While it keeps failing to reconnect, only if something still moves.
-    if (name === "control" && state === "down" && (controlWasUp || deps.driver.state().moving)) executor.halt("disconnect");
+    if (name === "control" && (state === "down" || state === "refused") && (controlWasUp || deps.driver.state().moving)) executor.halt("disconnect");
     if (name === "control") controlWasUp = state === "connected";
     if (name === "app" && state === "connected") reportStatus();
   };
@@ -159,9 +160,11 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
       const driver = deps.driver.state();
       const media = deps.media.status();
       const speech = deps.speech?.status();
+      const linkStatus = links.map((l) => l.status());
       return {
         robot_id: robotId,
-        links: links.map((l) => l.status()),
+        ...robotHealth({ links: linkStatus, video: media.video }, { video: config.video.enabled }),
+        links: linkStatus,
         driver: { name: driver.driver, moving: driver.moving, connected: driver.connected, pose: driver.pose },
         video: media.video,
         audio: media.audio,

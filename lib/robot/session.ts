@@ -15,12 +15,12 @@ import { SpeechQueue } from "../speech/queue.ts";
 import { createSpeaker } from "../speech/speaker.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type Embedded, startEmbedded } from "./embedded.ts";
-import { describeEvent, type RobotEvent, statusLine } from "./events.ts";
+import { describeEvent, isWarning, type RobotEvent } from "./events.ts";
+import type { StopReason } from "./executor.ts";
 import { type CrashSource, installCrashStop, Lifecycle } from "./lifecycle.ts";
 import { startMedia } from "./media-start.ts";
+import { startMonitor } from "./monitor.ts";
 import { startRobot } from "./robot.ts";
-import { startStatusServer } from "./status-server.ts";
-import { startSystemdNotify } from "./watchdog.ts";
 
 export interface RunRequest {
   config: Config;
@@ -28,7 +28,7 @@ export interface RunRequest {
   json: boolean;
 }
 
-export type RunDeps = Pick<Deps, "log" | "out" | "env" | "fetch" | "shutdown" | "interactive" | "statusLine"> & {
+export type RunDeps = Pick<Deps, "log" | "out" | "env" | "fetch" | "shutdown" | "interactive" | "statusLine" | "lastStops"> & {
   runProcess: RunProcess;
   clock?: Clock;
   /** Where uncaught errors are caught to stop the motors (the real process in `run`). */
@@ -73,7 +73,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
     if (request.json) deps.out.text(JSON.stringify({ at: new Date().toISOString(), ...event }));
     else {
       const line = describeEvent(event);
-      if (line) (event.type === "link" && event.state === "down" ? log.warn : log.info)(line);
+      if (line) (isWarning(event) ? log.warn : log.info)(line);
     }
   };
   try {
@@ -93,10 +93,12 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
 
     const driver = await openDriver(config, { log });
     life.add("hardware driver", () => driver.close());
-    let haltMotors: () => void = () => void driver.stop().catch(() => {});
+    let haltMotors: (reason: StopReason) => Promise<unknown> = () => driver.stop().catch(() => {});
+    // a second Ctrl-C exits without waiting for the shutdown below, but not before the driver took a stop
+    if (deps.lastStops) life.add("last stop", deps.lastStops.add(() => haltMotors("shutdown")));
     if (deps.crashSource) {
       const uninstall = installCrashStop(deps.crashSource, (error) => {
-        haltMotors();
+        void haltMotors("crash");
         crash ??= error;
         log.error(`unexpected error: ${error instanceof Error ? error.message : String(error)}; motors stopped, shutting down`);
         stop.abort("crash");
@@ -134,25 +136,10 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
       },
     );
     life.add("robot sockets", () => robot.stop());
-    haltMotors = () => robot.executor.halt("crash");
+    haltMotors = (reason) => robot.executor.halt(reason);
 
-    if (config.behaviour.status_port > 0) {
-      const server = await startStatusServer(config.behaviour.status_port, robot.status);
-      life.add("status endpoint", () => server.close());
-      log.info(`status: ${server.url}`);
-    }
-    if (deps.interactive && !request.json && deps.statusLine) {
-      const timer = clock.setInterval(() => deps.statusLine?.(statusLine(robot.status())), 1000);
-      life.add("status line", () => {
-        clock.clearInterval(timer);
-        deps.statusLine?.("");
-      });
-    }
-
+    await startMonitor(robot.status, config, { log, clock, env: deps.env, runProcess: deps.runProcess, emit, statusLine: deps.interactive && !request.json ? deps.statusLine : undefined }, life);
     emit({ type: "online", robot_id: ids.robotId, viewer_url: embedded?.viewerUrl });
-    const systemd = startSystemdNotify(deps.env, { runProcess: deps.runProcess, clock, log, healthy: () => true });
-    systemd.ready();
-    life.add("systemd watchdog", () => systemd.stop());
     if (embedded && !request.json) {
       for (const url of embedded.viewerUrls) deps.out.text(url);
       // a secret: shown on a terminal, never written to a pipe or a journal

@@ -8,14 +8,16 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** GET /status on 127.0.0.1 → the robot's live status as JSON (for monitoring and the service watchdog). */
+/** GET /status on 127.0.0.1 → the robot's live status as JSON (for monitoring): 200 when healthy, else 503. */
 export async function startStatusServer(port: number, status: () => RobotStatus): Promise<StatusServer> {
   const server = createServer((req, res) => {
     if (req.method !== "GET" || (req.url ?? "/").split("?")[0] !== "/status") {
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found; try /status"}\n');
       return;
     }
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(`${JSON.stringify(status())}\n`);
+    const now = status();
+    // 503 while unhealthy, so a plain HTTP check (curl -f, a load balancer) sees it without reading the body
+    res.writeHead(now.healthy ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(`${JSON.stringify(now)}\n`);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) =>

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import { createLogger } from "../../lib/log.ts";
-import { installCrashStop, Lifecycle } from "../../lib/robot/lifecycle.ts";
+import { installCrashStop, LastStops, Lifecycle } from "../../lib/robot/lifecycle.ts";
 
 describe("lifecycle", () => {
   test("undoes in reverse order of start-up; a failing or stuck step does not stop the others", async () => {
@@ -35,5 +35,32 @@ describe("lifecycle", () => {
     uninstall();
     expect(caught).toEqual([new Error("a"), "b"]);
     expect(source.listenerCount("uncaughtException") + source.listenerCount("unhandledRejection")).toBe(0);
+  });
+});
+
+describe("last stops (a second Ctrl-C)", () => {
+  test("runs every step at once, waits for them, survives a throwing one, and gives up on a stuck one after the timeout", async () => {
+    const stops = new LastStops();
+    const done: string[] = [];
+    stops.add(async () => {
+      await Bun.sleep(20);
+      done.push("driver");
+    });
+    stops.add(() => {
+      throw new Error("boom");
+    });
+    stops.add(() => new Promise(() => {})); // never settles
+    const removed = stops.add(() => done.push("removed"));
+    removed();
+    const started = performance.now();
+    await stops.run(300);
+    expect(done).toEqual(["driver"]);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290); // it waited for the stuck one up to the bound
+  });
+
+  test("with nothing registered it resolves at once", async () => {
+    const started = performance.now();
+    await new LastStops().run(5000);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -126,22 +126,42 @@ describe("robot link", () => {
     expect(channels).toHaveLength(2);
   });
 
-  test("a refused identify (wrong robot key) is logged once per connection, not on every ping", async () => {
+  test("a refused identify (wrong robot key) is no sign of life: state refused, one error, retried after the liveness deadline", async () => {
     const clock = new FakeClock();
     const { factory, channels } = fakeFactory();
     const errors: string[] = [];
+    const states: LinkState[] = [];
     const log = createLogger("silent");
     log.error = ((message: string) => void errors.push(message)) as typeof log.error;
-    const link = new RobotLink({ name: "chat", url: () => "http://127.0.0.1:1", factory, identify: { event: "identify_robot_id", data: "100" }, handlers: {}, clock, livenessMs: 15_000, log });
+    const link = new RobotLink({ name: "chat", url: () => "http://127.0.0.1:1", factory, identify: { event: "identify_robot_id", data: "100" }, handlers: {}, clock, livenessMs: 15_000, log, onState: (s) => states.push(s), random: () => 0.5 });
     link.start();
-    channels[0]!.reply = { ok: false, error: "bad_key", message: "wrong robot key" };
+    const refusal = { ok: false, error: "bad_key", message: "wrong robot key" };
+    channels[0]!.reply = refusal;
     channels[0]!.accept();
-    for (let t = 0; t < 20; t++) {
+    await tick();
+    expect(link.status()).toMatchObject({ state: "refused", refused: "bad_key: wrong robot key" });
+    expect(link.connected).toBe(false);
+    for (let t = 0; t < 14; t++) {
       clock.advance(1000);
       await tick();
     }
+    expect(channels).toHaveLength(1); // still waiting out the liveness deadline
+    clock.advance(1000); // 15 s without a sign of life: drop it and try again
+    clock.advance(1000);
+    expect(channels).toHaveLength(2);
+    channels[1]!.reply = refusal;
+    channels[1]!.accept();
+    await tick();
+    expect(link.status().state).toBe("refused");
+    expect(errors).toEqual(["chat socket: the server refused the robot: bad_key: wrong robot key"]); // once, not per connection
+    clock.advance(17_000);
+    channels[2]!.reply = { ok: true };
+    channels[2]!.accept();
+    await tick();
+    expect(link.status()).toMatchObject({ state: "connected" });
+    expect(link.status().refused).toBeUndefined();
+    expect(states).toEqual(["connecting", "connected", "refused", "down", "connecting", "connected", "refused", "down", "connecting", "connected"]);
     link.close();
-    expect(errors).toEqual(["chat socket: the server refused the robot: wrong robot key"]);
   });
 
   test("close stops every timer and the socket", async () => {

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { launchChromium } from "../server/browser.ts";
 import { until } from "./harness.ts";
-import { alive, childPids, type RunProcess, spawnRun } from "./run-process.ts";
+import { alive, childPids, freePort, type RunProcess, spawnRun } from "./run-process.ts";
 import { wavRms } from "./wav.ts";
 
 /**
@@ -20,14 +19,6 @@ let viewerUrl = "";
 let ownerUrl = "";
 let statusUrl = "";
 const wavDir = mkdtempSync(join(tmpdir(), "letsrobot-run-wav-"));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const status = async () => (await (await fetch(statusUrl)).json()) as { driver: { moving: boolean; pose?: { x: number; y: number } }; links: { state: string }[] };
 const DEADMAN_MS = 500;
@@ -129,7 +120,8 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     expect(end.downs).toBeGreaterThanOrEqual(15); // the press and its refreshes
     expect(end.reason).toBe("release");
     expect(end.stop - (end.up ?? 0)).toBeLessThan(DEADMAN_MS);
-    expect(all().slice(from).filter((e) => e.type === "stop")).toHaveLength(1); // no dead-man stop during the hold
+    // no dead-man stop during the hold
+    expect(all().slice(from).filter((e) => e.type === "stop").map((e) => `${e.reason} at ${e.at}`)).toEqual([`release at ${new Date(end.stop).toISOString()}`]);
     expect(await page.evaluate(() => (window as unknown as { letsrobotViewer: { refreshes: number } }).letsrobotViewer.refreshes)).toBeGreaterThanOrEqual(15);
     await page.close();
   }, 20_000);
@@ -145,7 +137,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     await until(async () => !(await status()).driver.moving, 3000, "stopped after the page closed");
     const end = holdEnd("B", from);
     expect(["release", "deadman"]).toContain(String(end.reason)); // the server lets go for the lost page, else the dead-man
-    expect(end.stop - end.lastDown).toBeLessThanOrEqual(DEADMAN_MS + 50);
+    expect(end.stop - end.lastDown).toBeLessThanOrEqual(DEADMAN_MS + 150);
   }, 20_000);
 
   test("a page that stops refreshing (hung tab) still connected: the dead-man stops the robot", async () => {
@@ -162,7 +154,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     const end = holdEnd("F", from);
     expect(end.reason).toBe("deadman");
     expect(end.stop - end.lastDown).toBeGreaterThanOrEqual(DEADMAN_MS - 5);
-    expect(end.stop - end.lastDown).toBeLessThanOrEqual(DEADMAN_MS + 50);
+    expect(end.stop - end.lastDown).toBeLessThanOrEqual(DEADMAN_MS + 150); // a timer may fire late on a loaded machine
     await page.mouse.up();
     await page.close();
   }, 20_000);
@@ -187,7 +179,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
       expect(end.downs).toBeGreaterThanOrEqual(15);
       expect(end.reason).toBe("release");
       expect(end.stop - (end.up ?? 0)).toBeLessThan(DEADMAN_MS);
-      expect(all().slice(from).filter((e) => e.type === "stop")).toHaveLength(1);
+      expect(all().slice(from).filter((e) => e.type === "stop").map((e) => `${e.reason} at ${e.at}`)).toEqual([`release at ${new Date(end.stop).toISOString()}`]);
     }
   }, 30_000);
 

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dir, "../..");
@@ -9,6 +10,8 @@ export interface RunProcess {
   stderr(): string;
   /** The first stdout line that parses as JSON and passes `test`. */
   waitForJson<T = Record<string, unknown>>(test: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<T>;
+  /** The exit code, whenever the process ends. */
+  exited: Promise<number>;
   /** SIGINT, then the exit code (SIGKILL after `graceMs`). */
   interrupt(graceMs?: number): Promise<number>;
 }
@@ -50,6 +53,7 @@ export function spawnRun(args: string[], env: Record<string, string>): RunProces
   };
   return {
     pid: child.pid,
+    exited: child.exited,
     lines,
     stderr: () => errText,
     waitForJson: <T>(test: (event: Record<string, unknown>) => boolean, timeoutMs = 15_000) =>
@@ -106,4 +110,13 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for flags that take a port number, such as --status-port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
 }

@@ -174,6 +174,8 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
     },
     async stop() {
       halt();
+      // resolved once the stop has reached the device, so a caller about to exit (a second Ctrl-C) can wait for it
+      await link.current?.link.drain().catch(() => undefined);
     },
     state(): DriverState {
       return {
