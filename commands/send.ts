@@ -26,11 +26,12 @@ export function createSendCommand(deps: Deps) {
     args: {
       command: { type: "positional", required: false, description: "Command to send, e.g. F, B, L, R, stop", valueHint: "command" },
       chat: { type: "string", description: "Send this chat message instead of a command", valueHint: "text" },
+      click: { type: "string", description: "Click on the video at X,Y (0..1 from the left and the top): custom_event mousedown:X:Y", valueHint: "x,y" },
       user: { type: "string", description: "Viewer name to send as (default: anonymous)", valueHint: "name" },
       hold: { type: "string", description: "Hold the button for MS: send down (repeated every 150 ms, as a held page button does), then up", valueHint: "ms" },
       repeat: { type: "string", description: "Send it N times", valueHint: "n" },
       interval: { type: "string", description: "Pause between repeats", valueHint: "ms" },
-      script: { type: "string", description: "Read steps from a file (- = stdin): COMMAND | hold COMMAND MS | wait MS | chat TEXT", valueHint: "file" },
+      script: { type: "string", description: "Read steps from a file (- = stdin): COMMAND | hold COMMAND MS | wait MS | chat TEXT | click X Y", valueHint: "file" },
       local: { type: "boolean", description: "Drive this machine's robot hardware directly, no server (uses hardware.driver)" },
       driver: { type: "string", description: "With --local: hardware driver (sim, firmata, serial); overrides hardware.driver", valueHint: "name" },
       port: { type: "string", description: "With --local: serial port path, usb:VID:PID or auto; overrides hardware.port", valueHint: "path" },
@@ -42,10 +43,10 @@ export function createSendCommand(deps: Deps) {
     async run({ args }) {
       const flags = { ...configFlags(args), "hardware.driver": args.driver, "hardware.port": args.port };
       const { config } = resolveConfig({ path: args.config, flags, env: deps.env, cwd: deps.cwd });
-      if (args.script && (args.command || args.chat !== undefined)) throw new UsageError("give --script or a command/--chat, not both", "put everything in the script");
+      if (args.script && (args.command || args.chat !== undefined || args.click !== undefined)) throw new UsageError("give --script or a command/--chat/--click, not both", "put everything in the script");
       const steps: Step[] = args.script
         ? parseScript(readScript(args.script, deps.cwd), args.script === "-" ? "stdin" : args.script)
-        : stepsFromFlags({ command: args.command, chat: args.chat, hold: args.hold, repeat: args.repeat, interval: args.interval });
+        : stepsFromFlags({ command: args.command, chat: args.chat, click: args.click, hold: args.hold, repeat: args.repeat, interval: args.interval });
       const ackTimeoutMs = args.timeout ? Number(args.timeout) : 3000;
       if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 1 || ackTimeoutMs > 120_000) throw new UsageError(`--timeout must be 1 to 120000 ms, got "${args.timeout}"`, "e.g. --timeout 5000");
       const report = (result: SendResult) => deps.out.text(args.json ? JSON.stringify(result) : describeResult(result));

@@ -66,6 +66,7 @@ function createRobotCommand(deps: Deps) {
       yres: { type: "string", description: "Video height the robot should stream", valueHint: "px" },
       mic: { type: "boolean", description: "Stream the microphone (--no-mic turns it off)" },
       "anonymous-control": { type: "boolean", description: "Let anonymous viewers drive (--no-anonymous-control)" },
+      "video-click": { type: "boolean", description: "The viewer page sends a click on the video to the robot (custom_event mousedown:X:Y); --no-video-click" },
       ...serverArgs,
     },
     run({ args }) {
@@ -79,6 +80,7 @@ function createRobotCommand(deps: Deps) {
       }
       if (args.mic !== undefined) settings.mic_enabled = args.mic;
       if (args["anonymous-control"] !== undefined) settings.anonymous_control = args["anonymous-control"];
+      if (args["video-click"] !== undefined) settings.video_click = args["video-click"];
       setRobot({ dataDir, name: args.name, requireKey: args["require-key"], settings }, deps);
     },
   });

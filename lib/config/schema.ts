@@ -118,6 +118,8 @@ export const schema = {
     pan_centre: int(-1, -1, 180, "Pan servo centre angle (-1 = halfway between pan_min and pan_max)"),
     tilt_centre: int(-1, -1, 180, "Tilt servo centre angle (-1 = halfway between tilt_min and tilt_max)"),
     servo_step: int(10, 1, 90, "Degrees moved per pan/tilt command"),
+    click: str("off", "What a viewer's click on the video does (when the robot's owner turns video_click on in serve): aim = pan/tilt toward the point, turn = turn the robot toward it", { choices: ["off", "aim", "turn"] }),
+    click_fov: int(60, 10, 180, "Horizontal view of the camera in degrees: a click at the picture's edge pans by half of it (tilt: 3/4 of that)"),
     led_pin: pin(13, "LED pin"),
     battery_pin: int(-1, -1, 15, "Analog pin of a battery voltage divider (-1 = none)"),
     battery_scale: num(2, "Battery volts per volt at battery_pin (2 for a divider of two equal resistors)", { min: 1, max: 20 }),

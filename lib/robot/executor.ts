@@ -80,6 +80,13 @@ export class CommandExecutor {
     return plan;
   }
 
+  /** One non-motion action that is not a command (a servo step toward a click on the video). */
+  act(action: Action): void {
+    if (isMotion(action)) return;
+    this.lastCommandAt = this.options.clock.now();
+    this.enqueue(action, this.generation);
+  }
+
   /**
    * A held servo, LED or raw button is refreshed like a held move, but acts once per press: a `down` within
    * the dead-man of the previous `down` of the same button is the holder saying it still holds it.

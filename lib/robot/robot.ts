@@ -10,6 +10,7 @@ import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";
 import { robotHealth } from "./health.ts";
 import { type HandlerContext, onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "./handlers.ts";
+import { onCustomEvent } from "./clicks.ts";
 import { RobotLink } from "./link.ts";
 import { type MediaControl, videoStatusPayload } from "./media-control.ts";
 import { newModeration } from "./moderation.ts";
@@ -102,7 +103,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
     url: () => hostUrl(endpoints.control),
     auth: auth("control"),
     identify: { event: "robot_id", data: robotId },
-    handlers: { command_to_robot: (d) => onCommand(ctx, d) },
+    handlers: { command_to_robot: (d) => onCommand(ctx, d), custom_event: (d) => onCustomEvent(ctx, d) },
     onState: onLink("control"),
   });
   const chat = new RobotLink({

@@ -70,7 +70,7 @@ export async function executeSteps(steps: Step[], sink: StepSink, report: (resul
 
 /** One human-readable line per result. */
 export function describeResult(result: SendResult): string {
-  const what = result.kind === "command" ? `${result.command}${result.key_position ? ` (${result.key_position})` : ""}` : `chat "${result.text}"`;
+  const what = result.kind === "command" ? `${result.command}${result.key_position ? ` (${result.key_position})` : ""}` : result.kind === "click" ? `click ${result.data}` : `chat "${result.text}"`;
   if (result.error) return `${what}: refused (${result.error})`;
   return `${what}: ${result.ack ? "acknowledged" : "sent"}${result.latency_ms !== undefined ? ` in ${result.latency_ms} ms` : ""}`;
 }

@@ -12,7 +12,7 @@ import type { SendResult } from "./viewer.ts";
 export function localSink(driver: HardwareDriver, config: Pick<Config, "hardware" | "commands">, signal?: AbortSignal): StepSink {
   return {
     async send(step, index) {
-      if (step.kind === "chat") throw new UsageError("chat needs a server: --local drives the hardware only", "drop --local, or send commands only");
+      if (step.kind !== "command") throw new UsageError(`${step.kind} needs a server: --local drives the hardware only`, "drop --local, or send commands only");
       const plan = planCommand(step.command, config);
       if (!plan) throw new UsageError("empty command", "give a command such as F");
       const sentAt = new Date();

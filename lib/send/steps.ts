@@ -4,11 +4,15 @@ import { UsageError } from "../errors.ts";
 export type Step =
   | { kind: "command"; command: string; keyPosition: "" | "down" | "up" }
   | { kind: "chat"; text: string }
+  /** A click on the video: `custom_event` `mousedown:X:Y` (X, Y 0..1, five decimals). */
+  | { kind: "click"; data: string }
   | { kind: "wait"; ms: number };
 
 export interface SendFlags {
   command?: string;
   chat?: string;
+  /** "X,Y", each 0..1 across the picture from the left and the top. */
+  click?: string;
   hold?: string;
   repeat?: string;
   interval?: string;
@@ -39,6 +43,14 @@ function checkChat(text: string, where: string): string {
   return message;
 }
 
+function checkClick(text: string, where: string): Step {
+  const [x, y, extra] = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  if (x === undefined || y === undefined || extra !== undefined || !(x >= 0 && x <= 1 && y >= 0 && y <= 1)) {
+    throw new UsageError(`${where}: a click is X,Y from 0 to 1 across the picture (left/top = 0), not "${text.trim().slice(0, 40)}"`, "e.g. --click 0.25,0.5 (left of centre)");
+  }
+  return { kind: "click", data: `mousedown:${x.toFixed(5)}:${y.toFixed(5)}` };
+}
+
 /** A command pressed: a plain press, or held for holdMs (down, wait, up). */
 function press(command: string, holdMs: number): Step[] {
   if (holdMs <= 0) return [{ kind: "command", command, keyPosition: "" }];
@@ -51,12 +63,13 @@ function press(command: string, holdMs: number): Step[] {
 
 /** Steps from the command-line flags: one command (held, repeated) or one chat message. */
 export function stepsFromFlags(flags: SendFlags): Step[] {
-  if (flags.command && flags.chat !== undefined) throw new UsageError("give a command or --chat, not both", "send them with two calls, or write a script");
+  if ([flags.command || undefined, flags.chat, flags.click].filter((f) => f !== undefined).length > 1) throw new UsageError("give one of a command, --chat or --click", "send them with separate calls, or write a script");
   const repeat = count(flags.repeat, "repeat", 1, 1, 10_000);
   const interval = count(flags.interval, "interval", 0, 0, MAX_WAIT_MS);
   const hold = count(flags.hold, "hold", 0, 0, MAX_WAIT_MS);
   let one: Step[];
   if (flags.chat !== undefined) one = [{ kind: "chat", text: checkChat(flags.chat, "--chat") }];
+  else if (flags.click !== undefined) one = [checkClick(flags.click, "--click")];
   else if (flags.command !== undefined) one = press(checkCommand(flags.command, "command"), hold);
   else throw new UsageError("nothing to send", "give a command (letsrobot send F), --chat TEXT, or --script FILE");
   const steps: Step[] = [];
@@ -73,6 +86,7 @@ export function stepsFromFlags(flags: SendFlags): Step[] {
  *   hold F 500        press and hold F for 500 ms (its down is repeated while held)
  *   wait 250          pause
  *   chat hello there  a chat message
+ *   click 0.25 0.5    a click on the video (X, Y 0..1 from the left and the top)
  *   # comment         (blank lines too)
  */
 export function parseScript(text: string, name = "script"): Step[] {
@@ -89,12 +103,14 @@ export function parseScript(text: string, name = "script"): Step[] {
       steps.push({ kind: "wait", ms });
     } else if (verb === "chat" || verb === "say") {
       steps.push({ kind: "chat", text: checkChat(line.slice(word.length), where) });
+    } else if (verb === "click") {
+      steps.push(checkClick(rest.join(" "), where));
     } else if (verb === "hold") {
       const ms = Number(rest[1]);
       if (rest.length !== 2 || !Number.isInteger(ms) || ms < 1 || ms > MAX_WAIT_MS) throw new UsageError(`${where}: "hold" takes a command and milliseconds, e.g. hold F 500`, `got "${line}"`);
       steps.push(...press(checkCommand(rest[0] ?? "", where), ms));
     } else {
-      if (rest.length > 0) throw new UsageError(`${where}: "${line}" is not a step`, 'steps are: COMMAND, hold COMMAND MS, wait MS, chat TEXT, # comment');
+      if (rest.length > 0) throw new UsageError(`${where}: "${line}" is not a step`, 'steps are: COMMAND, hold COMMAND MS, wait MS, chat TEXT, click X Y, # comment');
       steps.push(...press(checkCommand(word, where), 0));
     }
   }

@@ -10,10 +10,12 @@ import type { Step } from "./steps.ts";
 /** One result line of `send`: what was sent, when, and what the server said. */
 export interface SendResult {
   step: number;
-  kind: "command" | "chat";
+  kind: "command" | "chat" | "click";
   command?: string;
   key_position?: string;
   text?: string;
+  /** A click's `custom_event` data (`mousedown:X:Y`). */
+  data?: string;
   sent_at: string;
   ack: boolean;
   latency_ms?: number;
@@ -95,11 +97,13 @@ export async function openViewer(config: Config, options: ViewerOptions, deps: V
       const [channel, event, payload, base] =
         step.kind === "command"
           ? ([controlChannel, "command_to_robot", command(step.command, step.keyPosition), { command: step.command, key_position: step.keyPosition }] as const)
-          : ([chatChannel, "chat_message", { robot_id: platform.robot_id, message: step.text }, { text: step.text }] as const);
+          : step.kind === "click"
+            ? ([controlChannel, "custom_event", { robot_id: platform.robot_id, data: step.data }, { data: step.data }] as const)
+            : ([chatChannel, "chat_message", { robot_id: platform.robot_id, message: step.text }, { text: step.text }] as const);
       const reply = (await emitWithAck(channel, event, payload, options.ackTimeoutMs)) as Reply;
       const latency = Math.round((performance.now() - started) * 100) / 100;
       const result: SendResult = { step: index, kind: step.kind, ...base, sent_at: sentAt.toISOString(), ack: true, latency_ms: latency };
-      const refused = refusal(reply, step.kind === "command" ? `command ${step.command}` : "chat");
+      const refused = refusal(reply, step.kind === "command" ? `command ${step.command}` : step.kind === "click" ? `click ${step.data}` : "chat");
       if (refused) throw Object.assign(refused, { result: { ...result, error: reply?.error ?? "rejected" } });
       return result;
     },

@@ -17,6 +17,8 @@ export interface RobotSettings {
   mic_enabled: boolean;
   /** Let viewers without a name drive. */
   anonymous_control: boolean;
+  /** The viewer page sends a click or tap on the video to the robot (`custom_event` `mousedown:X:Y`). */
+  video_click: boolean;
 }
 
 /** One button of the viewer page: the command it sends, and keyboard keys that press it. */
@@ -26,7 +28,7 @@ export interface ButtonDef {
   keys?: string[];
 }
 
-export const defaultSettings: RobotSettings = { xres: 640, yres: 480, mic_enabled: true, anonymous_control: true };
+export const defaultSettings: RobotSettings = { xres: 640, yres: 480, mic_enabled: true, anonymous_control: true, video_click: false };
 
 export const defaultButtons: ButtonDef[] = [
   { label: "Forward", command: "F", keys: ["ArrowUp", "w"] },
@@ -54,7 +56,7 @@ export function mergeSettings(base: RobotSettings, patch: unknown): RobotSetting
     if (key === "xres" || key === "yres") {
       if (typeof value !== "number" || !Number.isInteger(value) || value < 16 || value > 3840) return `${key} must be an integer 16-3840`;
       out[key] = value;
-    } else if (key === "mic_enabled" || key === "anonymous_control") {
+    } else if (key === "mic_enabled" || key === "anonymous_control" || key === "video_click") {
       if (typeof value !== "boolean") return `${key} must be true or false`;
       out[key] = value;
     } else {

@@ -5,7 +5,8 @@ import { type Hub, type RobotLive, reply } from "./hub.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { validName } from "./robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
-import { isRefusal, parseChat, parseCommand, parseRobotId, refuse, shown } from "./viewer-messages.ts";
+import { relayCustomEvent } from "./viewer-clicks.ts";
+import { isRefusal, parseChat, parseCommand, parseRobotId, type Refusal, refuse, shown } from "./viewer-messages.ts";
 
 /** Who a viewer socket is: the owner (presented the owner token), a named guest, or anonymous; always a server session. */
 export interface ViewerSession {
@@ -64,6 +65,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
   // held back by the command budget (a dropped "up" leaves a robot driving; a dropped refresh cuts a hold), but are bounded too
   const releases = createRateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 });
   const chats = createRateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond });
+  const clicks = createRateLimiter({ burst: 10, perSecond: 5 });
 
   return (socket) => {
     let session: ViewerSession | undefined;
@@ -73,6 +75,18 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     let watching: string | undefined;
     /** Commands this socket holds down (robot id + command → last `down`): a repeat ≥ 100 ms later is a refresh. */
     const held = new Map<string, { at: number; robotId: string; command: string }>();
+    /** Exclusive control and anonymous driving, for commands and clicks alike. */
+    const mayDrive = (robotId: string): Refusal | undefined => {
+      const robot = hub.store.robot(robotId);
+      const user = me();
+      const exclusive = hub.liveOf(robotId).exclusive;
+      if (!robot) return refuse("unknown_robot", `no robot ${robotId} on this server`);
+      if (exclusive && user.owner !== robot.owner && !holdsExclusive(exclusive, user)) return refuse("not_allowed", `${exclusive.user} has exclusive control of ${robot.name}`);
+      if (user.anonymous && !robot.settings.anonymous_control) return refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`);
+      return undefined;
+    };
+
+    socket.on("custom_event", (data, ack) => relayCustomEvent(hub, socket, { user: me(), userKey: userKey(), limiter: clicks, mayDrive }, data, ack));
 
     socket.on("command_to_robot", (data, ack) => {
       const request = parseCommand(data);
@@ -80,14 +94,8 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       const robot = hub.store.robot(request.robotId);
       if (!robot) return reply(socket, "command_to_robot", ack, refuse("unknown_robot", `no robot ${request.robotId} on this server`));
       const user = me();
-      const isOwner = user.owner === robot.owner;
-      const exclusive = hub.liveOf(robot.id).exclusive;
-      if (exclusive && !isOwner && !holdsExclusive(exclusive, user)) {
-        return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${exclusive.user} has exclusive control of ${robot.name}`));
-      }
-      if (user.anonymous && !robot.settings.anonymous_control) {
-        return reply(socket, "command_to_robot", ack, refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`));
-      }
+      const denied = mayDrive(robot.id);
+      if (denied) return reply(socket, "command_to_robot", ack, denied);
       const hold = `${robot.id}/${request.command}`;
       const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold)?.at ?? Infinity) >= minRefreshMs;
       const bucket = request.keyPosition === "up" || refresh ? releases : commands;

@@ -14,6 +14,8 @@ describe("steps from flags", () => {
     [{ command: "L", repeat: "3", interval: "50" }, [cmd("L"), { kind: "wait", ms: 50 }, cmd("L"), { kind: "wait", ms: 50 }, cmd("L")]],
     [{ command: "R", repeat: "2" }, [cmd("R"), cmd("R")]],
     [{ chat: "hello robot" }, [{ kind: "chat", text: "hello robot" }]],
+    [{ click: "0.25,0.5" }, [{ kind: "click", data: "mousedown:0.25000:0.50000" }]],
+    [{ click: "1 0" }, [{ kind: "click", data: "mousedown:1.00000:0.00000" }]],
   ] as [Parameters<typeof stepsFromFlags>[0], Step[]][])("%p", (flags, steps) => {
     expect(stepsFromFlags(flags)).toEqual(steps);
   });
@@ -25,7 +27,11 @@ describe("steps from flags", () => {
     [{ command: "go forward" }, /not a command/],
     [{ chat: "" }, /empty chat message/],
     [{ chat: "x".repeat(501) }, /limit is 500/],
-    [{ command: "F", chat: "hi" }, /not both/],
+    [{ command: "F", chat: "hi" }, /one of a command, --chat or --click/],
+    [{ click: "0.5,0.5", chat: "hi" }, /one of a command, --chat or --click/],
+    [{ click: "1.5,0.5" }, /a click is X,Y from 0 to 1/],
+    [{ click: "0.5" }, /a click is X,Y from 0 to 1/],
+    [{ click: "left,top" }, /a click is X,Y from 0 to 1/],
     [{ command: "F", hold: "-1" }, /--hold must be a whole number/],
     [{ command: "F", repeat: "0" }, /--repeat must be a whole number from 1/],
     [{ command: "F", interval: "soon" }, /--interval must be a whole number/],
@@ -37,8 +43,8 @@ describe("steps from flags", () => {
 
 describe("scripts", () => {
   test("every step kind, comments and blank lines", () => {
-    const text = "# drive a square\nF\nwait 100\nhold L 250\n\nchat  hi there \nstop\n";
-    expect(parseScript(text)).toEqual([cmd("F"), { kind: "wait", ms: 100 }, cmd("L", "down"), { kind: "wait", ms: 250 }, cmd("L", "up"), { kind: "chat", text: "hi there" }, cmd("stop")]);
+    const text = "# drive a square\nF\nwait 100\nhold L 250\n\nchat  hi there \nclick 0.1 0.9\nstop\n";
+    expect(parseScript(text)).toEqual([cmd("F"), { kind: "wait", ms: 100 }, cmd("L", "down"), { kind: "wait", ms: 250 }, cmd("L", "up"), { kind: "chat", text: "hi there" }, { kind: "click", data: "mousedown:0.10000:0.90000" }, cmd("stop")]);
   });
 
   test.each([
@@ -58,7 +64,7 @@ describe("holding", () => {
     const started = performance.now();
     const sink = {
       async send(step: Exclude<Step, { kind: "wait" }>, index: number): Promise<SendResult> {
-        log.push({ what: step.kind === "command" ? `${step.command}${step.keyPosition}` : step.text, at: performance.now() - started });
+        log.push({ what: step.kind === "command" ? `${step.command}${step.keyPosition}` : step.kind === "chat" ? step.text : step.data, at: performance.now() - started });
         return { step: index, kind: step.kind, sent_at: new Date().toISOString(), ack: true };
       },
       async refresh(command: string): Promise<void> {
@@ -104,7 +110,7 @@ describe("execution order", () => {
     const seen: string[] = [];
     const sink = {
       async send(step: Exclude<Step, { kind: "wait" }>, index: number): Promise<SendResult> {
-        const label = step.kind === "command" ? `${step.command}${step.keyPosition}` : step.text;
+        const label = step.kind === "command" ? `${step.command}${step.keyPosition}` : step.kind === "chat" ? step.text : step.data;
         seen.push(label);
         const result: SendResult = { step: index, kind: step.kind, sent_at: new Date().toISOString(), ack: true };
         if (label === "boom") throw Object.assign(new Error("refused"), { result: { ...result, error: "invalid" } });

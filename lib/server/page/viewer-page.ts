@@ -24,7 +24,7 @@ const head = (title: string) => `<!doctype html>
 
 /** The page a human opens to watch and drive one robot. The client script reads its data from #boot. */
 export function viewerPage(robot: RobotRecord): string {
-  const boot = { robot_id: robot.id, camera_id: robot.cameraId, name: robot.name, owner: robot.owner, buttons: robot.buttons };
+  const boot = { robot_id: robot.id, camera_id: robot.cameraId, name: robot.name, owner: robot.owner, buttons: robot.buttons, video_click: robot.settings.video_click };
   return `${head(`${robot.name} · letsrobot`)}
 <body>
 <header class="bar">

@@ -134,6 +134,7 @@
       .then((r) => r.json())
       .then((settings) => {
         if (Array.isArray(settings.buttons)) renderButtons(settings.buttons);
+        videoClick = settings.video_click === true;
       })
       .catch(() => {});
   });
@@ -297,6 +298,28 @@
     box.replaceChildren(...(dpad.children.length ? [dpad] : []), ...(extras.children.length ? [extras] : []));
   }
   renderButtons(boot.buttons);
+
+  // ---- a click or tap on the video (when the owner turned video_click on) ----
+  // Sent as the LetsRobot page did: custom_event mousedown:X:Y, X and Y 0..1 across the picture (not the
+  // letterbox around it), five decimals.
+  let videoClick = boot.video_click === true;
+  const videoBox = document.querySelector(".video-box");
+  videoBox.addEventListener("pointerdown", (event) => {
+    // the picture shown (an overlay may lie on it while no video arrives)
+    const media = videoBox.querySelector("canvas:not([hidden]), video:not([hidden])");
+    if (!videoClick || !media) return;
+    const width = media instanceof HTMLVideoElement ? media.videoWidth : media.width;
+    const height = media instanceof HTMLVideoElement ? media.videoHeight : media.height;
+    const box = media.getBoundingClientRect();
+    const scale = Math.min(box.width / width, box.height / height);
+    const x = (event.clientX - box.left - (box.width - width * scale) / 2) / (width * scale);
+    const y = (event.clientY - box.top - (box.height - height * scale) / 2) / (height * scale);
+    if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1)) return;
+    view.clicksSent = (view.clicksSent || 0) + 1;
+    socket.emit("custom_event", { robot_id: boot.robot_id, data: `mousedown:${x.toFixed(5)}:${y.toFixed(5)}` }, (reply) => {
+      if (reply && !reply.ok) say(reply.message);
+    });
+  });
 
   const typing = (event) => event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
   const mapped = (event) => keyMap.get(event.key.length === 1 ? event.key.toLowerCase() : event.key);
