@@ -73,7 +73,7 @@ describe("custom_event through serve", () => {
     const relayed = nextEvent(spy, "custom_event");
     expect(await click(viewer, "mousedown:0.50000:0.50000")).toMatchObject({ ok: true });
     expect(await relayed).toEqual({ robot_id: rover.robotId, data: "mousedown:0.50000:0.50000", user: "val", anonymous: false });
-    const replies: { ok: boolean; error?: string }[] = [];
+    const replies: Record<string, unknown>[] = [];
     for (let i = 0; i < 12; i++) replies.push(await click(viewer, "mousedown:0.50000:0.50000"));
     expect(replies.some((r) => r.error === "rate_limited")).toBe(true);
     spy.close();
