@@ -22,6 +22,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+const BUG_HINT = "this is a bug in letsrobot; run again with --verbose and report the output";
 const deps = realDeps({ level, shutdown: stop.signal, lastStops });
 let code: number = ExitCode.ok;
 try {
@@ -38,11 +39,11 @@ try {
     code = known.exitCode;
   } else {
     deps.log.error(error instanceof Error ? (verbose ? error.stack : error.message) : String(error));
-    if (!verbose) deps.log.info("hint: this is a bug in letsrobot; run again with --verbose and report the output");
+    if (!verbose) deps.log.info(`hint: ${BUG_HINT}`);
     code = ExitCode.unexpected;
   }
   if (argv.includes("--json") && !deps.out.wroteJson?.()) {
-    const bug = new LetsrobotError(error instanceof Error ? error.message : String(error), "this is a bug in letsrobot; run again with --verbose and report the output");
+    const bug = new LetsrobotError(error instanceof Error ? error.message : String(error), BUG_HINT);
     deps.out.text(JSON.stringify(errorReport(known ?? bug)));
   }
 }
