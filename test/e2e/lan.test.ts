@@ -18,6 +18,13 @@ function interfaceHosts(): string[] {
   return hosts;
 }
 
+/** What `run` on the LAN default should print, in order: IPv4, IPv6, NAME.local, 127.0.0.1. */
+function expectedHosts(): string[] {
+  const lan = interfaceHosts();
+  const name = hostname() === "localhost" ? [] : [hostname().includes(".") ? hostname() : `${hostname()}.local`];
+  return [...lan.filter((h) => !h.startsWith("[")), ...lan.filter((h) => h.startsWith("[")), ...name, "127.0.0.1"];
+}
+
 test("run on the LAN default prints the viewer page at every interface address, NAME.local and 127.0.0.1, and a QR code of the first", async () => {
   const env = cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" });
   delete env.LETSROBOT_SERVER_HOST; // the default: every interface
@@ -34,9 +41,7 @@ test("run on the LAN default prints the viewer page at every interface address, 
     const paths = new Set(urls.map((url) => new URL(url).pathname));
     expect(ports.size).toBe(1);
     expect(paths.size).toBe(1);
-    const lan = interfaceHosts();
-    const name = hostname().includes(".") ? hostname() : `${hostname()}.local`;
-    expect(hosts).toEqual([...lan.filter((h) => !h.startsWith("[")), ...lan.filter((h) => h.startsWith("[")), name, "127.0.0.1"]);
+    expect(hosts).toEqual(expectedHosts());
     // the owner link and the QR code use the first (a LAN address when the machine has one)
     expect(lines.find((line) => line.startsWith("owner: "))).toStartWith(`owner: ${urls[0]}#token=`);
     expect(decodeTerminalQr(qrLines(text))).toBe(urls[0]);
@@ -59,10 +64,26 @@ test("serve --host 0.0.0.0 prints a URL per IPv4 interface address, NAME.local a
   try {
     await until(() => output().includes("http://127.0.0.1:"), 15_000, "the URLs on stdout");
     const urls = output().split("\n").filter((line) => line.startsWith("http://"));
-    const name = hostname().includes(".") ? hostname() : `${hostname()}.local`;
-    expect(urls.map((url) => new URL(url).hostname)).toEqual([...interfaceHosts().filter((h) => !h.startsWith("[")), name, "127.0.0.1"]);
+    expect(urls.map((url) => new URL(url).hostname)).toEqual(expectedHosts().filter((h) => !h.startsWith("["))); // IPv4 only
     const status = await fetch(`${urls.at(-1)}/api/status`);
     expect(status.status).toBe(200);
+  } finally {
+    child.kill("SIGINT");
+    await child.exited;
+  }
+}, 30_000);
+
+test("without a terminal (a pipe, the journal) run prints the same URLs but no QR code", async () => {
+  const env = cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" });
+  delete env.LETSROBOT_SERVER_HOST;
+  const child = Bun.spawn([binary, "run", "--port", "0"], { env, cwd: mkdtempSync(join(tmpdir(), "letsrobot-lan-")), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const output = collectText(child.stdout);
+  const errors = collectText(child.stderr);
+  try {
+    await until(() => errors().includes("your robot is live"), 20_000, "the robot online");
+    const urls = output().split("\n").filter((line) => /^http:\/\/\S+\/robot\/\d+$/.test(line));
+    expect(urls.map((url) => new URL(url).hostname)).toEqual(expectedHosts());
+    expect(qrLines(output() + errors())).toEqual([]);
   } finally {
     child.kill("SIGINT");
     await child.exited;
