@@ -234,7 +234,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
       await Promise.all(runners.map((r) => r.attempt?.stop()));
       await Promise.all(runners.map((r) => r.loop));
       if (live) deps.statusLine?.("");
-      log.info("streams stopped");
+      log.info(`${runners.map((r) => r.kind).join(" and ") || "streams"} stopped`); // run has a supervisor per stream
     })();
     return stopped;
   };

@@ -88,7 +88,7 @@ describe("letsrobot stream (CLI)", () => {
     expect(children.filter((c) => c.args.startsWith("ffmpeg") && alive(c.pid))).toEqual([]);
     await waitUntil(() => children.every((c) => !alive(c.pid)), 2000, "the watchdogs to be gone");
     const stderr = await new Response(cli.stderr).text();
-    expect(stderr).toContain("streams stopped");
+    expect(stderr).toContain("video and audio stopped");
     expect(stderr).not.toContain(KEY);
   }, 20000);
 
