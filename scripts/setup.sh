@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what letsrobot needs on a Debian machine, then builds dist/letsrobot. Safe to run again.
-#   ./scripts/setup.sh          what RUNNING needs: Bun (from npm; npm from apt when missing), ffmpeg, espeak-ng, sox
+#   ./scripts/setup.sh          what RUNNING needs: Bun (from npm; npm from apt when missing), ffmpeg, espeak-ng, sox, openssl
 #   ./scripts/setup.sh --test   that, plus the tools the test suite uses
 # Works as root with no stdin (CI) or as a user with sudo. Only npm and Debian mirrors are contacted.
 set -euo pipefail
@@ -22,6 +22,7 @@ packages=(
   ffmpeg    # video and audio capture, encoding, streaming
   espeak-ng # speaks chat aloud
   sox       # plays the speech (at tts.volume)
+  openssl   # makes the certificate of serve --tls self-signed
 )
 # The tests also need:
 test_packages=(
@@ -32,7 +33,6 @@ test_packages=(
   libc6-arm64-cross # the ARM64 loader and libc qemu-user runs it with
   nginx             # a real RTMP server (with the module below) for the RTMP tests
   libnginx-mod-rtmp
-  openssl           # certificates for the TLS (wss/https) tests
 )
 if [ "$with_tests" = 1 ]; then packages+=("${test_packages[@]}"); fi
 

@@ -41,7 +41,7 @@ describe("scripts/setup.sh on a fresh Debian machine without npm or bun", () => 
     const result = await setup([], machine.path);
     expect(result.code).toBe(0);
     const calls = machine.calls();
-    expect(installed(calls)).toEqual(["ffmpeg", "espeak-ng", "sox", "npm"]);
+    expect(installed(calls)).toEqual(["ffmpeg", "espeak-ng", "sox", "openssl", "npm"]);
     expect(calls).toContain("npm install --global --no-fund --no-audit bun@1.4.4");
     expect(calls.filter((c) => c.startsWith("bun ") && c !== "bun --version")).toEqual(["bun install --frozen-lockfile", "bun run build"]);
   });
