@@ -1,12 +1,20 @@
 #!/usr/bin/env bun
-import { dispatch } from "../commands/dispatch.ts";
-import { createRootCommand } from "../commands/index.ts";
-import { realDeps } from "../lib/deps.ts";
-import { causeChain, errorReport, ExitCode, LetsrobotError, UsageError } from "../lib/errors.ts";
 import type { LogLevelName } from "../lib/log.ts";
-import { LastStops } from "../lib/robot/lifecycle.ts";
+import { VERSION } from "../lib/version.ts";
 
 const argv = process.argv.slice(2);
+// a bare --version is answered before anything else loads: start-up cost is the binary's own (S1)
+if (argv.length === 1 && argv[0] === "--version") {
+  console.log(VERSION);
+  process.exit(0);
+}
+const [{ dispatch }, { createRootCommand }, { realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError, UsageError }, { LastStops }] = await Promise.all([
+  import("../commands/dispatch.ts"),
+  import("../commands/index.ts"),
+  import("../lib/deps.ts"),
+  import("../lib/errors.ts"),
+  import("../lib/robot/lifecycle.ts"),
+]);
 const verbose = argv.includes("--verbose") || argv.includes("-v");
 const level: LogLevelName = verbose ? "debug" : argv.includes("--quiet") || argv.includes("-q") ? "warn" : "info";
 

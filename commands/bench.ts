@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { type BenchPlan, parseBenchArgs, runBenchPlan } from "../bench/core/main.ts";
 import { suiteNames } from "../bench/core/runner.ts";
 import type { Deps } from "../lib/deps.ts";
@@ -7,7 +8,7 @@ import { LetsrobotError, UsageError } from "../lib/errors.ts";
 /** `letsrobot bench [name]`: measure this machine against TARGETS.md and print the table (bench/run.ts for all). */
 export function createBenchCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "bench", description: `Measure latency, throughput, recovery and memory against the targets; prints a table and writes JSON results (benchmarks: ${suiteNames.join(", ")}; default all)` },
+    meta: about.bench,
     args: {
       name: { type: "positional", required: false, description: `One benchmark: ${suiteNames.join(", ")}`, valueHint: "name" },
       smoke: { type: "boolean", description: "A few seconds per benchmark (checks the harness, numbers are rough)" },

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { checkCamera, toCameraPlan } from "../lib/media/camera.ts";
@@ -18,7 +19,7 @@ function stamp(date: Date): string {
 export function createCameraCommand(deps: Deps) {
   const { mic: _mic, bitrate: _bitrate, ...cameraArgs } = mediaArgs;
   return defineCommand({
-    meta: { name: "camera", description: "Grab a frame from the camera to a PNG and measure its real frame rate; --list shows cameras with formats and sizes" },
+    meta: about.camera,
     args: {
       config: configArgs.config,
       ...cameraArgs,

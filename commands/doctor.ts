@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { type DoctorContext, runChecks } from "../lib/doctor/checks.ts";
@@ -9,7 +10,7 @@ import { configArgs, configFlags, jsonArg } from "./args.ts";
 
 export function createDoctorCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "doctor", description: "Check everything a robot needs and print a pass/warn/fail report (exit 3 if a required check fails)" },
+    meta: about.doctor,
     args: { ...configArgs, ...jsonArg },
     async run({ args }) {
       const ctx: DoctorContext = {

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -105,7 +106,7 @@ function createTestCommand(deps: Deps) {
 
 export function createHwCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "hw", description: "The robot's body: list serial ports, self-test the motors/servos/LED, drive one command locally" },
+    meta: about.hw,
     subCommands: {
       list: () => createListCommand(deps),
       test: () => createTestCommand(deps),

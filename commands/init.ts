@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { CONFIG_NAME } from "../lib/config/load.ts";
 import { configTemplate } from "../lib/config/template.ts";
 import type { Deps } from "../lib/deps.ts";
@@ -8,7 +9,7 @@ import { ConfigError } from "../lib/errors.ts";
 
 export function createInitCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "init", description: "Write a commented starter config file (letsrobot.toml)" },
+    meta: about.init,
     args: {
       path: { type: "positional", required: false, description: `Where to write it (default ./${CONFIG_NAME})`, valueHint: "file" },
       server: { type: "string", description: "Info server URL to put in the file", valueHint: "url" },

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { MediaError } from "../lib/errors.ts";
@@ -17,7 +18,7 @@ import { mediaFlags, secondsFlag } from "./media-args.ts";
 
 export function createMicCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "mic", description: "Record a few seconds from the microphone and show its level in dBFS; --play plays it back; --list shows sound cards" },
+    meta: about.mic,
     args: {
       config: configArgs.config,
       ...jsonArg,

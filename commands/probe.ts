@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { describeEngineIo, type HandshakeResult, probeSocket } from "../lib/net/handshake.ts";
@@ -34,7 +35,7 @@ async function probeIngest(url: string, json: boolean, deps: Deps): Promise<void
 
 export function createProbeCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "probe", description: "Resolve and time every platform endpoint, and handshake with each socket server; --rtmp URL handshakes with an RTMP ingest instead" },
+    meta: about.probe,
     args: {
       ...configArgs,
       ...jsonArg,

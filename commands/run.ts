@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { runProcess } from "../lib/process/run.ts";
@@ -7,11 +8,7 @@ import { configArgs, configFlags } from "./args.ts";
 
 export function createRunCommand(deps: Deps) {
   return defineCommand({
-    meta: {
-      name: "run",
-      description:
-        "Run the robot: connect to the platform (or start a local one when platform.server is empty), obey commands, speak chat, stream video, recover by itself; Ctrl-C stops it",
-    },
+    meta: about.run,
     args: {
       ...configArgs,
       json: { type: "boolean", description: "Event log on stdout, one JSON object per line (sockets, commands, chat, stops)" },

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
@@ -22,7 +23,7 @@ function readScript(path: string, cwd: string): string {
 
 export function createSendCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "send", description: "Send commands or chat to a robot as a viewer would (testing and scripting)" },
+    meta: about.send,
     args: {
       command: { type: "positional", required: false, description: "Command to send, e.g. F, B, L, R, stop", valueHint: "command" },
       chat: { type: "string", description: "Send this chat message instead of a command", valueHint: "text" },

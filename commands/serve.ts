@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
@@ -89,7 +90,7 @@ function createRobotCommand(deps: Deps) {
 
 export function createServeCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "serve", description: "Run a complete local robot platform: lookups, sockets, video relay and viewer pages" },
+    meta: about.serve,
     args: {
       ...listenArgs,
       ...serverArgs,

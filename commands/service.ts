@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
@@ -59,7 +60,7 @@ function createInstallCommand(deps: Deps) {
 
 export function createServiceCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "service", description: "Run the robot as a systemd service" },
+    meta: about.service,
     subCommands: { install: createInstallCommand(deps) },
   });
 }

@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Config } from "../lib/config/schema.ts";
 import type { Deps } from "../lib/deps.ts";
@@ -45,10 +46,7 @@ function untilStopped(signal: AbortSignal, seconds: number | undefined): Promise
 
 export function createStreamCommand(deps: Deps) {
   return defineCommand({
-    meta: {
-      name: "stream",
-      description: "Send camera and mic to the platform relay, and to Twitch when twitch.stream_key is set, and keep them running (test pattern and tone when no device is set)",
-    },
+    meta: about.stream,
     args: {
       ...configArgs,
       ...mediaArgs,

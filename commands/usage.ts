@@ -1,4 +1,4 @@
-import type { ArgDef, ArgsDef, CommandDef } from "citty";
+import type { ArgDef, ArgsDef, CommandDef, CommandMeta } from "citty";
 
 /** Help fits an 80-column terminal (an SSH session on a Pi), whatever the longest description. */
 export const HELP_WIDTH = 80;
@@ -79,7 +79,9 @@ export async function renderUsage(command: CommandDef<ArgsDef>, path: string, ve
   if (command.subCommands) {
     const subs = await resolve(command.subCommands);
     for (const [name, sub] of Object.entries(subs)) {
-      const subMeta = await resolve((await resolve(sub as CommandDef<ArgsDef>)).meta ?? {});
+      // a lazy subcommand that carries its meta is described without importing it
+      const carried = typeof sub === "function" && "meta" in sub ? (sub.meta as CommandMeta) : undefined;
+      const subMeta = carried ?? (await resolve((await resolve(sub as CommandDef<ArgsDef>)).meta ?? {}));
       if (!subMeta.hidden) commands.push([name, subMeta.description ?? ""]);
     }
     usage.push(commands.length > 0 ? "<command>" : "");

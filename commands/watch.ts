@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
@@ -9,7 +10,7 @@ import { configArgs, configFlags, jsonArg } from "./args.ts";
 
 export function createWatchCommand(deps: Deps) {
   return defineCommand({
-    meta: { name: "watch", description: "Print the events a robot receives (commands, chat, moderation) as the robot sees them" },
+    meta: about.watch,
     args: {
       count: { type: "string", description: "Stop after N events", valueHint: "n" },
       ...configArgs,

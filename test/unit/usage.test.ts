@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ArgsDef, CommandDef } from "citty";
+import type { ArgsDef, CommandDef, CommandMeta } from "citty";
 import fc from "fast-check";
 import { createRootCommand } from "../../commands/index.ts";
 import { columns, HELP_WIDTH, renderUsage, resolve, wrap } from "../../commands/usage.ts";
@@ -29,6 +29,20 @@ describe("--help text", () => {
       const wide = text.split("\n").filter((l) => l.length > HELP_WIDTH);
       expect({ path, wide }).toEqual({ path, wide: [] });
       expect(text).toContain(`USAGE ${path}`);
+    }
+  });
+
+  test("root --help imports no subcommand: each carries the meta its module declares", async () => {
+    const root = createRootCommand(realDeps({ level: "silent", shutdown: new AbortController().signal })) as AnyCommand;
+    const subs = (await resolve(root.subCommands ?? {})) as Record<string, unknown>;
+    const refusing = Object.fromEntries(
+      Object.entries(subs).map(([name, sub]) => [name, Object.assign(() => Promise.reject(new Error(`${name} was imported`)), { meta: (sub as { meta?: unknown }).meta })]),
+    );
+    const text = await renderUsage({ ...root, subCommands: refusing } as AnyCommand, "letsrobot", "1.2.3");
+    for (const name of Object.keys(subs)) expect(text).toContain(`  ${name} `);
+    for (const [name, sub] of Object.entries(subs)) {
+      const loaded = await resolve(sub as AnyCommand);
+      expect({ name, meta: await resolve(loaded.meta) }).toEqual({ name, meta: (sub as { meta?: CommandMeta }).meta });
     }
   });
 
