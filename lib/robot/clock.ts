@@ -7,12 +7,25 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
   setInterval(fn: () => void, ms: number): TimerHandle;
   clearInterval(handle: TimerHandle): void;
+  /** How late this clock's timers have been firing lately (ms): a safety deadline is armed that much early. */
+  lateness?(): number;
 }
+
+/** Timers of a real event loop fire late: about 1 ms when idle, tens of ms on a busy machine. */
+let late = 2;
 
 export const realClock: Clock = {
   now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  setTimeout: (fn, ms) => {
+    const due = performance.now() + ms;
+    return setTimeout(() => {
+      // the latest recent lateness, decaying, never under 2 ms
+      late = Math.max(performance.now() - due, late * 0.8, 2);
+      fn();
+    }, ms);
+  },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+  lateness: () => late,
 };

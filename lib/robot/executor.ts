@@ -68,14 +68,14 @@ export class CommandExecutor {
       return plan;
     }
     if (keyPosition === "down" && this.held && this.active === key) {
-      this.armTimer(this.options.deadmanMs, "deadman"); // a refresh of the held move
+      this.armTimer(this.deadmanDelay(), "deadman"); // a refresh of the held move
       return plan;
     }
     const generation = ++this.generation;
     this.active = key;
     this.held = keyPosition === "down";
     this.enqueue(plan.action, generation);
-    if (this.held) this.armTimer(this.options.deadmanMs, "deadman");
+    if (this.held) this.armTimer(this.deadmanDelay(), "deadman");
     else this.armTimer(plan.pulseMs > 0 ? Math.min(plan.pulseMs, 60_000) : this.options.deadmanMs, "pulse-end");
     return plan;
   }
@@ -85,6 +85,15 @@ export class CommandExecutor {
     if (isMotion(action)) return;
     this.lastCommandAt = this.options.clock.now();
     this.enqueue(action, this.generation);
+  }
+
+  /**
+   * The dead-man's timer, armed early by the clock's recent lateness (at most a quarter of `deadmanMs`), so
+   * the stop reaches the driver by `deadmanMs` after the last refresh even when timers fire late.
+   */
+  private deadmanDelay(): number {
+    const early = Math.min(this.options.clock.lateness?.() ?? 0, this.options.deadmanMs / 4);
+    return this.options.deadmanMs - early;
   }
 
   /**

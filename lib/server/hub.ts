@@ -17,8 +17,12 @@ import type { Ack } from "./viewer-messages.ts";
  */
 export type RobotRole = "control" | "chat" | "app" | "any";
 
-/** The rooms whose events also reach a robot's `any:` sockets. */
-const roleRoom = /^(control|chat|app):(.+)$/;
+/** The rooms whose events also reach a robot's `any:` sockets: `control:{id}`, `chat:{id}`, `app:{id}`. */
+function roleRoomRobot(room: string): string | undefined {
+  const colon = room.indexOf(":");
+  const kind = room.slice(0, colon);
+  return kind === "control" || kind === "chat" || kind === "app" ? room.slice(colon + 1) : undefined;
+}
 
 export interface RobotLive {
   /** Sockets that identified without presenting the robot key (dropped once the robot requires its key). */
@@ -115,10 +119,13 @@ export class Hub {
   }
 
   emit(room: string, event: string, data: unknown): void {
-    this.dropImpostors(room);
+    const robotId = roleRoomRobot(room);
+    if (robotId !== undefined) this.dropImpostors(robotId);
     this.io?.emitTo(room, event, data);
-    const role = roleRoom.exec(room);
-    if (role) this.io?.emitTo(`any:${role[2]}`, event, data);
+    if (robotId === undefined) return;
+    // alone, this process knows its `any:` room is empty and skips the broadcast; peers may hold such sockets
+    const any = `any:${robotId}`;
+    if (this.deps.peers || this.localRoomSize(any) > 0) this.io?.emitTo(any, event, data);
   }
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */
@@ -130,10 +137,9 @@ export class Hub {
    * Before anything reaches a robot's rooms: when the robot requires its key (turned on by its owner, or by
    * `serve robot set` in another process), sockets that identified without it are disconnected.
    */
-  private dropImpostors(room: string): void {
-    const id = /^(?:control|chat|app):([0-9]+)$/.exec(room)?.[1];
-    const live = id ? this.live.get(id) : undefined;
-    if (!id || !live?.keyless.size || !this.store.robot(id)?.requireKey) return;
+  private dropImpostors(id: string): void {
+    const live = this.live.get(id);
+    if (!live?.keyless.size || !this.store.robot(id)?.requireKey) return;
     const sockets = [...live.keyless.values()];
     live.keyless.clear();
     for (const socket of sockets) {

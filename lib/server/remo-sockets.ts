@@ -137,6 +137,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
 
   /** A hub event for a room → the Remo frames for the robots in it. */
   function forward(room: string, event: string, data: unknown): void {
+    if (byRobot.size === 0) return; // no Remo robot connected: nothing to translate
     const match = /^(control|chat):([0-9]+)$/.exec(room);
     const robotId = match?.[2];
     const robot = robotId && byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;

@@ -84,7 +84,8 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
   const emitters = options.adapter ? servers.slice(0, 1) : servers;
   return {
     emitTo(room, event, data) {
-      for (const io of emitters) io.to(room).emit(event, data);
+      // alone, a server with nobody in the room is skipped (a broadcast costs even when it reaches no one)
+      for (const io of emitters) if (options.adapter || io.sockets.adapter.rooms.has(room)) io.to(room).emit(event, data);
     },
     roomSize: (room) => servers.reduce((n, io) => n + (io.sockets.adapter.rooms.get(room)?.size ?? 0), 0),
     connections: () => servers.reduce((n, io) => n + io.engine.clientsCount, 0),

@@ -136,9 +136,19 @@ export function openStore(dataDir: string): Store {
     for (const row of db.query<RobotRow, []>("SELECT * FROM robots").all()) rows.set(row.id, row);
     seen = version.get()?.data_version ?? -1;
   };
-  /** Pick up robots added by another process (`letsrobot serve robot add` while `serve` runs). */
+  /**
+   * Pick up robots another process added or changed (`letsrobot serve robot add` while `serve` runs). Asked
+   * once per turn of the event loop, not per lookup: at thousands of commands per second the question itself
+   * was a tenth of the server's CPU, and lookups within one turn are answered in one go anyway.
+   */
+  let asked = false;
   const fresh = () =>
     guarded(() => {
+      if (asked) return rows;
+      asked = true;
+      setImmediate(() => {
+        asked = false;
+      });
       if ((version.get()?.data_version ?? -1) !== seen) load();
       return rows;
     });

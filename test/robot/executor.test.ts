@@ -8,8 +8,8 @@ import { FakeClock, RecordingDriver } from "./fakes.ts";
 
 const config = merge(defaults(), { commands: { map: { FWD: "forward" } } });
 
-function setup(deadmanMs = 500) {
-  const clock = new FakeClock();
+function setup(deadmanMs = 500, lateMs = 0) {
+  const clock = new FakeClock(lateMs);
   const driver = new RecordingDriver(clock);
   const reasons: StopReason[] = [];
   const executor = new CommandExecutor({ driver, clock, deadmanMs, plan: (c) => planCommand(c, config), onStop: (r) => reasons.push(r) });
@@ -53,6 +53,32 @@ describe("command executor", () => {
     executor.handle("F", "up");
     expect(driver.moving).toBe(false);
     expect(reasons).toEqual(["release"]);
+  });
+
+  test("dead-man: timers that fire late still stop the motors by deadman_ms after the last refresh", async () => {
+    for (const late of [1, 20, 60]) {
+      const { clock, driver, executor, reasons } = setup(500, late);
+      executor.handle("B", "down");
+      await executor.idle();
+      clock.advance(300);
+      executor.handle("B", "down");
+      clock.advance(500);
+      expect({ late, moving: driver.moving, reasons }).toEqual({ late, moving: false, reasons: ["deadman"] });
+      const stoppedAfter = (driver.calls.at(-1)?.at ?? Number.NaN) - 300;
+      expect(stoppedAfter).toBeLessThanOrEqual(500);
+      expect(stoppedAfter).toBeGreaterThanOrEqual(500 - 125); // armed early by the lateness, at most a quarter
+    }
+  });
+
+  test("the real clock measures how late its timers fire", async () => {
+    const { realClock } = await import("../../lib/robot/clock.ts");
+    const fired = new Promise<void>((resolve) => realClock.setTimeout(resolve, 5));
+    const until = performance.now() + 40;
+    while (performance.now() < until) {
+      // the event loop is busy past the timer's due time
+    }
+    await fired;
+    expect(realClock.lateness?.()).toBeGreaterThanOrEqual(30);
   });
 
   test("dead-man: a held move without refresh stops deadman_ms after the last refresh", async () => {

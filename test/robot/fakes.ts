@@ -8,12 +8,19 @@ export class FakeClock implements Clock {
   private nextId = 1;
   private timers = new Map<number, { at: number; fn: () => void; every?: number }>();
 
+  /** `lateMs`: every timeout fires that much after it is due, as a busy event loop's do. */
+  constructor(private readonly lateMs = 0) {}
+
+  lateness(): number {
+    return this.lateMs;
+  }
+
   now(): number {
     return this.time;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
-    this.timers.set(id, { at: this.time + Math.max(0, ms), fn });
+    this.timers.set(id, { at: this.time + Math.max(0, ms) + this.lateMs, fn });
     return id;
   }
   clearTimeout(handle: TimerHandle): void {
