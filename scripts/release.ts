@@ -52,7 +52,7 @@ function sourceKey(): string | undefined {
 function buildBinary(target: (typeof targets)[number]): string {
   const out = join(dist, binaryName(target.suffix));
   console.error(`release: compiling ${basename(out)} (${target.bun})`);
-  run(["bun", "build", "cli/main.ts", "--compile", "--bytecode", "--format=esm", "--minify", `--target=${target.bun}`, "--outfile", out]);
+  run(["bun", "build", "cli/main.ts", "--compile", "--bytecode", "--splitting", "--format=esm", "--minify", `--target=${target.bun}`, "--outfile", out]);
   return out;
 }
 
