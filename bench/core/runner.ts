@@ -19,6 +19,7 @@ export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   safety: () => import("../suites/safety.ts").then((m) => m.safetySuite),
   stall: () => import("../suites/stall.ts").then((m) => m.stallSuite),
   memory: () => import("../suites/memory.ts").then((m) => m.memorySuite),
+  cluster: () => import("../suites/cluster.ts").then((m) => m.clusterSuite),
 };
 
 export const suiteNames = Object.keys(suiteLoaders);

@@ -121,11 +121,21 @@ export class Hub {
   emit(room: string, event: string, data: unknown): void {
     const robotId = roleRoomRobot(room);
     if (robotId !== undefined) this.dropImpostors(robotId);
-    this.io?.emitTo(room, event, data);
-    if (robotId === undefined) return;
-    // alone, this process knows its `any:` room is empty and skips the broadcast; peers may hold such sockets
-    const any = `any:${robotId}`;
-    if (this.deps.peers || this.localRoomSize(any) > 0) this.io?.emitTo(any, event, data);
+    this.emitTo(room, event, data);
+    if (robotId !== undefined) this.emitTo(`any:${robotId}`, event, data);
+  }
+
+  /**
+   * A robot's command rooms (`control:`, `any:`) reach other processes only when a peer counts sockets in
+   * them (those counts already decide whether the robot is online), so a robot and its viewers on one
+   * process cost Redis nothing. Other rooms always cross: a viewer that joined elsewhere a moment ago
+   * still gets chat and state.
+   */
+  private emitTo(room: string, event: string, data: unknown): void {
+    const peers = this.deps.peers;
+    if (peers && !room.startsWith("control:") && !room.startsWith("any:")) return this.io?.emitTo(room, event, data);
+    if ((peers?.roomSize(room) ?? 0) > 0) this.io?.emitTo(room, event, data);
+    else if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
   }
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */

@@ -162,8 +162,8 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     accept,
     robotByKey,
     bridge: (io) => ({
-      emitTo(room, event, data) {
-        io.emitTo(room, event, data);
+      emitTo(room, event, data, local) {
+        io.emitTo(room, event, data, local);
         forward(room, event, data);
       },
       roomSize: (room) => io.roomSize(room) + (isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),

@@ -21,7 +21,8 @@ export interface ClientSocket {
 }
 
 export interface SocketServer {
-  emitTo(room: string, event: string, data: unknown): void;
+  /** `local`: only this process's sockets (with Redis, nothing is published). */
+  emitTo(room: string, event: string, data: unknown, local?: boolean): void;
   roomSize(room: string): number;
   connections(): number;
   close(): Promise<void>;
@@ -83,9 +84,14 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
   // with a shared adapter, one emit reaches every server (this process's other listener included) through Redis
   const emitters = options.adapter ? servers.slice(0, 1) : servers;
   return {
-    emitTo(room, event, data) {
-      // alone, a server with nobody in the room is skipped (a broadcast costs even when it reaches no one)
-      for (const io of emitters) if (options.adapter || io.sockets.adapter.rooms.has(room)) io.to(room).emit(event, data);
+    emitTo(room, event, data, local = false) {
+      // a broadcast costs even when it reaches no one: a server with nobody here in the room is skipped
+      // unless the emit must also reach other processes
+      const cross = options.adapter !== undefined && !local;
+      for (const io of cross ? emitters : servers) {
+        if (cross) io.to(room).emit(event, data);
+        else if (io.sockets.adapter.rooms.has(room)) io.local.to(room).emit(event, data);
+      }
     },
     roomSize: (room) => servers.reduce((n, io) => n + (io.sockets.adapter.rooms.get(room)?.size ?? 0), 0),
     connections: () => servers.reduce((n, io) => n + io.engine.clientsCount, 0),

@@ -58,4 +58,12 @@ describe("bench --smoke", () => {
     const c3 = record.benches[0]?.result?.metrics.find((m) => m.id === "C3" && m.reference);
     expect(c3?.reference?.values.length).toBeGreaterThan(0);
   }, 90_000);
+
+  test("cluster: two serve processes on a real redis-server beside one, every command delivered", async () => {
+    const { code, record } = await smoke(["cluster"]);
+    expect(code).toBe(0);
+    expectWellFormed(record, ["cluster"]);
+    const lost = record.benches[0]?.result?.metrics.find((m) => m.name.startsWith("commands lost"));
+    expect(lost?.values).toEqual([0]);
+  }, 90_000);
 });

@@ -1,5 +1,5 @@
 /**
- * Real pieces for the scale-out tests and bench/cluster.ts: a throwaway `redis-server` on a free loopback
+ * Real pieces for the scale-out tests and bench/suites/cluster.ts: a throwaway `redis-server` on a free loopback
  * port (no persistence), and `letsrobot serve` processes from source sharing it.
  */
 import { createServer } from "node:net";
