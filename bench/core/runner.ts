@@ -12,6 +12,7 @@ export const suiteLoaders: Record<string, () => Promise<Suite>> = {
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
   encoder: () => import("../suites/encoder.ts").then((m) => m.encoderSuite),
   h264: () => import("../suites/h264.ts").then((m) => m.h264Suite),
+  broadcast: () => import("../suites/broadcast.ts").then((m) => m.broadcastSuite),
   command: () => import("../suites/command.ts").then((m) => m.commandSuite),
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),

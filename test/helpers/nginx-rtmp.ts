@@ -51,7 +51,9 @@ async function listening(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
-export async function startNginxRtmp(): Promise<NginxRtmp> {
+/** `record: false` (benchmarks) keeps nginx from writing every stream to disk. */
+export async function startNginxRtmp(options: { record?: boolean } = {}): Promise<NginxRtmp> {
+  const record = options.record ?? true;
   const dir = mkdtempSync(join(tmpdir(), "letsrobot-nginx-"));
   const port = await freePort();
   let run = 0;
@@ -78,9 +80,7 @@ export async function startNginxRtmp(): Promise<NginxRtmp> {
         "    chunk_size 4096;",
         "    application live {",
         "      live on;",
-        "      record all;",
-        `      record_path ${recordDir};`,
-        "      record_unique on;",
+        ...(record ? ["      record all;", `      record_path ${recordDir};`, "      record_unique on;"] : []),
         "    }",
         "  }",
         "}",
