@@ -1,7 +1,7 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
 import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
-import { fetchUploader, socketUploader, type Uploader } from "./upload.ts";
+import { fetchUploader, socketUploader, type Upload, type Uploader } from "./upload.ts";
 
 /**
  * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
@@ -13,6 +13,11 @@ export interface AttemptEvents {
   bytes(count: number): void;
   /** The broadcast's FLV from ffmpeg's fd 3 (plans with `flv`); drained and dropped when absent. */
   flv?(chunk: Uint8Array): void;
+  /**
+   * Given (plans with `flv`): losing the relay does not end the attempt, because ffmpeg also feeds the
+   * broadcast. The loss is reported here; ffmpeg keeps running and `reconnect` sends to the relay again.
+   */
+  relayLost?(error: string): void;
 }
 
 export interface AttemptEnd {
@@ -28,6 +33,10 @@ export interface Attempt {
   ended: Promise<AttemptEnd>;
   /** End it: forward one signal to ffmpeg and drop the upload. `error` says why, for the status. */
   stop(error?: string): Promise<void>;
+  /** After relayLost: a new upload to the relay, from the next MPEG-TS packet on. */
+  reconnect(url: string): void;
+  /** End only the relay upload (relayLost follows); with no relayLost handler, the same as stop(reason). */
+  dropRelay(reason: string): void;
 }
 
 export interface AttemptDeps {
@@ -128,11 +137,21 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
     finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
   });
   const uploader = deps.upload ?? (deps.fetch && deps.fetch !== globalThis.fetch ? fetchUploader(deps.fetch) : socketUploader);
-  const upload = uploader(target, countingBody(child.stdout, events.bytes));
-  upload.answered.then(
-    (status) => finish({ requested: false, error: relayAnswer(status, target) }),
-    (error) => finish({ requested: false, error: relayError(error, target) }),
-  );
+  const relayLost = plan.flv ? events.relayLost : undefined;
+  let upload: Pick<Upload, "delivery" | "abort">;
+  let legs: RelayLegs | undefined;
+  if (relayLost) {
+    legs = relayLegs(child.stdout, uploader, events.bytes, relayLost);
+    legs.connect(target);
+    upload = legs;
+  } else {
+    const only = uploader(target, countingBody(child.stdout, events.bytes));
+    only.answered.then(
+      (status) => finish({ requested: false, error: relayAnswer(status, target) }),
+      (error) => finish({ requested: false, error: relayError(error, target) }),
+    );
+    upload = only;
+  }
 
   const ended = settled.then(async (first) => {
     await child.stop();
@@ -141,15 +160,90 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
     return first;
   });
 
+  const stop = async (error?: string) => {
+    if (error) stopError ??= error;
+    else requested = true;
+    finish({ requested: !error, error });
+    await ended;
+  };
   return {
     pid: child.pid,
     delivery: () => upload.delivery(),
     ended,
-    async stop(error) {
-      if (error) stopError ??= error;
-      else requested = true;
-      finish({ requested: !error, error });
-      await ended;
+    stop,
+    reconnect: (next) => legs?.connect(new URL(next)),
+    dropRelay: (reason) => (legs ? legs.drop(reason) : void stop(reason)),
+  };
+}
+
+const TS_PACKET = 188;
+/** MPEG-TS waiting for a slow relay beyond this ends that upload (about half a minute of video). */
+const MAX_WAITING = 4 * 1024 * 1024;
+
+interface RelayLegs {
+  connect(url: URL): void;
+  drop(reason: string): void;
+  delivery(): { written: number; queued?: number; acked?: number };
+  abort(): void;
+}
+
+/**
+ * The relay upload as a leg that can fail and be replaced while ffmpeg runs on: stdout is read all the time;
+ * while no upload is open its bytes are dropped, and a new upload starts at a TS packet boundary.
+ */
+function relayLegs(stdout: ReadableStream<Uint8Array>, uploader: Uploader, onBytes: (n: number) => void, lost: (error: string) => void): RelayLegs {
+  interface Leg {
+    upload: Upload;
+    controller: ReadableStreamDefaultController<Uint8Array>;
+    aligned: boolean;
+  }
+  let leg: Leg | undefined;
+  let offset = 0;
+  let aborted = false;
+  const lose = (current: Leg, error: string) => {
+    if (leg !== current) return;
+    leg = undefined;
+    current.upload.abort();
+    try {
+      current.controller.close();
+    } catch {
+      // already closed
+    }
+    if (!aborted) lost(error);
+  };
+  void drain(stdout, (value) => {
+    const start = offset;
+    offset += value.byteLength;
+    const current = leg;
+    if (!current) return;
+    let chunk = value;
+    if (!current.aligned) {
+      const skip = (TS_PACKET - (start % TS_PACKET)) % TS_PACKET;
+      if (skip >= chunk.byteLength) return;
+      chunk = chunk.subarray(skip);
+      current.aligned = true;
+    }
+    if ((current.controller.desiredSize ?? 0) < -MAX_WAITING) return lose(current, `the relay took too little: ${MAX_WAITING} bytes waiting`);
+    onBytes(chunk.byteLength);
+    current.controller.enqueue(chunk);
+  });
+  return {
+    connect(url) {
+      if (aborted || leg) return;
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) }, new ByteLengthQueuingStrategy({ highWaterMark: 0 }));
+      const current: Leg = { upload: uploader(url, body), controller, aligned: false };
+      leg = current;
+      current.upload.answered.then(
+        (status) => lose(current, relayAnswer(status, url)),
+        (error) => lose(current, relayError(error, url)),
+      );
+    },
+    drop: (reason) => (leg ? lose(leg, reason) : undefined),
+    delivery: () => leg?.upload.delivery() ?? { written: 0 },
+    abort() {
+      aborted = true;
+      if (leg) lose(leg, "aborted");
     },
   };
 }

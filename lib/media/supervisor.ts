@@ -72,6 +72,10 @@ interface Runner {
   bytes: number;
   lastError?: string;
   loop?: Promise<void>;
+  /** Broadcast plans only: the relay upload is lost while ffmpeg runs on for the broadcast. */
+  relayDown: boolean;
+  relayFailures: number;
+  relaySince: number;
 }
 
 export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options: SupervisorOptions = {}): StreamSupervisor {
@@ -86,7 +90,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   let resolving: Promise<void> | undefined;
   const runners: Runner[] = [plan.video, plan.audio]
     .filter((p): p is FfmpegPlan => p !== undefined)
-    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, acked: 0, lastAckAt: 0, restarts: 0, failures: 0, bytes: 0 }));
+    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, acked: 0, lastAckAt: 0, restarts: 0, failures: 0, bytes: 0, relayDown: false, relayFailures: 0, relaySince: 0 }));
 
   const urlFor = (runner: Runner) => (target ? ingestUrl(runner.kind, target) : runner.plan.url);
 
@@ -110,7 +114,8 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     while (!stopping.signal.aborted) {
       if (!first) runner.restarts += 1;
       first = false;
-      runner.startedAt = runner.lastProgressAt = runner.lastAckAt = performance.now();
+      runner.startedAt = runner.lastProgressAt = runner.lastAckAt = runner.relaySince = performance.now();
+      runner.relayDown = false;
       runner.acked = 0;
       runner.progressed = false;
       runner.stalled = false;
@@ -130,6 +135,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
             runner.bytes += n;
           },
           flv: runner.plan.flv ? deps.broadcaster?.feed(runner.kind) : undefined,
+          relayLost: (error) => relayLost(runner, error),
         });
       } catch (error) {
         runner.attempt = undefined;
@@ -155,7 +161,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   function statusOf(kind: MediaKind): StreamStatus {
     const runner = runners.find((r) => r.kind === kind);
     if (!runner) return { running: false, restarts: 0, disabled: true };
-    const alive = runner.attempt !== undefined && runner.progressed && performance.now() - runner.lastProgressAt <= stallMs;
+    const alive = runner.attempt !== undefined && !runner.relayDown && runner.progressed && performance.now() - runner.lastProgressAt <= stallMs;
     const p = alive ? runner.last : undefined;
     return {
       running: alive,
@@ -186,13 +192,38 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     return `the relay at ${where.hostname}:${where.port || 80} took nothing for ${((now - runner.lastAckAt) / 1000).toFixed(1)} s (${delivery.queued} bytes waiting): network down or relay frozen`;
   }
 
+  /**
+   * A broadcast plan lost its relay upload: ffmpeg keeps feeding the broadcast, and only the upload is
+   * retried, with the same backoff (and look-ups) as a whole restart.
+   */
+  function relayLost(runner: Runner, error: string): void {
+    const attempt = runner.attempt;
+    runner.relayDown = true;
+    runner.lastError = redact(error, [...plan.secrets, target?.streamKey]);
+    runner.relayFailures = performance.now() - runner.relaySince >= HEALTHY_MS ? 1 : runner.relayFailures + 1;
+    const delay = backoffDelay(runner.relayFailures - 1, options.backoff ?? streamBackoff, deps.random);
+    log.warn(`${runner.kind}: ${runner.lastError}; sending to the relay again in ${(delay / 1000).toFixed(1)} s (ffmpeg runs on for the broadcast)`);
+    void (async () => {
+      if (runner.relayFailures % resolveAfter === 0) await reresolve();
+      await sleep(delay, stopping.signal).catch(() => undefined);
+      if (stopping.signal.aborted || !attempt || runner.attempt !== attempt) return;
+      runner.relayDown = false;
+      runner.acked = 0;
+      runner.lastAckAt = runner.relaySince = performance.now();
+      attempt.reconnect(urlFor(runner));
+    })();
+  }
+
   const watch = setInterval(() => {
     const now = performance.now();
     for (const runner of runners) {
       const attempt = runner.attempt;
       if (!attempt || runner.stalled) continue;
-      const relay = relayStalled(runner, attempt, now);
-      if (relay) {
+      const relay = runner.relayDown ? undefined : relayStalled(runner, attempt, now);
+      if (relay && runner.plan.flv) {
+        log.warn(`${runner.kind}: ${relay}; dropping that upload`);
+        attempt.dropRelay(`stalled: ${relay}`);
+      } else if (relay) {
         runner.stalled = true;
         log.warn(`${runner.kind}: ${relay}; killing ffmpeg ${attempt.pid}`);
         void attempt.stop(`stalled: ${relay}`);

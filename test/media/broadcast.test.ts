@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaults } from "../../lib/config/schema.ts";
@@ -11,13 +12,17 @@ import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { runProcess } from "../../lib/process/run.ts";
 import { type Platform, type RobotCredentials, startPlatform } from "../../lib/server/platform.ts";
 import { type NginxRtmp, nginxRtmpAvailable, startNginxRtmp } from "../helpers/nginx-rtmp.ts";
-import { smallConfig, testLogger, waitUntil } from "./helpers.ts";
+import { probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
+import { startSink } from "./sink.ts";
 
 /**
  * The broadcast against a real RTMP server (nginx-rtmp on 127.0.0.1, recording what arrives) while the same
  * capture processes feed `letsrobot serve`'s relay and its viewers.
  */
 const TWITCH_KEY = "live_123456789_abcdefghijklmnopqrstuvwxyz";
+const RELAY_KEY = "relay-key-secret";
+const PATH_VIDEO = "/KEY/320/240/";
+const PATH_AUDIO = "/KEY/640/480/";
 
 let platform: Platform;
 let robot: RobotCredentials;
@@ -61,14 +66,14 @@ function viewer(kind: "video" | "audio") {
   return { bytes: () => bytes, close: () => socket.close() };
 }
 
-async function start(backoff = { baseMs: 200, capMs: 1000, jitter: 0 }) {
+async function start(backoff = { baseMs: 200, capMs: 1000, jitter: 0 }, relay?: StreamTarget) {
   const config = smallConfig();
   Object.assign(config.twitch, { stream_key: TWITCH_KEY, ingest: nginx.ingest, video_bitrate_kbps: 600 });
   const cast = toBroadcastPlan(config);
   if (!cast) throw new Error("no broadcast plan");
-  const plan = toStreamPlan(config, await relayTarget(), {}, { robotName: robot.name, broadcast: cast });
+  const plan = toStreamPlan(config, relay ?? (await relayTarget()), {}, { robotName: robot.name, broadcast: cast });
   broadcaster = startBroadcast(cast.target, { log: testLogger() }, { backoff });
-  supervisor = superviseStreams(plan, { log: testLogger(), fetch, broadcaster });
+  supervisor = superviseStreams(plan, { log: testLogger(), fetch, broadcaster }, { backoff });
   return { supervisor, broadcaster };
 }
 
@@ -164,6 +169,71 @@ describe("broadcast to an RTMP server while the relay streams", () => {
       expect([supervisor?.status().video.restarts, pids.every((pid) => pid !== undefined)]).toEqual([0, true]);
     } finally {
       video.close();
+    }
+  }, 45000);
+
+  test("the relay dies mid-stream: the broadcast goes on from the same ffmpegs, and the relay streams come back when it returns", async () => {
+    const video = startSink(RELAY_KEY);
+    const audio = startSink(RELAY_KEY);
+    try {
+      const target = { relayHost: "127.0.0.1", videoPort: video.port, audioPort: audio.port, streamKey: RELAY_KEY, xres: 320, yres: 240 };
+      await start({ baseMs: 200, capMs: 1000, jitter: 0 }, target);
+      await waitUntil(() => broadcaster?.status().running === true && supervisor?.status().video.running === true, 20000, "broadcast and relay running");
+      const pids = [supervisor?.status().video.pid, supervisor?.status().audio.pid];
+
+      await Promise.all([video.stop(), audio.stop()]);
+      await waitUntil(() => supervisor?.status().video.running === false && supervisor.status().audio.running === false, 5000, "the relay streams reported down");
+      expect(supervisor?.status().video.lastError).toMatch(/relay at 127\.0\.0\.1:\d+ (refused|closed)/);
+      const before = await totalRecorded();
+      const outage = performance.now();
+      await waitUntil(() => performance.now() - outage > 3000, 4000, "3 s of relay outage");
+      expect((await totalRecorded()) - before).toBeGreaterThan(100000); // 3 s at 600 + 128 kbit/s
+      expect(broadcaster?.status().running).toBe(true);
+      expect([supervisor?.status().video.pid, supervisor?.status().audio.pid]).toEqual(pids);
+
+      const chunksBefore = video.received.get(PATH_VIDEO)?.length ?? 0;
+      video.start();
+      audio.start();
+      await Promise.all([video.waitFor(PATH_VIDEO, 20000, 10000), audio.waitFor(PATH_AUDIO, 2000, 10000)]);
+      await waitUntil(() => supervisor?.status().video.running === true && supervisor.status().audio.running === true, 5000, "the relay streams running again");
+      expect([supervisor?.status().video.pid, supervisor?.status().audio.pid]).toEqual(pids);
+      expect([supervisor?.status().video.restarts, broadcaster?.status().restarts]).toEqual([0, 0]);
+      // the new upload starts on a TS packet boundary: the relay reads valid MPEG-TS again
+      const received = video.received.get(PATH_VIDEO) ?? [];
+      expect(received[chunksBefore]?.[0]).toBe(0x47);
+      const streams = await probeStreams(received.slice(chunksBefore));
+      expect(streams.map((s) => s.codec_name)).toEqual(["mpeg1video"]);
+    } finally {
+      await Promise.all([video.stop(), audio.stop()]);
+    }
+  }, 45000);
+
+  test("a frozen relay (connection open, nothing read) with a broadcast: only that upload is dropped, ffmpeg and the broadcast run on", async () => {
+    // the first upload is accepted and never read; later ones are read, like a relay that came back
+    const connections: Socket[] = [];
+    let laterBytes = 0;
+    const frozen = createServer((socket) => {
+      connections.push(socket);
+      if (connections.length === 1) socket.pause();
+      else socket.on("data", (chunk) => (laterBytes += chunk.length));
+    });
+    await new Promise<void>((resolve) => frozen.listen(0, "127.0.0.1", resolve));
+    const audio = startSink(RELAY_KEY);
+    try {
+      const port = (frozen.address() as AddressInfo).port;
+      await start({ baseMs: 200, capMs: 1000, jitter: 0 }, { relayHost: "127.0.0.1", videoPort: port, audioPort: audio.port, streamKey: RELAY_KEY, xres: 320, yres: 240 });
+      await waitUntil(() => broadcaster?.status().running === true, 20000, "the broadcast live");
+      const pids = [supervisor?.status().video.pid, supervisor?.status().audio.pid];
+      await waitUntil(() => laterBytes > 20000, 20000, "bytes on a new relay connection after the frozen one");
+      expect(connections.length).toBeGreaterThanOrEqual(2);
+      expect(supervisor?.status().video.lastError).toMatch(/^stalled: the relay at 127\.0\.0\.1:\d+ took nothing for [23]\.\d s/);
+      expect([supervisor?.status().video.pid, supervisor?.status().audio.pid]).toEqual(pids);
+      expect([supervisor?.status().video.restarts, supervisor?.status().audio.restarts]).toEqual([0, 0]);
+      expect(broadcaster?.status().running).toBe(true);
+    } finally {
+      for (const socket of connections) socket.destroy();
+      frozen.close();
+      await audio.stop();
     }
   }, 45000);
 });
