@@ -8,7 +8,7 @@ if (argv.length === 1 && argv[0] === "--version") {
   console.log(VERSION);
   process.exit(0);
 }
-const [{ dispatch }, { createRootCommand }, { realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError, UsageError }, { LastStops }] = await Promise.all([
+const [{ dispatch }, { createRootCommand }, { realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError }, { LastStops }] = await Promise.all([
   import("../commands/dispatch.ts"),
   import("../commands/index.ts"),
   import("../lib/deps.ts"),
@@ -38,8 +38,7 @@ try {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips colour codes when stdout is not a terminal
   if (printed !== undefined) deps.out.text(deps.interactive ? printed : printed.replace(/\u001b\[[0-9;]*m/g, ""));
 } catch (error) {
-  // citty reports bad arguments (missing positional, bad enum) as CLIError
-  const known = error instanceof LetsrobotError ? error : (error as Error)?.name === "CLIError" ? new UsageError((error as Error).message, "see --help") : undefined;
+  const known = error instanceof LetsrobotError ? error : undefined;
   if (known) {
     if (known.exitCode !== ExitCode.doctorFailed) deps.log.error(known.message);
     if (known.hint) deps.log.info(`hint: ${known.hint}`);

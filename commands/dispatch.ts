@@ -79,6 +79,12 @@ export async function dispatch(root: AnyCommand, argv: readonly string[], versio
   }
   checkFlags(path, command.args ? await resolve(command.args) : {}, rest);
   const withoutGlobals = rest.filter((t) => !["--verbose", "-v", "--quiet", "-q"].includes(t));
-  await runCommand(command, { rawArgs: withoutGlobals });
+  try {
+    await runCommand(command, { rawArgs: withoutGlobals });
+  } catch (error) {
+    // citty reports bad arguments (missing positional, bad enum value) as CLIError
+    if ((error as Error)?.name === "CLIError") throw new UsageError((error as Error).message, `see \`${path} --help\``);
+    throw error;
+  }
   return {};
 }

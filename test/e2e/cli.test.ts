@@ -119,6 +119,12 @@ describe("rough edges of the command line", () => {
     expect(flag.stderr).toContain("did you mean --json?");
   });
 
+  test("a missing argument names the command whose help to read", async () => {
+    const { code, stdout } = await runCli(["serve", "robot", "add", "--json"]);
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({ error: "Missing required positional argument: NAME", hint: "see `letsrobot serve robot add --help`", exit_code: 2 });
+  });
+
   test("doctor --version prints the version and runs no check", async () => {
     const { code, stdout, stderr } = await runCli(["doctor", "--version"]);
     expect(code).toBe(0);
