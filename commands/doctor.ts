@@ -5,6 +5,8 @@ import type { Deps } from "../lib/deps.ts";
 import { type DoctorContext, runChecks } from "../lib/doctor/checks.ts";
 import { hasRequiredFailure, reportJson, reportText } from "../lib/doctor/report.ts";
 import { ExitCode, LetsrobotError, VerdictError } from "../lib/errors.ts";
+import { connectSocket } from "../lib/net/socket-client.ts";
+import { connectLegacySocket } from "../lib/net/socket-client-legacy.ts";
 import { runProcess } from "../lib/process/run.ts";
 import { configArgs, configFlags, jsonArg } from "./args.ts";
 
@@ -15,6 +17,7 @@ export function createDoctorCommand(deps: Deps) {
     async run({ args }) {
       const ctx: DoctorContext = {
         fetch: deps.fetch,
+        sockets: { v4: connectSocket, v2: connectLegacySocket },
         runProcess,
         sysRoot: deps.env.LETSROBOT_SYS_ROOT ?? "/sys",
         procRoot: deps.env.LETSROBOT_PROC_ROOT ?? "/proc",

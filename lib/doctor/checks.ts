@@ -7,8 +7,10 @@ import { videoSourceKind } from "../media/sources.ts";
 import { piCameraOutcome, powerOutcome } from "./pi.ts";
 import { listSerialPorts } from "../hardware/ports.ts";
 import { describeEngineIo, probeSocket } from "../net/handshake.ts";
+import { identifyAsRobot } from "./identify.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
 import type { HostPort } from "../platform/lookups.ts";
+import type { SocketFactory } from "../net/channel.ts";
 import type { RunProcess } from "../process/run.ts";
 import { h264EncoderOutcome } from "./h264.ts";
 
@@ -42,6 +44,8 @@ export interface DoctorContext {
   resolveHost?: (host: string) => Promise<string>;
   /** How long a host name may take to resolve (default 5000 ms). */
   resolveTimeoutMs?: number;
+  /** socket.io clients, to identify as the robot and see whether the server accepts its key (absent: not checked). */
+  sockets?: { v4: SocketFactory; v2: SocketFactory };
 }
 
 type Outcome = Omit<CheckResult, "id" | "title" | "required"> & { required?: boolean; key?: string; hosts?: Record<string, HostPort> };
@@ -175,10 +179,22 @@ export const checks: Check[] = [
     id: "identity",
     title: "robot identity (key)",
     required: false,
-    async run(ctx) {
+    async run(ctx, earlier) {
       const platform = ctx.config?.platform;
       if (!platform?.server) return skip("no platform.server configured");
+      const control = lookedUp(earlier, "control");
+      const answer = control && ctx.sockets ? await identifyAsRobot(control, platform, { fetch: ctx.fetch, sockets: ctx.sockets }) : undefined;
+      if (answer?.kind === "refused") {
+        // what `run` would meet: an unhealthy robot that gets no commands
+        return {
+          status: "fail",
+          required: true,
+          detail: `the control server refused robot ${platform.robot_id}: ${answer.error}: ${answer.message}`,
+          hint: "put the robot's key (from `letsrobot serve robot add`, or your platform's robot page) in platform.robot_key or LETSROBOT_PLATFORM_ROBOT_KEY",
+        };
+      }
       const warnings: string[] = [];
+      if (answer?.kind === "silent") warnings.push("the control server did not acknowledge robot_id (old servers never do), so the key could not be checked");
       if (!platform.robot_key) warnings.push("no platform.robot_key: the robot identifies by id alone, so anyone who knows the id can impersonate it");
       try {
         // letsrobot serve publishes its own warnings (robots accepting key-less sockets); other servers answer 404
@@ -191,7 +207,7 @@ export const checks: Check[] = [
       } catch {
         // the lookups check reports an unreachable server
       }
-      if (warnings.length === 0) return pass("robot key configured");
+      if (warnings.length === 0) return pass(answer?.kind === "accepted" ? "the control server accepted the robot and its key" : "robot key configured");
       return { status: "warn", detail: warnings.join("; "), hint: "put the key from `letsrobot serve robot add` in platform.robot_key, then `letsrobot serve robot set NAME --require-key`" };
     },
   },

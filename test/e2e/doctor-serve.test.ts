@@ -34,3 +34,26 @@ test("with the robot key configured only the server's own warning remains, and t
   expect(identity?.detail).not.toContain("no platform.robot_key");
   expect(stdout + stderr).not.toContain(robot.robotKey);
 });
+
+test("a wrong robot key: doctor identifies as the robot, names the refusal and exits 3", async () => {
+  const env = cleanEnv({ LETSROBOT_PLATFORM_ROBOT_KEY: "not-the-key" });
+  const { code, stdout } = await runCli(["doctor", "--json", "--server", platform.url, "--robot-id", robot.robotId, "--camera-id", robot.cameraId], { env });
+  const identity = checksOf(stdout).identity;
+  expect(identity?.status).toBe("fail");
+  expect(identity?.detail).toBe(`the control server refused robot ${robot.robotId}: bad_key: wrong robot key`);
+  expect(identity?.hint).toContain("platform.robot_key");
+  expect(code).toBe(3);
+});
+
+test("a robot that requires its key, without one: the refusal is named", async () => {
+  const strict = await platform.ensureRobot({ name: "strictbot", requireKey: true });
+  const { stdout } = await runCli(["doctor", "--json", "--server", platform.url, "--robot-id", strict.robotId, "--camera-id", strict.cameraId]);
+  expect(checksOf(stdout).identity).toMatchObject({ status: "fail", detail: expect.stringContaining("key_required") });
+});
+
+test("the right key: the server accepted the robot", async () => {
+  const strict = await platform.ensureRobot({ name: "keyedbot", requireKey: true });
+  const env = cleanEnv({ LETSROBOT_PLATFORM_ROBOT_KEY: strict.robotKey });
+  const { stdout } = await runCli(["doctor", "--json", "--server", platform.url, "--robot-id", strict.robotId, "--camera-id", strict.cameraId], { env });
+  expect(checksOf(stdout).identity).toMatchObject({ status: "pass", detail: "the control server accepted the robot and its key" });
+});
