@@ -8,6 +8,7 @@ import { piCameraOutcome, powerOutcome } from "./pi.ts";
 import { listSerialPorts } from "../hardware/ports.ts";
 import { describeEngineIo, probeSocket } from "../net/handshake.ts";
 import { identifyAsRobot } from "./identify.ts";
+import { noSpeaker } from "../speech/speaker.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
 import type { HostPort } from "../platform/lookups.ts";
 import type { SocketFactory } from "../net/channel.ts";
@@ -272,8 +273,11 @@ export const checks: Check[] = [
       const result = await ctx.runProcess(probe[0] as string, probe[1] as string[], { timeoutMs: 5000 });
       if (result.missing) return { status: "warn", detail: `${tts.engine} not installed`, hint: `install it: sudo apt-get install ${tts.engine === "pico" ? "libttspico-utils" : tts.engine}` };
       const speakers = listSoundCards(ctx.procRoot).filter((c) => c.playback);
-      if (tts.speaker && !findSoundCard(speakers, tts.speaker)) return { status: "warn", detail: `speaker "${tts.speaker}" not found`, hint: "set tts.speaker to a card name listed by `letsrobot mic --list`" };
-      return pass(`${tts.engine} ready; ${speakers.length ? `speakers: ${speakers.map((s) => s.name).join(", ")}` : "no speaker card found (speech is skipped)"}`);
+      if (tts.speaker && tts.speaker !== "default" && !findSoundCard(speakers, tts.speaker)) return { status: "warn", detail: `speaker "${tts.speaker}" not found`, hint: "set tts.speaker to a card name listed by `letsrobot mic --list`" };
+      const silent = noSpeaker(tts, ctx.procRoot);
+      // the same verdict `run` reaches: one warning at start, chat not spoken ("queued": false in --json)
+      if (silent) return { status: "warn", detail: `${silent.message}; chat will not be spoken`, hint: silent.hint };
+      return pass(`${tts.engine} ready; ${tts.output_dir ? `WAV files in ${tts.output_dir}` : speakers.length ? `speakers: ${speakers.map((s) => s.name).join(", ")}` : `speaker ${tts.speaker}`}`);
     },
   },
   {

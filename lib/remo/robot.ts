@@ -29,6 +29,8 @@ export interface RemoRobotDeps {
   driver: HardwareDriver;
   media: MediaControl;
   speech?: SpeechQueue;
+  /** Why there is no speech queue (no speaker, no engine, tts off): the reason chat events give. */
+  speechOff?: string;
   emit: (event: RobotEvent) => void;
   /** After every join (the first one starts the streams and says the robot is online). */
   onJoined?: (joined: RemoJoined) => void;
@@ -69,6 +71,7 @@ export function startRemoRobot(options: RemoRobotOptions, deps: RemoRobotDeps): 
     executor,
     media: deps.media,
     speech: deps.speech,
+    speechOff: deps.speechOff,
     clock: deps.clock,
     log: deps.log,
     emit,

@@ -7,8 +7,7 @@ import type { StopReason } from "../robot/executor.ts";
 import { installCrashStop, Lifecycle } from "../robot/lifecycle.ts";
 import type { RunDeps, RunRequest } from "../robot/session.ts";
 import { startMonitor } from "../robot/monitor.ts";
-import { SpeechQueue } from "../speech/queue.ts";
-import { createSpeaker } from "../speech/speaker.ts";
+import { startSpeech } from "../robot/speech-start.ts";
 import { lookupChannels, remoEndpoints } from "./endpoints.ts";
 import { createRemoMedia, lateMedia } from "./media.ts";
 import { startRemoRobot } from "./robot.ts";
@@ -53,16 +52,7 @@ export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameS
       });
       life.add("crash guard", uninstall);
     }
-    const speaker = await createSpeaker(config.tts, { runProcess: deps.runProcess, log }).catch((error: LetsrobotError) => {
-      log.warn(`${error.message}; chat will not be spoken${error.hint ? ` (${error.hint})` : ""}`);
-      return undefined;
-    });
-    let speech: SpeechQueue | undefined;
-    if (speaker) {
-      life.add("speaker", () => speaker.close());
-      speech = new SpeechQueue({ say: (t, v, signal) => speaker.say(t, v, signal), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
-      life.add("speech queue", () => speech?.stop());
-    }
+    const speech = await startSpeech(config, { runProcess: deps.runProcess, log, clock, procRoot: deps.env.LETSROBOT_PROC_ROOT, emit }, life);
 
     const media = lateMedia();
     let online = false;
@@ -79,7 +69,8 @@ export async function runRemoRobot(request: RunRequest, deps: RunDeps & { frameS
         clock,
         driver,
         media,
-        speech,
+        speech: speech.queue,
+        speechOff: speech.off,
         emit,
         onJoined: (joined) => {
           if (online) return;

@@ -8,7 +8,8 @@ export type RobotEvent =
   | { type: "link"; link: LinkName; state: LinkState; detail?: string }
   | { type: "command"; user: string; command: string; key_position: string; accepted: boolean; reason?: string }
   | { type: "stop"; reason: StopReason }
-  | { type: "chat"; user: string; text: string; spoken: boolean; reason?: string }
+  /** `queued`: waiting to be spoken (a `spoken` event follows once it has been); false with the reason why not. */
+  | { type: "chat"; user: string; text: string; queued: boolean; reason?: string }
   | { type: "chat_command"; user: string; command: string; reply: string; refused: boolean }
   | { type: "spoken"; user: string; text: string }
   | { type: "video_status"; send_video_process_exists: boolean; ffmpeg_process_exists: boolean }

@@ -21,6 +21,8 @@ export interface HandlerContext {
   executor: CommandExecutor;
   media: MediaControl;
   speech?: SpeechQueue;
+  /** Why there is no speech queue, for chat events. */
+  speechOff?: string;
   clock: Clock;
   log: Logger;
   emit: (event: RobotEvent) => void;
@@ -120,21 +122,22 @@ export function hearChat(ctx: HandlerContext, message: ChatMessage): void {
     if (!result.refused) for (const effect of result.effects) applyEffect(ctx, effect);
     return;
   }
+  // `queued`: waiting to be spoken; a `spoken` event follows once it has been heard
   if (message.user && isSilenced(ctx.moderation, message.user, ctx.clock.now())) {
-    ctx.emit({ type: "chat", user: message.user, text: message.text, spoken: false, reason: "banned or timed out" });
+    ctx.emit({ type: "chat", user: message.user, text: message.text, queued: false, reason: "banned or timed out" });
     return;
   }
   const decision = speechFor(message, ctx.config.tts);
   if (!ctx.speech) {
-    ctx.emit({ type: "chat", user: message.user, text: message.text, spoken: false, reason: "speech is off" });
+    ctx.emit({ type: "chat", user: message.user, text: message.text, queued: false, reason: ctx.speechOff ?? "speech is off" });
     return;
   }
   if (!decision.speak) {
-    ctx.emit({ type: "chat", user: message.user, text: message.text, spoken: false, reason: decision.reason });
+    ctx.emit({ type: "chat", user: message.user, text: message.text, queued: false, reason: decision.reason });
     return;
   }
   const queued = ctx.speech.enqueue({ id: message.id, user: message.user, text: decision.text });
-  ctx.emit({ type: "chat", user: message.user, text: message.text, spoken: queued, reason: queued ? undefined : "muted or queue full" });
+  ctx.emit({ type: "chat", user: message.user, text: message.text, queued, reason: queued ? undefined : "muted or queue full" });
 }
 
 export function onMessageRemoved(ctx: HandlerContext, raw: unknown): void {

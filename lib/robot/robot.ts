@@ -30,6 +30,8 @@ export interface RobotDeps {
   driver: HardwareDriver;
   media: MediaControl;
   speech?: SpeechQueue;
+  /** Why there is no speech queue (no speaker, no engine, tts off): the reason chat events give. */
+  speechOff?: string;
   /** Fresh lookups after repeated connection failures. */
   relookup: () => Promise<Endpoints>;
   fetchSettings: () => Promise<RobotSettings>;
@@ -66,6 +68,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
     executor,
     media: deps.media,
     speech: deps.speech,
+    speechOff: deps.speechOff,
     clock: deps.clock,
     log: deps.log,
     emit: deps.emit,

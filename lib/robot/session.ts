@@ -11,8 +11,6 @@ import { type Endpoints, requireIds, resolveEndpoints } from "../platform/client
 import { normaliseSettings } from "../platform/lookups.ts";
 import { getJson } from "../platform/http.ts";
 import type { RunProcess } from "../process/run.ts";
-import { SpeechQueue } from "../speech/queue.ts";
-import { createSpeaker } from "../speech/speaker.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { type Embedded, startEmbedded } from "./embedded.ts";
 import { describeEvent, isWarning, type RobotEvent } from "./events.ts";
@@ -20,6 +18,7 @@ import type { StopReason } from "./executor.ts";
 import { type CrashSource, installCrashStop, Lifecycle } from "./lifecycle.ts";
 import { startMedia } from "./media-start.ts";
 import { startMonitor } from "./monitor.ts";
+import { startSpeech } from "./speech-start.ts";
 import { startRobot } from "./robot.ts";
 
 export interface RunRequest {
@@ -106,17 +105,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
       life.add("crash guard", uninstall);
     }
 
-    const speaker = await createSpeaker(config.tts, { runProcess: deps.runProcess, log }).catch((error: LetsrobotError) => {
-      log.warn(`${error.message}; chat will not be spoken${error.hint ? ` (${error.hint})` : ""}`);
-      return undefined;
-    });
-    let speech: SpeechQueue | undefined;
-    if (speaker) {
-      life.add("speaker", () => speaker.close());
-      speech = new SpeechQueue({ say: (t, v, signal) => speaker.say(t, v, signal), clock, delayMs: config.tts.delay_ms, volume: config.tts.volume, log, onSpoken: (i) => emit({ type: "spoken", user: i.user, text: i.text }) });
-      life.add("speech queue", () => speech?.stop());
-      log.info(`speech: ${speaker.describe}`);
-    }
+    const speech = await startSpeech(config, { runProcess: deps.runProcess, log, clock, procRoot: deps.env.LETSROBOT_PROC_ROOT, emit }, life);
 
     const media = await startMedia(config, endpoints, { ...deps, log, lookups: relookup, robotName: embedded?.robot.name });
     life.add("media", () => media.close());
@@ -129,7 +118,8 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
         clock,
         driver,
         media,
-        speech,
+        speech: speech.queue,
+        speechOff: speech.off,
         relookup,
         fetchSettings: async () => normaliseSettings(await getJson(settingsUrl, { fetch: deps.fetch, timeoutMs: config.platform.timeout_ms, retries: 1 })),
         emit,

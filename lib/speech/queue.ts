@@ -37,6 +37,8 @@ export class SpeechQueue {
   private timer: TimerHandle | undefined;
   private stopped = false;
   private spoken = 0;
+  /** The last message failed to play: later failures are not warned about again. */
+  private failing = false;
 
   constructor(private readonly options: SpeechQueueOptions) {
     this.volume = options.volume;
@@ -124,10 +126,15 @@ export class SpeechQueue {
       .then(
         () => {
           this.spoken += 1;
+          this.failing = false;
           this.options.onSpoken?.(next);
         },
         (error: Error) => {
-          if (!current.signal.aborted) this.options.log?.warn(`speech failed: ${error.message}`);
+          if (current.signal.aborted) return;
+          // one warning per run of failures (a missing speaker fails every message), not one per message
+          if (this.failing) this.options.log?.debug(`speech failed: ${error.message}`);
+          else this.options.log?.warn(`speech failed: ${error.message}; more failures are logged only with --verbose until a message is spoken`);
+          this.failing = true;
         },
       )
       .finally(() => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, MediaError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { listSoundCards } from "../media/devices.ts";
 import { resolveSpeaker } from "../media/sources.ts";
@@ -29,6 +29,16 @@ export interface SpeakerDeps {
 
 /** The longest one engine or sox run may take before it is killed. */
 const STEP_TIMEOUT_MS = 60_000;
+
+/**
+ * Why speech cannot be heard, or undefined: with no tts.speaker and no tts.output_dir speech goes to ALSA's
+ * default device, and with no sound card that can play there is none (every message would fail). Shared by
+ * `run` (one warning, chat not spoken) and `doctor`.
+ */
+export function noSpeaker(tts: Config["tts"], procRoot = "/proc"): MediaError | undefined {
+  if (tts.output_dir || tts.speaker || listSoundCards(procRoot).some((c) => c.playback)) return undefined;
+  return new MediaError("no speaker: this machine has no sound card that can play", 'plug in a speaker or USB sound card; set tts.speaker = "default" to play through PulseAudio/PipeWire anyway, or tts.output_dir to record speech to WAV files');
+}
 
 /** Where speech goes: tts.output_dir (one WAV per message) or the speaker chosen by ALSA card name. */
 export function speechOutput(tts: Config["tts"], procRoot = "/proc"): { output: (n: number) => SpeechOutput; describe: string } {
@@ -81,6 +91,8 @@ export async function createSpeaker(tts: Config["tts"], deps: SpeakerDeps): Prom
   if (probe.missing) {
     throw new ConfigError(`text-to-speech engine ${program} is not installed`, `install it (sudo apt install ${engine === "pico" ? "libttspico-utils" : engine}), or set tts.engine = "none"`);
   }
+  const silent = noSpeaker(tts, deps.procRoot);
+  if (silent) throw silent;
   const { output, describe } = speechOutput(tts, deps.procRoot);
   const work = mkdtempSync(join(tmpdir(), "letsrobot-speech-"));
   let count = 0;

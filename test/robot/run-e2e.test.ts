@@ -46,7 +46,8 @@ function holdEnd(command: string, from: number) {
   const last = downs.at(-1);
   const up = list.find((e) => e.type === "command" && e.command === command && e.key_position === "up");
   const stop = list.slice(list.indexOf(up ?? last ?? {})).find((e) => e.type === "stop");
-  return { downs: downs.length, lastDown: ms(last), up: up ? ms(up) : undefined, stop: ms(stop), reason: stop?.reason };
+  const gaps = downs.map((e, i) => (i === 0 ? 0 : ms(e) - ms(downs[i - 1])));
+  return { downs: downs.length, maxGap: Math.max(0, ...gaps), lastDown: ms(last), up: up ? ms(up) : undefined, stop: ms(stop), reason: stop?.reason };
 }
 const events = (type: string) => run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === type);
 
@@ -118,6 +119,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
     expect(samples.every(Boolean)).toBe(true);
     const end = holdEnd("F", from);
     expect(end.downs).toBeGreaterThanOrEqual(15); // the press and its refreshes
+    expect(end.maxGap).toBeLessThan(DEADMAN_MS);
     expect(end.reason).toBe("release");
     expect(end.stop - (end.up ?? 0)).toBeLessThan(DEADMAN_MS);
     // no dead-man stop during the hold
