@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, videoSample } from "./browser.ts";
 import { type Pusher, pushTestStream } from "./ffmpeg.ts";
 import { startTestPlatform, tempDataDir } from "./helpers.ts";
 
@@ -52,34 +52,15 @@ afterAll(async () => {
   data.remove();
 });
 
-/** A digest of what the page shows (the canvas, or the <video> of the MSE path), and how many pixels are lit. */
-const picture = (page: Page) =>
-  page.evaluate(() => {
-    const shown = document.querySelector(".video-box video") ?? document.getElementById("video");
-    const copy = document.createElement("canvas");
-    copy.width = 160;
-    copy.height = 120;
-    const ctx = copy.getContext("2d") as CanvasRenderingContext2D;
-    ctx.drawImage(shown as CanvasImageSource, 0, 0, 160, 120);
-    const pixels = ctx.getImageData(0, 0, 160, 120).data;
-    let hash = 0;
-    let lit = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      hash = (hash * 31 + (pixels[i] ?? 0) + (pixels[i + 1] ?? 0) * 7 + (pixels[i + 2] ?? 0) * 13) >>> 0;
-      if ((pixels[i] ?? 0) + (pixels[i + 1] ?? 0) + (pixels[i + 2] ?? 0) > 30) lit++;
-    }
-    return { hash, lit };
-  });
-
 const viewer = (page: Page) => page.evaluate(() => (window as unknown as { letsrobotViewer: Viewer }).letsrobotViewer);
 const framesAbove = (page: Page, n: number) => page.waitForFunction((least) => (window as unknown as { letsrobotViewer: Viewer }).letsrobotViewer.framesDecoded > least, n, { timeout: 15_000 });
 
 /** Live pictures: lit, and different a few frames later. */
 async function expectMovingPicture(page: Page): Promise<void> {
   await framesAbove(page, 3);
-  const first = await picture(page);
+  const first = await videoSample(page);
   await framesAbove(page, (await viewer(page)).framesDecoded + 5);
-  const second = await picture(page);
+  const second = await videoSample(page);
   expect(first.lit).toBeGreaterThan(160 * 120 * 0.5);
   expect(second.hash).not.toBe(first.hash);
 }

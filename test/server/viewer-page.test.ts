@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, videoSample } from "./browser.ts";
 import { type Pusher, pushTestStream } from "./ffmpeg.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir, until } from "./helpers.ts";
 
@@ -47,24 +47,7 @@ afterAll(async () => {
   data.remove();
 });
 
-/** A digest of the video canvas pixels, and how many are not black. */
-const canvasSample = () =>
-  page.evaluate(() => {
-    const source = document.getElementById("video") as HTMLCanvasElement;
-    const copy = document.createElement("canvas");
-    copy.width = 160;
-    copy.height = 120;
-    const ctx = copy.getContext("2d") as CanvasRenderingContext2D;
-    ctx.drawImage(source, 0, 0, 160, 120);
-    const pixels = ctx.getImageData(0, 0, 160, 120).data;
-    let hash = 0;
-    let lit = 0;
-    for (let i = 0; i < pixels.length; i += 4) {
-      hash = (hash * 31 + (pixels[i] ?? 0) + (pixels[i + 1] ?? 0) * 7 + (pixels[i + 2] ?? 0) * 13) >>> 0;
-      if ((pixels[i] ?? 0) + (pixels[i + 1] ?? 0) + (pixels[i + 2] ?? 0) > 30) lit++;
-    }
-    return { hash, lit };
-  });
+const canvasSample = () => videoSample(page);
 
 /** What was pressed, without the refreshes a held button repeats. */
 const presses = (list: typeof commands) =>
