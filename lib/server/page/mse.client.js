@@ -40,17 +40,18 @@
       element.playbackRate = behind > HURRY_S ? 1.1 : 1;
       if (element.paused) element.play().catch(() => {});
     }
-    const timer = setInterval(followLiveEdge, 250);
+    setInterval(followLiveEdge, 250);
     return {
+      // false when the queue overflowed and was emptied, this segment too (the element stopped taking data):
+      // the caller starts over at its next key frame
       append(segment) {
-        if (queue.length > 60) queue.splice(0, queue.length); // the element stopped taking data: start over
+        if (queue.length > 60) {
+          queue.length = 0;
+          return false;
+        }
         queue.push(segment);
         pump();
-      },
-      followLiveEdge,
-      close() {
-        clearInterval(timer);
-        URL.revokeObjectURL(element.src);
+        return true;
       },
     };
   };
@@ -81,7 +82,7 @@
         const sps = units.find((unit) => S.nalType(unit) === 7);
         const pps = units.find((unit) => S.nalType(unit) === 8);
         const key = units.some((unit) => S.nalType(unit) === 5);
-        if (!sink && !(sps && pps && key)) return; // start at a key frame
+        if ((!sink || !parameterSets) && !(sps && pps && key)) return; // start at a key frame
         if (sps && pps && `${sps}|${pps}` !== parameterSets) {
           if (!sink) {
             sink = S.createMseSink(video, `video/mp4; codecs="${S.avcCodec(sps)}"`, "segments");
@@ -93,7 +94,7 @@
         const pts = pes.pts === undefined ? last + duration : pes.pts;
         if (pts > last && pts - last < 90000) duration = pts - last;
         last = pts;
-        sink.append(S.fmp4Fragment(sequence++, (pts - base + 2 ** 33) % 2 ** 33, duration, key, units));
+        if (!sink.append(S.fmp4Fragment(sequence++, (pts - base + 2 ** 33) % 2 ** 33, duration, key, units))) parameterSets = "";
       },
     };
   };
