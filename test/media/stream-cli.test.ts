@@ -126,6 +126,16 @@ describe("letsrobot stream (CLI)", () => {
     expect(stdout).not.toContain(KEY);
   }, 20000);
 
+  test("--dry-run with video.format = h264 names H.264 and AAC and shows libx264's low-latency flags", async () => {
+    const cli = startCli(["--dry-run"], { LETSROBOT_VIDEO_FORMAT: "h264", LETSROBOT_SYS_ROOT: join(import.meta.dir, "fixtures/sys") });
+    expect(await cli.exited).toBe(0);
+    const stdout = await new Response(cli.stdout).text();
+    expect(stdout).toContain("# video H.264 (libx264): ");
+    expect(stdout).toContain("# audio AAC: ");
+    expect(stdout).toContain("-codec:v libx264 -preset fast -tune zerolatency -b:v 300k");
+    expect(stdout).not.toContain(KEY);
+  }, 20000);
+
   test("a missing camera exits 40 listing what exists, without a stack trace", async () => {
     const cli = startCli(["--device", "Logitech C920"], { LETSROBOT_SYS_ROOT: join(import.meta.dir, "fixtures/sys") });
     expect(await cli.exited).toBe(40);
