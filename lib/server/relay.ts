@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
 import { requestUrl } from "./http-routes.ts";
 import type { RobotRecord } from "./robot-record.ts";
-import { type StreamKind, sniffStreamKind, wholePackets } from "./ts-sniff.ts";
+import { type StreamKind, sniffCodec, sniffStreamKind, wholePackets } from "./ts-sniff.ts";
 import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
 
 /**
@@ -50,6 +50,8 @@ export interface ViewerStats {
 export interface StreamStats {
   camera_id: string;
   kind: StreamKind;
+  /** From the upload's PMT: "mpeg1", "h264", "mp2", "aac" …; null when it had none. */
+  codec: string | null;
   live: boolean;
   since: number | null;
   bytes_in: number;
@@ -80,6 +82,8 @@ interface Viewer {
 interface Stream {
   cameraId: string;
   kind: StreamKind;
+  /** Of the current or last upload, from its PMT: "mpeg1", "h264", "mp2", "aac" … */
+  codec?: string | null;
   transmitter?: { req: IncomingMessage; res: ServerResponse };
   since?: number;
   bytesIn: number;
@@ -147,7 +151,7 @@ export function createRelay(options: RelayOptions): Relay {
     }
   };
 
-  const start = (stream: Stream, req: IncomingMessage, res: ServerResponse, robot: RobotRecord) => {
+  const start = (stream: Stream, req: IncomingMessage, res: ServerResponse, robot: RobotRecord, codec: string | null) => {
     const old = stream.transmitter;
     if (old) {
       options.log.info(`a new ${stream.kind} upload for ${robot.name} replaces the previous one`);
@@ -156,7 +160,8 @@ export function createRelay(options: RelayOptions): Relay {
     stream.transmitter = { req, res };
     stream.since = now();
     stream.transmitters += 1;
-    options.log.info(`${stream.kind} stream of ${robot.name} (camera ${robot.cameraId}) is live`);
+    stream.codec = codec;
+    options.log.info(`${stream.kind} stream of ${robot.name} (camera ${robot.cameraId}${codec ? `, ${codec}` : ""}) is live`);
   };
 
   return {
@@ -180,7 +185,7 @@ export function createRelay(options: RelayOptions): Relay {
             return;
           }
           stream = streamOf(robot.cameraId, kind);
-          start(stream, req, res, robot);
+          start(stream, req, res, robot, sniffCodec(bytes));
         }
         const { packets, rest } = wholePackets(bytes);
         carry = rest;
@@ -255,6 +260,7 @@ export function createRelay(options: RelayOptions): Relay {
       [...streams.values()].map((s) => ({
         camera_id: s.cameraId,
         kind: s.kind,
+        codec: s.codec ?? null,
         live: s.transmitter !== undefined,
         since: s.since ?? null,
         bytes_in: s.bytesIn,

@@ -30,6 +30,38 @@ export function sniffStreamKind(bytes: Uint8Array): StreamKind | "unknown" | "in
   return "unknown";
 }
 
+const codecNames: Record<number, string> = { 0x01: "mpeg1", 0x02: "mpeg2", 0x1b: "h264", 0x24: "hevc", 0x03: "mp2", 0x04: "mp2", 0x0f: "aac", 0x06: "private" };
+
+/**
+ * The codec of the first elementary stream the program map table names ("mpeg1", "h264", "mp2", "aac" …), or
+ * null before a PAT and its PMT have been seen (ffmpeg writes both at the start of every upload).
+ */
+export function sniffCodec(bytes: Uint8Array): string | null {
+  let pmtPid = -1;
+  for (let at = bytes.indexOf(0x47); at >= 0 && at + packetSize <= bytes.length; at += packetSize) {
+    if (bytes[at] !== 0x47) return null;
+    const b1 = bytes[at + 1] ?? 0;
+    const pid = ((b1 & 0x1f) << 8) | (bytes[at + 2] ?? 0);
+    const adaptation = ((bytes[at + 3] ?? 0) >> 4) & 0x3;
+    if ((b1 & 0x40) === 0 || (pid !== 0 && pid !== pmtPid) || adaptation === 2) continue;
+    let payload = at + 4;
+    if (adaptation === 3) payload += 1 + (bytes[at + 4] ?? 0);
+    const section = payload + 1 + (bytes[payload] ?? 0); // after the pointer field
+    if (section + 17 > at + packetSize) continue;
+    if (pid === 0) {
+      // PAT: the first program's PMT PID (ffmpeg writes one program)
+      pmtPid = (((bytes[section + 10] ?? 0) & 0x1f) << 8) | (bytes[section + 11] ?? 0);
+      continue;
+    }
+    // PMT: the stream type of the first elementary stream, after the program descriptors
+    const first = section + 12 + ((((bytes[section + 10] ?? 0) & 0x0f) << 8) | (bytes[section + 11] ?? 0));
+    if (first >= at + packetSize) return null;
+    const type = bytes[first] ?? 0;
+    return codecNames[type] ?? `type 0x${type.toString(16).padStart(2, "0")}`;
+  }
+  return null;
+}
+
 /**
  * The whole TS packets in `bytes` and the tail to keep for the next chunk. The fast path (every packet starts
  * with the sync byte) forwards `bytes` as they are; otherwise bytes that are not part of a packet (garbage

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,7 +7,7 @@ import { type Config, defaults } from "../../lib/config/schema.ts";
 import { type H264Outcome, h264EncoderOutcome } from "../../lib/doctor/h264.ts";
 import { hardwareH264Encoder, listCameras } from "../../lib/media/devices.ts";
 import { audioOutputArgs, describePlan, type StreamTarget, toStreamPlan, videoOutputArgs } from "../../lib/media/plan.ts";
-import { sniffStreamKind } from "../../lib/server/ts-sniff.ts";
+import { sniffCodec, sniffStreamKind } from "../../lib/server/ts-sniff.ts";
 
 const piNodes = listCameras(join(import.meta.dir, "fixtures/pi/sys"));
 const target: StreamTarget = { relayHost: "relay.example", videoPort: 8081, audioPort: 8082, streamKey: "s3cr3t-key", xres: 640, yres: 480 };
@@ -88,9 +89,22 @@ describe("real ffmpeg with the H.264 plan arguments", () => {
   };
   const probe = (file: string, args: string[]) => JSON.parse(Bun.spawnSync(["ffprobe", "-v", "error", "-of", "json", ...args, join(dir, file)], { stdout: "pipe" }).stdout.toString());
 
-  test("the relay sniffs H.264 as video and AAC as audio (PES stream ids 0xE0 and 0xC0)", () => {
-    expect(sniffStreamKind(encode("video", "v.ts"))).toBe("video");
-    expect(sniffStreamKind(encode("audio", "a.ts"))).toBe("audio");
+  test("the relay sniffs H.264 as video and AAC as audio (PES stream ids 0xE0 and 0xC0), and the codecs from the PMT", () => {
+    const video = encode("video", "v.ts");
+    const audio = encode("audio", "a.ts");
+    expect([sniffStreamKind(video), sniffCodec(video)]).toEqual(["video", "h264"]);
+    expect([sniffStreamKind(audio), sniffCodec(audio)]).toEqual(["audio", "aac"]);
+    expect(sniffCodec(video.subarray(0, 188))).toBeNull(); // the PAT alone
+    // uploads are untrusted: damaged heads give a name or null, never a throw
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(187 * 4), fc.integer({ min: 0, max: 255 })), { maxLength: 40 }), (damage) => {
+        const head = video.slice(0, 188 * 4);
+        for (const [at, value] of damage) head[at] = value;
+        const codec = sniffCodec(head);
+        expect(codec === null || typeof codec === "string").toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test("ffprobe reads H.264 without B-frames and a key frame every 30 pictures, and AAC", () => {

@@ -182,7 +182,7 @@ describe("relay across processes", () => {
         req.on("data", () => undefined);
       },
       upgrade: (_req, _socket, _head, known) => known(robot.cameraId),
-      stats: () => [{ camera_id: robot.cameraId, kind: "video", live: true, since: 0, bytes_in: 0, bytes_out: 0, dropped_bytes: 0, transmitters: 1, viewers: [{ queued: 0, buffered: 0, sent: 0, dropped: 0 }] }],
+      stats: () => [{ camera_id: robot.cameraId, kind: "video", codec: "mpeg1", live: true, since: 0, bytes_in: 0, bytes_out: 0, dropped_bytes: 0, transmitters: 1, viewers: [{ queued: 0, buffered: 0, sent: 0, dropped: 0 }] }],
       close: () => undefined,
     };
     const here = shareRelay(stub, { link: bus.link(), nodeId: "here", log: quietLog(), robotByCamera: (id) => store.robotByCamera(id), sweepMs: 60_000 });

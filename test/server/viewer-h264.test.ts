@@ -122,6 +122,15 @@ describe("H.264 on the viewer page in headless Chromium", () => {
     }
   }, 40_000);
 
+  test("the relay reports each stream's codec in /api/status", async () => {
+    const status = (await (await fetch(`${platform.url}/api/status`)).json()) as { streams: { camera_id: string; kind: string; codec: string | null }[] };
+    const mine = status.streams.filter((s) => s.camera_id === robot.cameraId).map((s) => [s.kind, s.codec]);
+    expect(mine.sort()).toEqual([
+      ["audio", "aac"],
+      ["video", "h264"],
+    ]);
+  });
+
   test("runs without script errors or content-security-policy violations", () => {
     expect(pageErrors).toEqual([]);
   });
