@@ -1,5 +1,8 @@
 import fc from "fast-check";
 
+/** fast-check is imported here only; property tests take it from this file. */
+export { fc };
+
 /** Cases per property: CI runs every property at least this many times. */
 export const runs = 10_000;
 /** A property takes 1-3 s alone; on a loaded 2-core machine several times that. */

@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import fc from "fast-check";
 import { envLayer, merge, validateLayer } from "../../lib/config/validate.ts";
 import { defaults } from "../../lib/config/schema.ts";
 import { parseConfigText } from "../../lib/config/load.ts";
@@ -8,7 +7,7 @@ import { decodeFrame, parseChannels, parseStreamName, parseValidated, toChatMess
 import { isChatCommand, normaliseChat, normaliseCommand, normaliseExclusive, removedMessageId, stripRobotPrefix } from "../../lib/robot/payload.ts";
 import { sniffStreamKind } from "../../lib/server/ts-sniff.ts";
 import { parseBadges, parseIrcLine, splitLines, toChatLine, unescapeTagValue } from "../../lib/twitch/irc.ts";
-import { fuzzTimeout, json, payload, runs, wireHostile } from "./arbitraries.ts";
+import { fc, fuzzTimeout, json, payload, runs, wireHostile } from "./arbitraries.ts";
 
 /** Every decoder of external input: any input gives a result or a typed refusal, never an exception. */
 const plausible = { robotIds: ["42", 42, "7"], words: ["F", "down", "up", "[bot] hi", "LED_ON", "chan-42", "chat-42"] };

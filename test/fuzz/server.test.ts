@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import fc from "fast-check";
 import { defaults } from "../../lib/config/schema.ts";
 import { RemoEvent } from "../../lib/remo/protocol.ts";
 import { handleRequest, type RouteContext } from "../../lib/server/http-routes.ts";
@@ -15,7 +14,7 @@ import type { MessageSocket, ViewerSocket } from "../../lib/server/ws-server.ts"
 import { createExtensionCore } from "../../lib/twitch/extension.ts";
 import { inProcessPlatform } from "../server/fake-socket.ts";
 import { quietLog, tempDataDir } from "../server/helpers.ts";
-import { fuzzTimeout, json, payload, runs, wireHostile } from "./arbitraries.ts";
+import { fc, fuzzTimeout, json, payload, runs, wireHostile } from "./arbitraries.ts";
 
 /**
  * Every inbound socket event and HTTP route, driven in-process (the same handlers `serve` registers, through
