@@ -75,7 +75,7 @@ function exercise(event: string, credentials: Record<string, string>, data: unkn
 }
 
 const events = {
-  viewer: ["command_to_robot", "chat_message", "watch_robot"],
+  viewer: ["command_to_robot", "chat_message", "watch_robot", "custom_event"],
   robot: ["robot_id", "identify_robot_id", "send_video_status", "charge_state", "ip_information"],
   owner: ["set_exclusive_control", "remove_message", "update_robot", "set_moderators"],
 };
