@@ -45,6 +45,8 @@ export interface BroadcastDeps {
   random?: () => number;
   /** Opens the RTMP connection (tests may wrap the real one). */
   connect?: typeof connectRtmp;
+  /** Told when the broadcast goes live and when it goes down (with why). */
+  onChange?(live: boolean, detail?: string): void;
 }
 
 export interface BroadcastOptions {
@@ -85,6 +87,13 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
   let sample = { at: performance.now(), bytes: 0 };
 
   const now = () => Math.round(performance.now() - clockStart);
+  let reported: boolean | undefined;
+  /** onChange on each change between live and down (the first failure counts as one). */
+  const report = (live: boolean, detail?: string) => {
+    if (reported === live) return;
+    reported = live;
+    deps.onChange?.(live, detail);
+  };
   const totalBytes = () => bytesBefore + (connection?.written() ?? 0);
 
   function send(kind: MediaKind, tag: FlvTag, timestamp: number): void {
@@ -134,6 +143,7 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
       if (header) send(kind, header, Math.max(feeds[kind]?.last ?? 0, 0));
     }
     log.success(`publishing to ${where}`);
+    report(true);
     const reason = await opened.closed;
     bytesBefore += opened.written();
     connection = undefined;
@@ -154,6 +164,7 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
       }
       if (stopping.signal.aborted) break;
       lastError = redact(reason, [target.streamKey]);
+      report(false, lastError);
       failures = performance.now() - started >= (options.healthyMs ?? 10000) ? 1 : failures + 1;
       const delay = backoffDelay(failures - 1, options.backoff ?? broadcastBackoff, deps.random);
       log.warn(`${where}: ${lastError}; connecting again in ${(delay / 1000).toFixed(1)} s`);

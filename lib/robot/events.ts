@@ -16,6 +16,7 @@ export type RobotEvent =
   | { type: "settings"; changed: string[] }
   | { type: "media"; kind: "video" | "audio"; op: string; ok: boolean; detail?: string }
   | { type: "health"; healthy: boolean; problems: string[] }
+  | { type: "broadcast"; live: boolean; ingest: string; detail?: string }
   | { type: "shutdown"; reason: string };
 
 export interface RobotStatus extends Health {
@@ -68,6 +69,8 @@ export function describeEvent(event: RobotEvent): string | undefined {
       return `${event.kind} ${event.op}${event.ok ? "" : ` failed: ${event.detail}`}`;
     case "health":
       return event.healthy ? "healthy again" : `unhealthy: ${event.problems.join("; ")}`;
+    case "broadcast":
+      return undefined; // the broadcaster logs its own lines
     case "shutdown":
       return `shutting down (${event.reason})`;
     default:

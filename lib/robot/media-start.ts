@@ -6,6 +6,7 @@ import { scanDevices } from "../media/devices.ts";
 import type { StreamTarget } from "../media/plan.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RunProcess } from "../process/run.ts";
+import type { RobotEvent } from "./events.ts";
 import { createMediaControl } from "./media-adapter.ts";
 import { type MediaControl, noMedia } from "./media-control.ts";
 
@@ -13,6 +14,8 @@ export type MediaStartDeps = Pick<Deps, "log" | "fetch" | "env" | "shutdown"> & 
   runProcess: RunProcess;
   lookups: () => Promise<Endpoints>;
   robotName?: string;
+  /** Where the broadcast's live/down changes go (`run --json` events). */
+  emit?: (event: RobotEvent) => void;
 };
 
 /** The relay target from the lookups: the platform's resolution when it sets one, else the configured size. */
@@ -42,7 +45,8 @@ export async function startMedia(config: Config, endpoints: Endpoints, deps: Med
   }
   const devices = scanDevices(deps.env);
   const plan = toBroadcastPlan(config, devices);
-  const broadcast = plan && { plan, broadcaster: startBroadcast(plan.target, { log: deps.log }) };
+  const onChange = (live: boolean, detail?: string) => deps.emit?.({ type: "broadcast", live, ingest: plan?.target.ingest.tcUrl ?? "", detail });
+  const broadcast = plan && { plan, broadcaster: startBroadcast(plan.target, { log: deps.log, onChange }) };
   return createMediaControl(
     { config, target: targetOf(config, endpoints), devices, robotName: deps.robotName, resolveTarget: async () => targetOf(config, await deps.lookups()), broadcast },
     { log: deps.log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false },

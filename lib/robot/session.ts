@@ -107,7 +107,7 @@ export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void
 
     const speech = await startSpeech(config, { runProcess: deps.runProcess, log, clock, procRoot: deps.env.LETSROBOT_PROC_ROOT, emit }, life);
 
-    const media = await startMedia(config, endpoints, { ...deps, log, lookups: relookup, robotName: embedded?.robot.name });
+    const media = await startMedia(config, endpoints, { ...deps, log, lookups: relookup, robotName: embedded?.robot.name, emit });
     life.add("media", () => media.close());
 
     const settingsUrl = new URL(`/api/v1/robots/${encodeURIComponent(ids.robotId)}`, endpoints.info).toString();

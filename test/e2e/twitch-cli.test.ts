@@ -4,6 +4,7 @@ import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.ts";
 import { type NginxRtmp, startNginxRtmp } from "../helpers/nginx-rtmp.ts";
 import { type Sink, startSink } from "../media/sink.ts";
+import { spawnRun } from "../robot/run-process.ts";
 
 /** The Twitch broadcast as a user drives it: the compiled binary's stream, probe --rtmp, doctor and --dry-run. */
 const TWITCH_KEY = "live_987654321_ZYXWVUTSRQPONMLKJIHGFEDCBA";
@@ -29,7 +30,7 @@ afterAll(async () => {
 const env = (extra: Record<string, string> = {}) =>
   cleanEnv({ LETSROBOT_TWITCH_STREAM_KEY: TWITCH_KEY, LETSROBOT_TWITCH_INGEST: nginx.ingest, LETSROBOT_PLATFORM_STREAM_KEY: RELAY_KEY, LETSROBOT_VIDEO_WIDTH: "320", LETSROBOT_VIDEO_HEIGHT: "240", LETSROBOT_TWITCH_VIDEO_BITRATE_KBPS: "500", ...extra });
 
-describe("letsrobot and the Twitch broadcast (compiled binary)", () => {
+describe("letsrobot and the Twitch broadcast (compiled binary; run from source)", () => {
   test("stream sends the relay streams and the broadcast at once; the key is in no output and no process listing", async () => {
     const running = runCli(["stream", "--server", platform.url, "--robot-id", "100", "--camera-id", "200", "--seconds", "8"], { env: env(), timeoutMs: 30000 });
     await video.waitFor("/KEY/320/240/", 20000, 15000);
@@ -79,4 +80,19 @@ describe("letsrobot and the Twitch broadcast (compiled binary)", () => {
     expect(goodCheck).toMatchObject({ status: "pass", detail: `key present; ingest ${nginx.ingest} (127.0.0.1 is 127.0.0.1)` });
     expect(good.stdout).not.toContain(TWITCH_KEY);
   }, 40000);
+
+  test("run --json reports the broadcast going live, and down (with why) when the ingest dies", async () => {
+    const run = spawnRun(["--port", "0", "--json"], env({ LETSROBOT_TTS_ENABLED: "false" }));
+    try {
+      const live = await run.waitForJson<{ live: boolean; ingest: string }>((e) => e.type === "broadcast", 30_000);
+      expect(live).toMatchObject({ live: true, ingest: nginx.ingest });
+      await nginx.kill();
+      const down = await run.waitForJson<{ live: boolean; detail: string }>((e) => e.type === "broadcast" && e.live === false, 10_000);
+      expect(down.detail).toMatch(/127\.0\.0\.1:\d+ (closed|refused) the connection/);
+      expect(run.lines.join("\n") + run.stderr()).not.toContain(TWITCH_KEY);
+      expect(await run.interrupt()).toBe(130);
+    } finally {
+      await nginx.restart();
+    }
+  }, 60_000);
 });
