@@ -10,7 +10,7 @@ import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import { machineNames, selfSignedIdentity, type TlsIdentity } from "../../lib/server/tls-identity.ts";
 import { shareWithTls } from "../../lib/server/tls-port.ts";
 import { Eio3BinaryClient } from "../helpers/eio3-binary-client.ts";
-import { cleanEnv, runCli } from "../helpers/cli.ts";
+import { binary, cleanEnv, runCli } from "../helpers/cli.ts";
 import { pushTestStream } from "./ffmpeg.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir, until } from "./helpers.ts";
 
@@ -122,6 +122,36 @@ describe("HTTPS and WSS on serve's port", () => {
     expect(result.lookups.every((l) => l.ok)).toBe(true);
     expect(code).toBe(0);
   });
+});
+
+describe("letsrobot serve --tls self-signed", () => {
+  test("prints an https URL and the certificate's fingerprint; a bad --tls value is a usage error", async () => {
+    const dir = tempDataDir();
+    const child = Bun.spawn([binary, "serve", "--port", "0", "--tls", "self-signed", "--data-dir", dir.dir], { env: cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    try {
+      const reader = child.stdout.getReader();
+      let out = "";
+      while (!out.includes("\n")) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += new TextDecoder().decode(value);
+      }
+      const url = out.split("\n")[0] ?? "";
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const made = await selfSignedIdentity(dir.dir, ["127.0.0.1"], runProcess);
+      expect(made.renewed).toBe(false);
+      expect(await (await fetch(`${url}/healthz`, { tls: { ca: made.cert } } as RequestInit)).json()).toEqual({ ok: true });
+      child.kill("SIGINT");
+      await child.exited;
+      expect(await new Response(child.stderr).text()).toContain(`SHA-256 fingerprint ${made.fingerprint}`);
+    } finally {
+      child.kill("SIGKILL");
+      dir.remove();
+    }
+    const bad = await runCli(["serve", "--port", "0", "--tls", "yes"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--tls takes "self-signed"');
+  }, 20_000);
 });
 
 describe("the shared port", () => {
