@@ -52,6 +52,10 @@ describe("the self-signed certificate", () => {
       const wider = await selfSignedIdentity(other.dir, ["localhost", "10.9.8.7"], runProcess);
       expect(wider.renewed).toBe(true);
       expect(wider.fingerprint).not.toBe(first.fingerprint);
+      // 30 days before it expires (valid 825 days) it is made anew; a day earlier it is kept
+      const day = 86_400_000;
+      expect((await selfSignedIdentity(other.dir, ["localhost"], runProcess, Date.now() + 790 * day)).renewed).toBe(false);
+      expect((await selfSignedIdentity(other.dir, ["localhost"], runProcess, Date.now() + 800 * day)).renewed).toBe(true);
     } finally {
       other.remove();
     }
