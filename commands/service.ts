@@ -21,7 +21,7 @@ function createInstallCommand(deps: Deps) {
       config: { type: "string", description: "Config file the service runs with (default: the one `run` would find now)", valueHint: "file" },
       user: { type: "boolean", description: "Install a user unit (~/.config/systemd/user) even when running as root" },
       print: { type: "boolean", description: "Print the unit on stdout and write nothing" },
-      watchdog: { type: "string", default: "30", description: "Seconds without a sign of life before systemd restarts the robot", valueHint: "s" },
+      watchdog: { type: "string", default: "30", description: "Seconds hung or unhealthy (control socket down or refused, no video) before systemd restarts the robot", valueHint: "s" },
     },
     run({ args }) {
       const watchdogSec = Number(args.watchdog);
