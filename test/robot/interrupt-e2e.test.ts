@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { connectSocket } from "../../lib/net/socket-client.ts";
-import { waitConnected } from "../../lib/net/channel.ts";
 import { type ClassicSketch, startClassicSketch } from "../hardware/classic-sketch.ts";
 import { cleanEnv } from "../helpers/cli.ts";
 import { until } from "./harness.ts";
-import { alive, freePort, type RunProcess, spawnRun } from "./run-process.ts";
+import { freePort, type RunProcess, runWithViewer } from "./run-process.ts";
 
 /**
  * A second Ctrl-C forces the exit without waiting for the shutdown, but the motors are stopped first: a real
@@ -18,7 +16,7 @@ afterEach(async () => {
 async function drivingRobot(): Promise<{ run: RunProcess; sketch: ClassicSketch }> {
   const sketch = await startClassicSketch();
   cleanups.push(() => sketch.dispose());
-  const run = spawnRun(
+  const { run, robotId, viewer } = await runWithViewer(
     // the status endpoint makes the clean shutdown wait on I/O before it reaches the motors, as a slow part would
     ["--port", "0", "--json", "--status-port", String(await freePort())],
     cleanEnv({
@@ -29,16 +27,10 @@ async function drivingRobot(): Promise<{ run: RunProcess; sketch: ClassicSketch 
       LETSROBOT_AUDIO_ENABLED: "false",
       LETSROBOT_TTS_ENABLED: "false",
     }),
+    "control",
+    cleanups,
   );
-  cleanups.push(async () => {
-    if (alive(run.pid)) await run.interrupt();
-  });
-  const online = await run.waitForJson<{ robot_id: string; viewer_url: string }>((e) => e.type === "online", 20_000);
-  await run.waitForJson((e) => e.type === "link" && e.link === "control" && e.state === "connected", 10_000);
-  const viewer = connectSocket({ url: new URL(online.viewer_url).origin, reconnect: false });
-  cleanups.push(() => viewer.close());
-  await waitConnected(viewer, 5000);
-  viewer.emit("command_to_robot", { robot_id: online.robot_id, command: "F", key_position: "" });
+  viewer.emit("command_to_robot", { robot_id: robotId, command: "F", key_position: "" });
   await until(() => sketch.words.includes("f"), 5000, "the sketch drives forward");
   return { run, sketch };
 }

@@ -58,6 +58,16 @@ async function openViewer(url: string): Promise<Page> {
   return page;
 }
 
+/** A new viewer page presses the arrow button `slot` and keeps it down until the robot moves. */
+async function pressAndHold(slot: string): Promise<{ page: Page; from: number }> {
+  const page = await openViewer(viewerUrl);
+  const from = all().length;
+  await page.locator(`[data-slot="${slot}"]`).hover();
+  await page.mouse.down();
+  await until(async () => (await status()).driver.moving, 5000, "moving");
+  return { page, from };
+}
+
 async function chat(page: Page, text: string): Promise<void> {
   await page.fill("#chat-input", text);
   await page.press("#chat-input", "Enter");
@@ -107,11 +117,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
   }, 20_000);
 
   test("holding Forward for 3 s in Chromium drives the whole time; it stops within the dead-man of the release", async () => {
-    const page = await openViewer(viewerUrl);
-    const from = all().length;
-    await page.locator('[data-slot="f"]').hover();
-    await page.mouse.down();
-    await until(async () => (await status()).driver.moving, 5000, "moving");
+    const { page, from } = await pressAndHold("f");
     const samples = await sampleMoving(3000);
     await page.mouse.up();
     await until(async () => !(await status()).driver.moving, 3000, "stopped after the release");
@@ -129,11 +135,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
   }, 20_000);
 
   test("closing the page mid-hold stops the robot", async () => {
-    const page = await openViewer(viewerUrl);
-    await page.locator('[data-slot="b"]').hover();
-    await page.mouse.down();
-    const from = all().length;
-    await until(async () => (await status()).driver.moving, 5000, "moving");
+    const { page, from } = await pressAndHold("b");
     expect((await sampleMoving(1000)).every(Boolean)).toBe(true);
     await page.close({ runBeforeUnload: false });
     await until(async () => !(await status()).driver.moving, 3000, "stopped after the page closed");
@@ -143,11 +145,7 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
   }, 20_000);
 
   test("a page that stops refreshing (hung tab) still connected: the dead-man stops the robot", async () => {
-    const page = await openViewer(viewerUrl);
-    const from = all().length;
-    await page.locator('[data-slot="f"]').hover();
-    await page.mouse.down();
-    await until(async () => (await status()).driver.moving, 5000, "moving");
+    const { page, from } = await pressAndHold("f");
     // stop every timer of the page: its refreshes end, its socket stays up, no "up" is ever sent
     await page.evaluate(() => {
       for (let id = 1; id < 100_000; id++) clearInterval(id);

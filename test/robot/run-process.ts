@@ -1,4 +1,6 @@
 import { createServer } from "node:net";
+import { type SocketChannel, waitConnected } from "../../lib/net/channel.ts";
+import { connectSocket } from "../../lib/net/socket-client.ts";
 import { join, resolve } from "node:path";
 
 export const repoRoot = resolve(import.meta.dir, "../..");
@@ -119,4 +121,21 @@ export async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((r) => server.close(() => r()));
   return port;
+}
+
+/**
+ * Start an embedded `run --json` (stopped by the returned cleanup), wait until it is online with its `link`
+ * socket up, and connect a viewer socket to its platform.
+ */
+export async function runWithViewer(args: string[], env: Record<string, string>, link: "control" | "chat", cleanups: (() => unknown)[]): Promise<{ run: RunProcess; robotId: string; viewer: SocketChannel }> {
+  const run = spawnRun(args, env);
+  cleanups.push(async () => {
+    if (alive(run.pid)) await run.interrupt();
+  });
+  const online = await run.waitForJson<{ robot_id: string; viewer_url: string }>((e) => e.type === "online", 20_000);
+  await run.waitForJson((e) => e.type === "link" && e.link === link && e.state === "connected", 10_000);
+  const viewer = connectSocket({ url: new URL(online.viewer_url).origin, reconnect: false });
+  cleanups.push(() => viewer.close());
+  await waitConnected(viewer, 5000);
+  return { run, robotId: online.robot_id, viewer };
 }

@@ -3,13 +3,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../lib/log.ts";
-import { waitConnected } from "../../lib/net/channel.ts";
-import { connectSocket } from "../../lib/net/socket-client.ts";
 import { SpeechQueue } from "../../lib/speech/queue.ts";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { FakeClock } from "./fakes.ts";
 import { until } from "./harness.ts";
-import { alive, spawnRun } from "./run-process.ts";
+import { runWithViewer } from "./run-process.ts";
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -61,17 +59,9 @@ describe("speech failures are reported once", () => {
 describe.skipIf(!Bun.which("espeak-ng"))("no speaker: run and doctor agree", () => {
   test("run warns once, chat events say queued: false with the reason, nothing is 'spoken'; doctor says the same", async () => {
     const env = cleanEnv({ LETSROBOT_PROC_ROOT: procWithoutSpeaker(), LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false" });
-    const run = spawnRun(["--port", "0", "--json"], env);
-    cleanups.push(async () => {
-      if (alive(run.pid)) await run.interrupt();
-    });
-    const online = await run.waitForJson<{ robot_id: string; viewer_url: string }>((e) => e.type === "online", 20_000);
-    await run.waitForJson((e) => e.type === "link" && e.link === "chat" && e.state === "connected", 10_000);
-    const viewer = connectSocket({ url: new URL(online.viewer_url).origin, reconnect: false });
-    cleanups.push(() => viewer.close());
-    await waitConnected(viewer, 5000);
+    const { run, robotId, viewer } = await runWithViewer(["--port", "0", "--json"], env, "chat", cleanups);
     for (const message of ["one", "two", "three"]) {
-      await new Promise((resolve) => viewer.emit("chat_message", { robot_id: online.robot_id, message }, resolve));
+      await new Promise((resolve) => viewer.emit("chat_message", { robot_id: robotId, message }, resolve));
     }
     const chats = () => run.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === "chat");
     await until(() => chats().length >= 3, 5000, "three chat events");
