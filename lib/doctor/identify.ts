@@ -19,7 +19,7 @@ export async function identifyAsRobot(target: HostPort, platform: Config["platfo
   try {
     await waitConnected(channel, timeoutMs);
     const reply = await new Promise<unknown>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), Math.min(timeoutMs, 3000));
+      const timer = setTimeout(() => resolve(undefined), Math.min(timeoutMs, 1000)); // old servers never acknowledge
       channel.emit("robot_id", platform.robot_id, (answer) => {
         clearTimeout(timer);
         resolve(answer ?? {});
