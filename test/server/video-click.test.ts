@@ -11,6 +11,7 @@ import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { realClock } from "../../lib/robot/clock.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import { type Robot, startRobot } from "../../lib/robot/robot.ts";
+import { type WatchedEvent, watchRobot } from "../../lib/send/watch.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import { runCli } from "../helpers/cli.ts";
 import { launchChromium } from "./browser.ts";
@@ -97,6 +98,22 @@ describe("a click on the video in Chromium", () => {
     expect(left - centre).toBe(15);
     await page.mouse.click(box.x + box.width / 2 + Math.min(box.width, (box.height * 4) / 3) / 2 - 2, box.y + box.height / 2);
     await until(() => (driver.state().pan ?? centre) < left, 5000, "the pan servo turned right");
+  });
+
+  test("letsrobot watch shows the clicks the robot receives", async () => {
+    const seen: WatchedEvent[] = [];
+    let stop = () => {};
+    const watching = watchRobot(config(), { fetch, log: createLogger("silent"), connect: connectSocket, signal: new AbortController().signal }, (e) => seen.push(e), new Promise<void>((resolve) => (stop = resolve)));
+    try {
+      await until(() => platform.status().robots.some((r) => r.robot_id === rover.robotId && r.sockets.control > 1), 5000, "watch's control socket");
+      const viewer = await connect(connectSocket, platform.url, { name: "wes" }, opened);
+      expect(await click(viewer, "mousedown:0.40000:0.60000")).toMatchObject({ ok: true });
+      await until(() => seen.some((e) => e.event === "custom_event"), 5000, "the click in watch");
+      expect(seen.filter((e) => e.event === "custom_event")).toEqual([expect.objectContaining({ socket: "control", data: { robot_id: rover.robotId, data: "mousedown:0.40000:0.60000", user: "wes", anonymous: false } })]);
+    } finally {
+      stop();
+      await watching;
+    }
   });
 
   test("letsrobot send --click does what a click on the page does", async () => {
