@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatTable } from "../../lib/output.ts";
 import type { Machine } from "./machine.ts";
-import { metricSummary } from "./stats.ts";
+import { metricSummary, verdict } from "./stats.ts";
 import type { Metric, SuiteResult } from "./types.ts";
 
 /** One benchmark's outcome as stored in the JSON results. */
@@ -45,6 +45,13 @@ function metText(metric: Metric): string {
   return `NO by ${num(s.verdict.by, metric.unit)}${pct}`;
 }
 
+/** The ratio goal and whether the ratio meets it: "≤ 1.50× yes". */
+function ratioGoalText(metric: Metric, ratio: number | undefined): string {
+  if (!metric.ratioGoal) return "";
+  const v = verdict(ratio ?? Number.NaN, metric.ratioGoal);
+  return `${metric.ratioGoal.op === "<=" ? "≤" : "≥"} ${metric.ratioGoal.value.toFixed(2)}× ${v?.met ? "yes" : "NO"}`;
+}
+
 /** The summary table: one row per metric with target, median/min/max, verdict and the reference side by side. */
 export function formatResults(benches: readonly BenchRecord[]): string {
   const rows: string[][] = [];
@@ -65,10 +72,11 @@ export function formatResults(benches: readonly BenchRecord[]): string {
         metText(metric),
         metric.reference ? `${metric.reference.name}: ${num(s.reference?.median, metric.unit)}` : "",
         s.ratio !== undefined && Number.isFinite(s.ratio) ? `${s.ratio.toFixed(2)}×` : "",
+        ratioGoalText(metric, s.ratio),
       ]);
     }
   }
-  return formatTable(["id", "metric", "target", "median", "min – max", "n", "met?", "reference (median, same run)", "ours/ref"], rows);
+  return formatTable(["id", "metric", "target", "median", "min – max", "n", "met?", "reference (median, same run)", "ours/ref", "ratio goal"], rows);
 }
 
 /** Notes of every bench, prefixed with its name. */

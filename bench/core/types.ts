@@ -20,6 +20,8 @@ export interface Metric {
   target?: Target;
   /** The same quantity for a reference implementation, measured side by side in the same run. */
   reference?: { name: string; values: number[] };
+  /** A goal for our median ÷ the reference's median (e.g. ≤ 1.5× a compiled hello world). */
+  ratioGoal?: Target;
   note?: string;
 }
 

@@ -58,6 +58,7 @@ export const encoderSuite: Suite = {
         values: ours.map((r) => r.videoCpu ?? Number.NaN),
         target: { op: "<=", value: 5 },
         reference: plain.some((r) => r.videoCpu !== undefined) ? { name: "ffmpeg default flags", values: plain.map((r) => r.videoCpu ?? Number.NaN) } : undefined,
+        ratioGoal: { op: "<=", value: 1.1 },
       },
       { id: "C1", name: "audio encoder CPU, 44.1 kHz mono MP2", unit: "%", values: ours.map((r) => r.audioCpu ?? Number.NaN), target: { op: "<=", value: 2 } },
     ];

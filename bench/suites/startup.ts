@@ -84,9 +84,9 @@ export const startupSuite: Suite = {
       if (!hello) notes.push("bun not on PATH: no hello world to compare with, compared with /bin/true");
       return {
         metrics: [
-          { id: "S1", name: "start-up, `--version` median", unit: "ms", values: wall.version ?? [], target: { op: "<=", value: 50 }, reference: reference(wall) },
+          { id: "S1", name: "start-up, `--version` median", unit: "ms", values: wall.version ?? [], target: { op: "<=", value: 50 }, reference: reference(wall), ratioGoal: { op: "<=", value: 1.5 } },
           { id: "S1-cpu", name: "start-up, `--version` CPU (user+sys)", unit: "ms", values: cpu.version ?? [], reference: reference(cpu) },
-          { id: "S1-help", name: "start-up, `--help` median", unit: "ms", values: wall.help ?? [], reference: reference(wall) },
+          { id: "S1-help", name: "start-up, `--help` median", unit: "ms", values: wall.help ?? [], reference: reference(wall), ratioGoal: { op: "<=", value: 1.5 } },
           { id: "S1-help-cpu", name: "start-up, `--help` CPU (user+sys)", unit: "ms", values: cpu.help ?? [], reference: reference(cpu) },
           { id: "S1-true", name: "spawning /bin/true (floor of any process)", unit: "ms", values: wall.true ?? [] },
         ],

@@ -6,6 +6,7 @@ import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
 import type { RobotRecord } from "./robot-record.ts";
 import type { ClientSocket, SocketServer } from "./socket-server.ts";
 import type { Store } from "./store.ts";
+import { turnDate } from "./turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 
 /**
@@ -90,7 +91,7 @@ export class Hub {
   private readonly broadcasts = new Map<string, StateBroadcast>();
 
   constructor(readonly deps: HubDeps) {
-    this.now = deps.now ?? Date.now;
+    this.now = deps.now ?? turnDate;
     this.chat = deps.chat ?? new ChatLog();
     this.events = createRateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 });
   }

@@ -1,3 +1,5 @@
+import { turnClock } from "./turn.ts";
+
 /** Token buckets per key (a user or a socket): `burst` tokens, refilled at `perSecond`. Pure except for the clock. */
 export interface RateLimiter {
   /** Take one token for `key`; false when the bucket is empty. */
@@ -6,7 +8,7 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(options: { burst: number; perSecond: number; now?: () => number; maxKeys?: number }): RateLimiter {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? turnClock;
   const maxKeys = options.maxKeys ?? 10_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
   return {

@@ -166,7 +166,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
         io.emitTo(room, event, data, local);
         forward(room, event, data);
       },
-      roomSize: (room) => io.roomSize(room) + (isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),
+      roomSize: (room) => io.roomSize(room) + (byRobot.size > 0 && isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),
       connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),
       close: () => io.close(),
     }),

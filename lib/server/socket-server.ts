@@ -89,8 +89,14 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
       // unless the emit must also reach other processes
       const cross = options.adapter !== undefined && !local;
       for (const io of cross ? emitters : servers) {
-        if (cross) io.to(room).emit(event, data);
-        else if (io.sockets.adapter.rooms.has(room)) io.local.to(room).emit(event, data);
+        if (cross) {
+          io.to(room).emit(event, data);
+          continue;
+        }
+        const ids = io.sockets.adapter.rooms.get(room);
+        // a robot's own room holds one or two sockets: emitting to each costs less than a broadcast
+        if (ids && ids.size <= 2) for (const id of ids) io.sockets.sockets.get(id)?.emit(event, data);
+        else if (ids) io.local.to(room).emit(event, data);
       }
     },
     roomSize: (room) => servers.reduce((n, io) => n + (io.sockets.adapter.rooms.get(room)?.size ?? 0), 0),

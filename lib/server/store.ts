@@ -5,6 +5,7 @@ import { ConfigError } from "../errors.ts";
 import { busyTimeoutMs, storeError } from "./store-errors.ts";
 import { hashSecret, newNumericId, newSecret } from "./credentials.ts";
 import { type ButtonDef, defaultButtons, defaultSettings, type RobotRecord, type RobotSettings } from "./robot-record.ts";
+import { perTurn } from "./turn.ts";
 
 /** Plain-text secrets of a robot, returned once when it is created or re-keyed. */
 export interface RobotSecrets {
@@ -136,20 +137,12 @@ export function openStore(dataDir: string): Store {
     for (const row of db.query<RobotRow, []>("SELECT * FROM robots").all()) rows.set(row.id, row);
     seen = version.get()?.data_version ?? -1;
   };
-  /**
-   * Pick up robots another process added or changed (`letsrobot serve robot add` while `serve` runs). Asked
-   * once per turn of the event loop, not per lookup: at thousands of commands per second the question itself
-   * was a tenth of the server's CPU, and lookups within one turn are answered in one go anyway.
-   */
-  let asked = false;
+  /** The database's change counter: asked once per turn of the event loop, not per lookup (lib/server/turn.ts). */
+  const dataVersion = perTurn(() => version.get()?.data_version ?? -1);
+  /** Pick up robots another process added or changed (`letsrobot serve robot add` while `serve` runs). */
   const fresh = () =>
     guarded(() => {
-      if (asked) return rows;
-      asked = true;
-      setImmediate(() => {
-        asked = false;
-      });
-      if ((version.get()?.data_version ?? -1) !== seen) load();
+      if (dataVersion() !== seen) load();
       return rows;
     });
   guarded(load);

@@ -71,7 +71,8 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     let session: ViewerSession | undefined;
     const me = () => (session ??= viewerSession(socket, hub));
     // limits follow the server's session (an owner's, across all their sessions), never a name a guest typed
-    const userKey = () => (me().owner ? `owner:${me().owner}` : `session:${me().session.id}`);
+    let key: string | undefined;
+    const userKey = () => (key ??= me().owner ? `owner:${me().owner}` : `session:${me().session.id}`);
     let watching: string | undefined;
     /** Commands this socket holds down (robot id + command → last `down`): a repeat ≥ 100 ms later is a refresh. */
     const held = new Map<string, { at: number; robotId: string; command: string }>();
