@@ -118,7 +118,7 @@ export const safetySuite: Suite = {
       { id: "R1", name: `silent (frozen) server → detected, liveness_s = ${livenessS}`, unit: "ms", values: results.silent, target: { op: "<=", value: 15_000 } },
       { id: "R4", name: "stops/releases dropped in 10,000 randomised sequences", unit: "", values: [r4.dropped], target: { op: "<=", value: 0 } },
     ];
-    notes.push("the dead-man timer is deadman_ms = 500 after the robot received the last refresh; a timer fires at or after its time, so ≤ 500 ms holds only to within timer lateness");
+    notes.push("the dead-man timer is armed at deadman_ms = 500 after the robot received the last refresh, minus the event loop's recent timer lateness (at least 10 ms), so a late timer still stops by 500 ms");
     return { metrics, details: { rounds, liveness_s: livenessS, ...results }, notes };
   },
 };

@@ -11,16 +11,19 @@ export interface Clock {
   lateness?(): number;
 }
 
-/** Timers of a real event loop fire late: about 1 ms when idle, tens of ms on a busy machine. */
-let late = 2;
+/**
+ * Timers of a real event loop fire late: about 1 ms when idle, tens of ms on a busy machine. The latest
+ * lateness seen, decaying slowly, and never under 10 ms: safety timers are few and seldom fire, so one
+ * busy moment must count for a while.
+ */
+let late = 10;
 
 export const realClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => {
     const due = performance.now() + ms;
     return setTimeout(() => {
-      // the latest recent lateness, decaying, never under 2 ms
-      late = Math.max(performance.now() - due, late * 0.8, 2);
+      late = Math.max(performance.now() - due, late * 0.95, 10);
       fn();
     }, ms);
   },
