@@ -37,11 +37,13 @@ const catchUpPatch = `
   };`;
 
 /**
- * The H.264 player of the viewer page (WebCodecs; the page is on 127.0.0.1, a secure context): its demuxer and
- * decoder scripts from serve, fed by a websocket; the barcode is read as each frame is drawn.
+ * The H.264 players of the viewer page: its demuxer and decoder scripts from serve, fed by a websocket.
+ * WebCodecs (the page is on 127.0.0.1, a secure context): the barcode is read as each frame is drawn. MSE:
+ * the <video> that takes the canvas's place, read as each frame is presented (requestVideoFrameCallback).
  */
-const webCodecsPlayer = (videoUrl: string) => `
-  const decoder = LetsrobotStream.createWebCodecsVideo(canvas, decoded);
+export type H264Path = "webcodecs" | "mse";
+const h264Player = (videoUrl: string, path: H264Path) => `
+  const decoder = LetsrobotStream.${path === "mse" ? "createMseVideo" : "createWebCodecsVideo"}(canvas, decoded);
   const demuxer = LetsrobotStream.createTsDemuxer(() => {}, (pes) => decoder.push(pes));
   const socket = new WebSocket(${JSON.stringify(videoUrl)});
   socket.binaryType = "arraybuffer";
@@ -55,7 +57,7 @@ const jsmpegPlayer = (videoUrl: string, catchUp: boolean) => `
   });
   ${catchUp ? catchUpPatch : ""}`;
 
-function page(scripts: string[], videoUrl: string, reportUrl: string, catchUp: boolean, webCodecs: boolean): string {
+function page(scripts: string[], videoUrl: string, reportUrl: string, catchUp: boolean, h264?: H264Path): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>letsrobot latency bench</title></head>
 <body style="margin:0;background:#000"><canvas id="v" width="640" height="480"></canvas>
 ${scripts.map((src) => `<script src="${src}"></script>`).join("\n")}
@@ -69,24 +71,24 @@ const now = () => performance.timeOrigin + performance.now();
 const report = new WebSocket(${JSON.stringify(reportUrl)});
 function decoded() {
   const t = now();
-  ctx.drawImage(canvas, 0, 0, 640, 64, 0, 0, 640, 64);
+  ctx.drawImage(document.querySelector("video") || canvas, 0, 0, 640, 64, 0, 0, 640, 64);
   const px = ctx.getImageData(0, 0, 640, 64).data;
   const n = readBarcode((x, y) => px[(y * 640 + x) * 4 + 1]);
   report.send(n + " " + t);
 }
 report.onopen = () => {
-  ${webCodecs ? webCodecsPlayer(videoUrl) : jsmpegPlayer(videoUrl, catchUp)}
+  ${h264 ? h264Player(videoUrl, h264) : jsmpegPlayer(videoUrl, catchUp)}
   let frames = 0;
   const tick = () => { frames++; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   setInterval(() => { report.send("raf " + frames + " " + now()); frames = 0; }, 1000);
-  report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (${webCodecs} ? "webcodecs" : player.video && player.video.instance ? "wasm" : "js"));
+  report.send("ready " + (player.renderer && player.renderer.gl ? "webgl" : "canvas2d") + " " + (${JSON.stringify(h264 ?? "")} || (player.video && player.video.instance ? "wasm" : "js")));
 };
 </script></body></html>`;
 }
 
-/** `jsmpegUrl` plays MPEG-1 with jsmpeg; `h264ScriptUrls` (the viewer page's ts-demux.js and h264.js) play H.264 with WebCodecs. */
-export async function startBrowserViewer(options: { chromium: string; jsmpegUrl?: string; h264ScriptUrls?: string[]; videoUrl: string; catchUp?: boolean; timeoutMs?: number }): Promise<BrowserViewer> {
+/** `jsmpegUrl` plays MPEG-1 with jsmpeg; `h264` (the viewer page's scripts and a path) plays H.264 with WebCodecs or MSE. */
+export async function startBrowserViewer(options: { chromium: string; jsmpegUrl?: string; h264?: { scripts: string[]; path: H264Path }; videoUrl: string; catchUp?: boolean; timeoutMs?: number }): Promise<BrowserViewer> {
   let ready: (what: string) => void = () => {};
   const isReady = new Promise<string>((resolve) => {
     ready = resolve;
@@ -100,8 +102,8 @@ export async function startBrowserViewer(options: { chromium: string; jsmpegUrl?
       const path = new URL(request.url).pathname;
       if (path === "/report" && srv.upgrade(request)) return undefined;
       if (path === "/") {
-        const scripts = options.h264ScriptUrls ?? (options.jsmpegUrl ? [options.jsmpegUrl] : []);
-        const html = page(scripts, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`, options.catchUp === true, options.h264ScriptUrls !== undefined);
+        const scripts = options.h264?.scripts ?? (options.jsmpegUrl ? [options.jsmpegUrl] : []);
+        const html = page(scripts, options.videoUrl, `ws://127.0.0.1:${srv.port}/report`, options.catchUp === true, options.h264?.path);
         return new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } });
       }
       return new Response("not found", { status: 404 });

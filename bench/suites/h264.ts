@@ -18,7 +18,7 @@ import { FPS, HEIGHT, startSender, testFrames, WIDTH } from "./video-loop.ts";
  *     MPEG-1's SSIM at the default 1000 kbit/s;
  *   - encoder CPU: user + system seconds per second of video, i.e. % of one core at 30 fps;
  *   - glass-to-glass: the barcode loop of the latency benchmark through `letsrobot serve` into headless
- *     Chromium, jsmpeg for MPEG-1 and the viewer page's WebCodecs player for H.264, rounds alternating.
+ *     Chromium, jsmpeg for MPEG-1 and the viewer page's WebCodecs and MSE players for H.264, in turn.
  */
 const MPEG1_LADDER = [500, 1000, 2000];
 const H264_LADDER = [100, 200, 300, 400, 600, 1000];
@@ -74,7 +74,7 @@ export function bitrateAt(ladder: readonly { kbps: number; ssim: number }[], tar
 
 export const h264Suite: Suite = {
   name: "h264",
-  description: "MPEG-1 vs H.264 at 640×480 30 fps: bitrate at equal SSIM, SSIM at equal bitrate, encoder CPU, glass-to-glass (jsmpeg vs WebCodecs)",
+  description: "MPEG-1 vs H.264 at 640×480 30 fps: bitrate at equal SSIM, SSIM at equal bitrate, encoder CPU, glass-to-glass (jsmpeg vs WebCodecs and MSE)",
   async run(options: BenchOptions): Promise<SuiteResult> {
     const rounds = options.rounds ?? (options.smoke ? 1 : 3);
     const seconds = options.seconds ?? (options.smoke ? 4 : 10);
@@ -83,7 +83,7 @@ export const h264Suite: Suite = {
     const raw = join(dir, "source.yuv");
     const ladder: Encoded[] = [];
     const cpu = { mpeg1: [] as number[], h264: [] as number[] };
-    const latency = { mpeg1: [] as PathStats[], h264: [] as PathStats[] };
+    const latency = { mpeg1: [] as PathStats[], webcodecs: [] as PathStats[], mse: [] as PathStats[] };
     const notes: string[] = [];
     try {
       writeFileSync(raw, Buffer.concat(testFrames(clipSeconds * FPS)));
@@ -115,11 +115,11 @@ export const h264Suite: Suite = {
         for (let r = 0; r < rounds; r++) {
           cpu.mpeg1.push(encode(dir, raw, clipSeconds, "mpeg1", REFERENCE_KBPS).cpu);
           cpu.h264.push(encode(dir, raw, clipSeconds, "h264", h264Kbps).cpu);
-          for (const format of ["mpeg1", "h264"] as const) {
+          for (const player of ["mpeg1", "webcodecs", "mse"] as const) {
+            const format: Format = player === "mpeg1" ? "mpeg1" : "h264";
+            const scripts = ["ts-demux", "h264", "fmp4", "mse"].map((name) => `${serve.url}/assets/${name}.js`);
             const viewer = await startBrowserViewer(
-              format === "h264"
-                ? { chromium: options.chromium, h264ScriptUrls: [`${serve.url}/assets/ts-demux.js`, `${serve.url}/assets/h264.js`], videoUrl }
-                : { chromium: options.chromium, jsmpegUrl: `${serve.url}/assets/jsmpeg.min.js`, videoUrl },
+              player === "mpeg1" ? { chromium: options.chromium, jsmpegUrl: `${serve.url}/assets/jsmpeg.min.js`, videoUrl } : { chromium: options.chromium, h264: { scripts, path: player }, videoUrl },
             );
             try {
               await Bun.sleep(300);
@@ -127,8 +127,8 @@ export const h264Suite: Suite = {
               await sender.done;
               // the first decodable picture is the first key frame (1 s GOP): skip 1.5 s of start-up
               const stats = pathStats(sender.sentAt, (n) => viewer.sink.decodedAt.get(n), Math.min(Math.round(1.5 * FPS), Math.floor((seconds * FPS) / 3)));
-              latency[format].push(stats);
-              options.log(`  round ${r + 1} ${format === "h264" ? `H.264 ${h264Kbps}k WebCodecs` : `MPEG-1 ${REFERENCE_KBPS}k jsmpeg`} (${viewer.renderer()}): p50 ${stats.p50.toFixed(1)} p95 ${stats.p95.toFixed(1)} ms, ${stats.delivered.toFixed(0)} % of frames`);
+              latency[player].push(stats);
+              options.log(`  round ${r + 1} ${format === "h264" ? `H.264 ${h264Kbps}k` : `MPEG-1 ${REFERENCE_KBPS}k`} (${viewer.renderer()}): p50 ${stats.p50.toFixed(1)} p95 ${stats.p95.toFixed(1)} ms, ${stats.delivered.toFixed(0)} % of frames`);
             } finally {
               await viewer.close();
             }
@@ -145,8 +145,10 @@ export const h264Suite: Suite = {
         { id: "V1", name: "H.264 / MPEG-1 bitrate at equal SSIM", unit: "%", values: [(matched / reference.kbps) * 100], target: { op: "<=", value: 33.3 } },
         { id: "V2", name: `SSIM at ${REFERENCE_KBPS} kbit/s, H.264`, unit: "", values: [h264At(REFERENCE_KBPS)?.ssim ?? Number.NaN], reference: { name: "MPEG-1", values: [reference.ssim] } },
         { id: "V3", name: `encoder CPU, H.264 ${h264Kbps}k (libx264) vs MPEG-1 ${REFERENCE_KBPS}k`, unit: "% of a core", values: cpu.h264, reference: { name: "MPEG-1", values: cpu.mpeg1 } },
-        { id: "V4", name: `glass-to-glass p50, H.264 ${h264Kbps}k WebCodecs`, unit: "ms", values: pick(latency.h264, "p50"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p50") } },
-        { id: "V4", name: `glass-to-glass p95, H.264 ${h264Kbps}k WebCodecs`, unit: "ms", values: pick(latency.h264, "p95"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p95") } },
+        { id: "V4", name: `glass-to-glass p50, H.264 ${h264Kbps}k WebCodecs`, unit: "ms", values: pick(latency.webcodecs, "p50"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p50") } },
+        { id: "V4", name: `glass-to-glass p95, H.264 ${h264Kbps}k WebCodecs`, unit: "ms", values: pick(latency.webcodecs, "p95"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p95") } },
+        { id: "V4", name: `glass-to-glass p50, H.264 ${h264Kbps}k MSE (plain http)`, unit: "ms", values: pick(latency.mse, "p50"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p50") } },
+        { id: "V4", name: `glass-to-glass p95, H.264 ${h264Kbps}k MSE (plain http)`, unit: "ms", values: pick(latency.mse, "p95"), reference: { name: "MPEG-1 jsmpeg", values: pick(latency.mpeg1, "p95") } },
       ];
       if (h264At(300) && of("mpeg1", 500)) {
         metrics.push({ id: "V2", name: "SSIM, H.264 at 300k vs MPEG-1 at 500k", unit: "", values: [h264At(300)?.ssim ?? Number.NaN], reference: { name: "MPEG-1 500k", values: [of("mpeg1", 500).ssim] } });
