@@ -77,7 +77,7 @@ export const h264Suite: Suite = {
   description: "MPEG-1 vs H.264 at 640×480 30 fps: bitrate at equal SSIM, SSIM at equal bitrate, encoder CPU, glass-to-glass (jsmpeg vs WebCodecs and MSE)",
   async run(options: BenchOptions): Promise<SuiteResult> {
     const rounds = options.rounds ?? (options.smoke ? 1 : 3);
-    const seconds = options.seconds ?? (options.smoke ? 4 : 10);
+    const seconds = options.seconds ?? (options.smoke ? 4 : 8);
     const clipSeconds = options.smoke ? 2 : 10;
     const dir = mkdtempSync(join(tmpdir(), "letsrobot-bench-h264-"));
     const raw = join(dir, "source.yuv");

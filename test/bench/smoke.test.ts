@@ -66,4 +66,18 @@ describe("bench --smoke", () => {
     const lost = record.benches[0]?.result?.metrics.find((m) => m.name.startsWith("commands lost"));
     expect(lost?.values).toEqual([0]);
   }, 90_000);
+
+  test("h264: MPEG-1 and H.264 side by side, every player reads barcodes back", async () => {
+    const { code, record } = await smoke(["h264"]);
+    expect(code).toBe(0);
+    expectWellFormed(record, ["h264"]);
+    const latency = record.benches[0]?.result?.metrics.filter((m) => m.id === "V4") ?? [];
+    expect(latency.map((m) => m.name.replace(/ H\.264 \d+k/, ""))).toEqual([
+      "glass-to-glass p50, WebCodecs",
+      "glass-to-glass p95, WebCodecs",
+      "glass-to-glass p50, MSE (plain http)",
+      "glass-to-glass p95, MSE (plain http)",
+    ]);
+    for (const metric of latency) expect(Number.isFinite(metric.values[0]) && Number.isFinite(metric.reference?.values[0])).toBe(true);
+  }, 100_000);
 });
