@@ -30,7 +30,8 @@ export function sniffStreamKind(bytes: Uint8Array): StreamKind | "unknown" | "in
   return "unknown";
 }
 
-const codecNames: Record<number, string> = { 0x01: "mpeg1", 0x02: "mpeg2", 0x1b: "h264", 0x24: "hevc", 0x03: "mp2", 0x04: "mp2", 0x0f: "aac", 0x06: "private" };
+// ffmpeg marks MPEG-1 video with the MPEG-2 stream type (0x02); the page reads both as MPEG-1, as jsmpeg does
+const codecNames: Record<number, string> = { 0x01: "mpeg1", 0x02: "mpeg1", 0x1b: "h264", 0x24: "hevc", 0x03: "mp2", 0x04: "mp2", 0x0f: "aac", 0x06: "private" };
 
 /**
  * The codec of the first elementary stream the program map table names ("mpeg1", "h264", "mp2", "aac" …), or
