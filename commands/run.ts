@@ -3,8 +3,24 @@ import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { runProcess } from "../lib/process/run.ts";
-import { runRobot } from "../lib/robot/session.ts";
+import type { Connector } from "../lib/robot/connector.ts";
+import { type RunDeps, type RunRequest, runSession } from "../lib/robot/session.ts";
 import { configArgs, configFlags } from "./args.ts";
+
+/** The platform's protocol picks the connector; each loads only its own modules. */
+async function connectorFor(request: RunRequest, deps: RunDeps): Promise<Connector> {
+  if (request.config.platform.protocol === "remo") {
+    const { remoConnector } = await import("../lib/remo/connector.ts");
+    return remoConnector(request.config, deps);
+  }
+  const { letsrobotConnector } = await import("../lib/letsrobot/connector.ts");
+  return letsrobotConnector(request.config, { ...deps, json: request.json });
+}
+
+/** `letsrobot run` on the platform the config names. */
+export async function runRobot(request: RunRequest, deps: RunDeps): Promise<void> {
+  return runSession(request, deps, await connectorFor(request, deps));
+}
 
 export function createRunCommand(deps: Deps) {
   return defineCommand({

@@ -8,7 +8,8 @@ import { connectSocket } from "../../lib/net/socket-client.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { realClock } from "../../lib/robot/clock.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
-import { type Robot, startRobot } from "../../lib/robot/robot.ts";
+import type { Robot } from "../../lib/robot/core.ts";
+import { startRobot } from "../../lib/letsrobot/robot.ts";
 import { epochMs, waitUntil } from "./proc.ts";
 import type { BenchRobot } from "./serve.ts";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "../log.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { Clock, TimerHandle } from "../robot/clock.ts";
-import type { LinkState } from "../robot/link.ts";
+import type { LinkState } from "../robot/connector.ts";
 import type { RobotCommand } from "../robot/payload.ts";
 import { parseValidated, pickChannel, type RemoChannel, type RemoChat, RemoEvent, type RemoIdentity, robotMessage, toChatMessage, toRobotCommand } from "./protocol.ts";
 import type { FrameSocket, FrameSocketFactory } from "./socket.ts";

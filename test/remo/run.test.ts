@@ -6,7 +6,7 @@ import { defaults } from "../../lib/config/schema.ts";
 import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
 import { runProcess } from "../../lib/process/run.ts";
-import { runRobot } from "../../lib/robot/session.ts";
+import { runRobot } from "../../commands/run.ts";
 import { startFaultProxy } from "../robot/fault-proxy.ts";
 import { until } from "../robot/harness.ts";
 import { REMO_KEY, type RemoTestServer, startRemoTestServer } from "./remo-server.ts";

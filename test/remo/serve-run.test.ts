@@ -7,7 +7,7 @@ import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { runProcess } from "../../lib/process/run.ts";
-import { runRobot } from "../../lib/robot/session.ts";
+import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
 import { cleanEnv } from "../helpers/cli.ts";
 import { alive, spawnRun } from "../robot/run-process.ts";

@@ -7,7 +7,7 @@ import type { RobotSettings } from "../../lib/platform/lookups.ts";
 import { describeEvent, type RobotEvent, statusLine } from "../../lib/robot/events.ts";
 import { settingsChanges } from "../../lib/robot/handlers.ts";
 import type { MediaControl, StreamKind } from "../../lib/robot/media-control.ts";
-import { startRobot } from "../../lib/robot/robot.ts";
+import { startRobot } from "../../lib/letsrobot/robot.ts";
 import { SpeechQueue } from "../../lib/speech/queue.ts";
 import { FakeClock, fakeFactory, RecordingDriver } from "./fakes.ts";
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "../../lib/log.ts";
-import { type LinkState, RobotLink } from "../../lib/robot/link.ts";
+import type { LinkState } from "../../lib/robot/connector.ts";
+import { RobotLink } from "../../lib/letsrobot/link.ts";
 import { FakeClock, fakeFactory } from "./fakes.ts";
 
 const tick = () => new Promise<void>((r) => queueMicrotask(r));

@@ -10,7 +10,7 @@ import { createLogger } from "../../lib/log.ts";
 import { waitConnected } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { runProcess } from "../../lib/process/run.ts";
-import { runRobot } from "../../lib/robot/session.ts";
+import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
 import { cleanEnv } from "../helpers/cli.ts";
 import { until } from "./harness.ts";
@@ -122,7 +122,7 @@ describe("user mistakes: clear error, hint, exit code, no stack trace", () => {
 
 describe("embedded platform", () => {
   test("a busy server.port falls back to a free port, with a warning", async () => {
-    const { startEmbedded } = await import("../../lib/robot/embedded.ts");
+    const { startEmbedded } = await import("../../lib/letsrobot/embedded.ts");
     const { createServer } = await import("node:net");
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));

@@ -16,7 +16,7 @@ import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { realClock } from "../../lib/robot/clock.ts";
 import type { RobotEvent } from "../../lib/robot/events.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
-import { startRobot } from "../../lib/robot/robot.ts";
+import { startRobot } from "../../lib/letsrobot/robot.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import type { RobotRecord } from "../../lib/server/robot-record.ts";
 import { twitchRobot } from "../../lib/server/twitch.ts";

@@ -1,11 +1,8 @@
 import type { Logger } from "../log.ts";
 import type { SocketChannel, SocketFactory } from "../net/channel.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
-
-export type LinkName = "control" | "chat" | "app" | "remo";
-/** `refused`: connected, but the server refused the robot (wrong or missing robot key). */
-export type LinkState = "connecting" | "connected" | "refused" | "down" | "closed";
+import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { LinkName, LinkState, LinkStatus } from "../robot/connector.ts";
 
 export interface LinkOptions {
   name: LinkName;
@@ -30,19 +27,6 @@ export interface LinkOptions {
   onState?: (state: LinkState, detail?: string) => void;
   log?: Logger;
   random?: () => number;
-}
-
-export interface LinkStatus {
-  name: LinkName;
-  state: LinkState;
-  connects: number;
-  failures: number;
-  /** ms since the server last said anything (ack or event). */
-  silentMs?: number;
-  /** True once the server has acked a ping: silence then means a dead connection. */
-  acks: boolean;
-  /** Why the server refused the robot (`bad_key: wrong robot key`), until it accepts it again. */
-  refused?: string;
 }
 
 export const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };

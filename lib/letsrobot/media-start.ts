@@ -6,9 +6,9 @@ import { scanDevices } from "../media/devices.ts";
 import type { StreamTarget } from "../media/plan.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RunProcess } from "../process/run.ts";
-import type { RobotEvent } from "./events.ts";
-import { createMediaControl } from "./media-adapter.ts";
-import { type MediaControl, noMedia } from "./media-control.ts";
+import type { RobotEvent } from "../robot/events.ts";
+import { createMediaControl } from "../robot/media-adapter.ts";
+import { type MediaControl, noMedia } from "../robot/media-control.ts";
 
 export type MediaStartDeps = Pick<Deps, "log" | "fetch" | "env" | "shutdown"> & {
   runProcess: RunProcess;

@@ -1,19 +1,15 @@
 import type { Config } from "../config/schema.ts";
-import { type HardwareDriver, planCommand } from "../hardware/driver.ts";
 import type { Logger } from "../log.ts";
 import type { SocketFactory } from "../net/channel.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
-import type { SpeechQueue } from "../speech/queue.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
-import type { RobotEvent, RobotStatus } from "./events.ts";
-import { CommandExecutor } from "./executor.ts";
-import { robotHealth } from "./health.ts";
-import { type HandlerContext, onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "./handlers.ts";
-import { onCustomEvent } from "./clicks.ts";
+import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { Connection, LinkState } from "../robot/connector.ts";
+import { type CoreDeps, connectedRobot, type Robot, type RobotCore, startCore } from "../robot/core.ts";
+import { onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "../robot/handlers.ts";
+import { onCustomEvent } from "../robot/clicks.ts";
+import { videoStatusPayload } from "../robot/media-control.ts";
 import { RobotLink } from "./link.ts";
-import { type MediaControl, videoStatusPayload } from "./media-control.ts";
-import { newModeration } from "./moderation.ts";
 
 export interface RobotOptions {
   config: Config;
@@ -24,62 +20,32 @@ export interface RobotOptions {
   factory: SocketFactory;
 }
 
-export interface RobotDeps {
-  log: Logger;
-  clock: Clock;
-  driver: HardwareDriver;
-  media: MediaControl;
-  speech?: SpeechQueue;
-  /** Why there is no speech queue (no speaker, no engine, tts off): the reason chat events give. */
-  speechOff?: string;
+export type RobotDeps = CoreDeps & {
   /** Fresh lookups after repeated connection failures. */
   relookup: () => Promise<Endpoints>;
   fetchSettings: () => Promise<RobotSettings>;
-  emit: (event: RobotEvent) => void;
-}
-
-export interface Robot {
-  status(): RobotStatus;
-  readonly executor: CommandExecutor;
-  /** Motors stopped, sockets closed, timers cleared. Speech, media and the driver belong to the caller. */
-  stop(): void;
-}
+};
 
 const hostUrl = (target: { host: string; port: number }) => `http://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`;
 
-/** Connect the robot to its platform: control, chat and app sockets wired to the executor, speech and media. */
+/** The robot on a LetsRobot platform: its core connected through the three sockets (tests and benchmarks use it alone). */
 export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
-  const { config, robotId, cameraId } = options;
-  let endpoints = options.endpoints;
-  const started = deps.clock.now();
-  const executor = new CommandExecutor({
-    driver: deps.driver,
-    clock: deps.clock,
-    deadmanMs: config.behaviour.deadman_ms,
-    plan: (c) => planCommand(c, config),
-    log: deps.log,
-    onStop: (reason) => deps.emit({ type: "stop", reason }),
-  });
-  const ctx: HandlerContext = {
-    config,
-    robotId,
-    roles: { owner: endpoints.owner, moderators: endpoints.moderators },
-    moderation: newModeration(),
-    executor,
-    media: deps.media,
-    speech: deps.speech,
-    speechOff: deps.speechOff,
-    clock: deps.clock,
-    log: deps.log,
-    emit: deps.emit,
-    fetchSettings: deps.fetchSettings,
-    settings: endpoints.settings,
-  };
+  const { endpoints } = options;
+  const core = startCore(
+    { config: options.config, robotId: options.robotId, roles: { owner: endpoints.owner, moderators: endpoints.moderators }, settings: endpoints.settings, fetchSettings: deps.fetchSettings },
+    deps,
+  );
+  return connectedRobot(core, connectLinks(options, core, deps.relookup));
+}
 
+/** Control, chat and app sockets wired to the robot's core: commands, chat, moderation, video status. */
+export function connectLinks(options: RobotOptions, core: RobotCore, lookup: () => Promise<Endpoints>): Connection {
+  const { config, robotId, cameraId } = options;
+  const { ctx, executor, deps } = core;
+  let endpoints = options.endpoints;
   let relooking: Promise<void> | undefined;
   const relookup = () =>
-    (relooking ??= deps
-      .relookup()
+    (relooking ??= lookup()
       .then((fresh) => {
         endpoints = fresh;
         ctx.roles = { owner: fresh.owner, moderators: fresh.moderators };
@@ -92,7 +58,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
   const auth = (role: string): Record<string, string> => (key ? { robot_key: key, role } : { role });
   const common = { factory: options.factory, clock: deps.clock, livenessMs: config.behaviour.liveness_s * 1000, relookup, log: deps.log };
   let controlWasUp = false;
-  const onLink = (name: "control" | "chat" | "app") => (state: RobotStatus["links"][number]["state"], detail?: string) => {
+  const onLink = (name: "control" | "chat" | "app") => (state: LinkState, detail?: string) => {
     deps.emit({ type: "link", link: name, state, detail });
     // Lost control socket: stop at once. While it keeps failing to reconnect, only if something still moves.
     if (name === "control" && (state === "down" || state === "refused") && (controlWasUp || deps.driver.state().moving)) executor.halt("disconnect");
@@ -156,31 +122,9 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
   ];
 
   for (const link of links) link.start();
-  if (config.tts.boot_message) deps.speech?.enqueue({ id: "", user: "", text: config.tts.boot_message });
-
   return {
-    executor,
-    status: () => {
-      const driver = deps.driver.state();
-      const media = deps.media.status();
-      const speech = deps.speech?.status();
-      const linkStatus = links.map((l) => l.status());
-      return {
-        robot_id: robotId,
-        ...robotHealth({ links: linkStatus, video: media.video }, { video: config.video.enabled }),
-        links: linkStatus,
-        driver: { name: driver.driver, moving: driver.moving, connected: driver.connected, pose: driver.pose },
-        video: media.video,
-        audio: media.audio,
-        ...(media.twitch ? { twitch: media.twitch } : {}),
-        last_command: ctx.last && { command: ctx.last.command, user: ctx.last.user, at: new Date(ctx.last.at).toISOString(), latency_ms: ctx.last.latencyMs },
-        tts: speech && { waiting: speech.waiting, speaking: speech.speaking, spoken: speech.spoken, muted: speech.muted },
-        moderation: { table: ctx.moderation.table, devmode: ctx.moderation.devmode, exclusive: ctx.moderation.exclusive ?? ctx.moderation.platformExclusive },
-        uptime_s: Math.round((deps.clock.now() - started) / 1000),
-      };
-    },
-    stop: () => {
-      executor.halt("shutdown");
+    links: () => links.map((l) => l.status()),
+    close: () => {
       for (const t of timers) deps.clock.clearInterval(t);
       for (const link of links.reverse()) link.close();
     },
