@@ -1,7 +1,8 @@
 import type { Logger } from "../log.ts";
 import type { SocketChannel, SocketFactory } from "../net/channel.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { Clock } from "../robot/clock.ts";
+import { KeptLink } from "../robot/kept-link.ts";
 import type { LinkName, LinkState, LinkStatus } from "../robot/connector.ts";
 
 export interface LinkOptions {
@@ -37,12 +38,8 @@ export const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0
  * backoff, re-lookup the host after repeated failures. The socket library's own reconnection is off:
  * this class owns the whole retry policy.
  */
-export class RobotLink {
+export class RobotLink extends KeptLink {
   private channel: SocketChannel | undefined;
-  private state: LinkState = "down";
-  private timers: TimerHandle[] = [];
-  private pinger: TimerHandle | undefined;
-  private silence: TimerHandle | undefined;
   private lastHeard = 0;
   private lastIdentify = 0;
   /** Why the server last refused the robot; cleared by its next acceptance. Logged once per new reason. */
@@ -50,14 +47,9 @@ export class RobotLink {
   /** Does this server ack identify events? Learned from the first ack, or from repeated silence. */
   private acks: "unknown" | "yes" | "no" = "unknown";
   private unackedConnects = 0;
-  private failures = 0;
-  private connects = 0;
-  private closed = false;
 
-  constructor(private readonly options: LinkOptions) {}
-
-  start(): void {
-    this.connect();
+  constructor(private readonly options: LinkOptions) {
+    super({ label: `${options.name} socket`, clock: options.clock, log: options.log, onState: options.onState });
   }
 
   get connected(): boolean {
@@ -76,17 +68,11 @@ export class RobotLink {
     return { name: this.options.name, state: this.state, connects: this.connects, failures: this.failures, silentMs, acks: this.acks === "yes", ...(this.refused ? { refused: this.refused } : {}) };
   }
 
-  close(): void {
-    this.closed = true;
-    this.teardown();
-    this.setState("closed");
-  }
-
   private get pingMs(): number {
     return Math.max(250, Math.floor(this.options.livenessMs / 3));
   }
 
-  private connect(): void {
+  protected connect(): void {
     if (this.closed) return;
     this.teardown();
     this.setState("connecting");
@@ -178,44 +164,26 @@ export class RobotLink {
     if (this.acks !== "no" || now - this.lastIdentify >= (this.options.reidentifyMs ?? 60_000)) this.identify(channel);
   }
 
-  private fail(reason: string): void {
-    if (this.closed) return;
-    const wasConnected = this.state === "connected";
-    this.teardown();
-    this.failures += 1;
-    this.setState("down", reason);
-    (wasConnected ? this.options.log?.warn : this.options.log?.debug)?.(`${this.options.name} socket: ${reason}; reconnecting`);
-    const delay = backoffDelay(this.failures - 1, this.options.backoff ?? linkBackoff, this.options.random);
-    const relookup = this.options.relookup && this.failures % (this.options.relookupAfter ?? 3) === 0 ? this.options.relookup : undefined;
-    this.timers.push(
-      this.options.clock.setTimeout(() => {
-        if (!relookup) return this.connect();
-        relookup().then(
-          () => this.connect(),
-          (error: Error) => {
-            this.options.log?.warn(`${this.options.name} socket: re-lookup failed: ${error.message}`);
-            this.connect();
-          },
-        );
-      }, delay),
+  protected retryDelay(): number {
+    return backoffDelay(this.failures - 1, this.options.backoff ?? linkBackoff, this.options.random);
+  }
+
+  /** After every `relookupAfter` failures in a row, look the server up again before the next attempt. */
+  protected override retry(): void {
+    const relookup = this.options.relookup;
+    if (!relookup || this.failures % (this.options.relookupAfter ?? 3) !== 0) return this.connect();
+    relookup().then(
+      () => this.connect(),
+      (error: Error) => {
+        this.options.log?.warn(`${this.options.name} socket: re-lookup failed: ${error.message}`);
+        this.connect();
+      },
     );
   }
 
-  private teardown(): void {
-    for (const t of this.timers) this.options.clock.clearTimeout(t);
-    this.timers = [];
-    if (this.pinger !== undefined) this.options.clock.clearInterval(this.pinger);
-    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
-    this.pinger = undefined;
-    this.silence = undefined;
+  protected drop(): void {
     const channel = this.channel;
     this.channel = undefined;
     channel?.close();
-  }
-
-  private setState(state: LinkState, detail?: string): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.options.onState?.(state, detail);
   }
 }

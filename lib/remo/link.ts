@@ -1,6 +1,7 @@
 import type { Logger } from "../log.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { Clock } from "../robot/clock.ts";
+import { KeptLink } from "../robot/kept-link.ts";
 import type { LinkState } from "../robot/connector.ts";
 import type { RobotCommand } from "../robot/payload.ts";
 import { parseValidated, pickChannel, type RemoChannel, type RemoChat, RemoEvent, type RemoIdentity, robotMessage, toChatMessage, toRobotCommand } from "./protocol.ts";
@@ -43,22 +44,13 @@ export const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0
  * it stays silent for `livenessMs`, reconnect with capped backoff. A refused key is
  * reported once as an error and retried at the backoff cap (the owner may fix the key on the site).
  */
-export class RemoLink {
+export class RemoLink extends KeptLink {
   private socket: FrameSocket | undefined;
-  private state: LinkState = "down";
   private joined: RemoJoined | undefined;
-  private timers: TimerHandle[] = [];
-  private pinger: TimerHandle | undefined;
-  private silence: TimerHandle | undefined;
-  private failures = 0;
-  private connects = 0;
   private refused = false;
-  private closed = false;
 
-  constructor(private readonly options: RemoLinkOptions) {}
-
-  start(): void {
-    this.connect();
+  constructor(private readonly options: RemoLinkOptions) {
+    super({ label: "Remo socket", clock: options.clock, log: options.log, onState: options.onState });
   }
 
   get where(): RemoJoined | undefined {
@@ -76,13 +68,7 @@ export class RemoLink {
     return { name: "remo", state: this.state, connects: this.connects, failures: this.failures, acks: false };
   }
 
-  close(): void {
-    this.closed = true;
-    this.teardown();
-    this.setState("closed");
-  }
-
-  private connect(): void {
+  protected connect(): void {
     if (this.closed) return;
     this.teardown();
     this.joined = undefined;
@@ -177,33 +163,15 @@ export class RemoLink {
     this.fail("the server refused the robot key");
   }
 
-  private fail(reason: string): void {
-    if (this.closed) return;
-    const wasConnected = this.state === "connected";
-    this.teardown();
-    this.failures += 1;
-    this.setState("down", reason);
-    (wasConnected ? this.options.log?.warn : this.options.log?.debug)?.(`Remo socket: ${reason}; reconnecting`);
+  /** A refused key waits the longest backoff: the owner may fix the key on the site. */
+  protected retryDelay(): number {
     const backoff = this.options.backoff ?? remoBackoff;
-    const delay = this.refused ? backoff.capMs : backoffDelay(this.failures - 1, backoff, this.options.random);
-    this.timers.push(this.options.clock.setTimeout(() => this.connect(), delay));
+    return this.refused ? backoff.capMs : backoffDelay(this.failures - 1, backoff, this.options.random);
   }
 
-  private teardown(): void {
-    for (const t of this.timers) this.options.clock.clearTimeout(t);
-    this.timers = [];
-    if (this.pinger !== undefined) this.options.clock.clearInterval(this.pinger);
-    if (this.silence !== undefined) this.options.clock.clearTimeout(this.silence);
-    this.pinger = undefined;
-    this.silence = undefined;
+  protected drop(): void {
     const socket = this.socket;
     this.socket = undefined;
     socket?.close();
-  }
-
-  private setState(state: LinkState, detail?: string): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.options.onState?.(state, detail);
   }
 }
