@@ -19,7 +19,10 @@ import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts"
  * commands each unacknowledged; latency: commands one at a time, emit → robot socket.
  */
 async function spawnServe(root: string, dataDir: string, redisUrl: string, nodeId: string): Promise<{ url: string; child: Child }> {
-  const child = startChild([bunPath(), join(root, "bench/core/cluster-child.ts"), dataDir, ...(redisUrl ? [redisUrl, nodeId] : [])]);
+  // LETSROBOT_BENCH_CPU_PROF=DIR: a CPU profile of each serve process, written when it exits
+  const profile = process.env.LETSROBOT_BENCH_CPU_PROF;
+  const prof = profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${profile}`] : [];
+  const child = startChild([bunPath(), ...prof, join(root, "bench/core/cluster-child.ts"), dataDir, ...(redisUrl ? [redisUrl, nodeId] : [])]);
   const url = (await child.waitLine((l) => l.startsWith("http://"), 15_000)).trim();
   return { url, child };
 }

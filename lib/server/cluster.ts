@@ -5,9 +5,10 @@ import type { Hub, HubPeers, RobotLive } from "./hub.ts";
 import type { RedisLink } from "./redis.ts";
 
 /**
- * Several `serve` processes behind one address, sharing one Redis. Commands, chat and state events cross
- * processes through the socket.io Redis adapter (lib/server/redis.ts); this file shares what the hub
- * itself counts and remembers, over one pub/sub channel:
+ * Several `serve` processes behind one address, sharing one Redis. Chat and state events cross processes
+ * through the socket.io Redis adapter (lib/server/redis.ts); a command goes only to the processes that
+ * count sockets in the robot's command room, on each one's own channel (`deliver`). This file shares what
+ * the hub itself counts and remembers, over one pub/sub channel:
  * - presence: each process publishes its own robots' socket counts and reports (video status, charge) on
  *   every change and every heartbeat; a process silent for `3 × heartbeatMs` is forgotten, and one that
  *   shuts down says goodbye, so a killed process's viewers and robots stop counting within seconds;
@@ -183,15 +184,54 @@ export function createCluster(options: ClusterOptions): Cluster {
     }
   };
 
+  /** Commands for this process's robot sockets, sent by the process their viewer is on. */
+  const inbox = (member: string) => `letsrobot:node:${member}`;
+  type Delivery = { room?: unknown; event?: unknown; data?: unknown };
+  const onDelivery = (raw: Buffer) => {
+    let batch: Delivery[];
+    try {
+      batch = JSON.parse(raw.toString("utf8"));
+    } catch {
+      return;
+    }
+    if (!Array.isArray(batch)) return;
+    for (const d of batch) if (typeof d?.room === "string" && typeof d.event === "string") hub?.delivered(d.room, d.event, d.data);
+  };
+  /** Deliveries of this turn of the event loop, per member: one publish each, however many commands. */
+  const outbox = new Map<string, Delivery[]>();
+  const flush = () => {
+    for (const [member, batch] of outbox) void link.publish(inbox(member), JSON.stringify(batch));
+    outbox.clear();
+  };
+  /** `kind:id` → the room's kind when it is one the peers count, and the robot id. */
+  const counted = (room: string): [(typeof roomKinds)[number], string] | undefined => {
+    const colon = room.indexOf(":");
+    const kind = room.slice(0, colon) as (typeof roomKinds)[number];
+    return colon > 0 && roomKinds.includes(kind) ? [kind, room.slice(colon + 1)] : undefined;
+  };
+
   const live = () => [...peers.values()];
   return {
     nodeId,
     memberId: self,
     chat,
     roomSize(room) {
-      const [kind, id] = room.split(":") as [string, string | undefined];
-      if (!id || !(roomKinds as readonly string[]).includes(kind)) return 0;
-      return live().reduce((n, peer) => n + (peer.robots[id]?.[kind as (typeof roomKinds)[number]] ?? 0), 0);
+      const key = counted(room);
+      if (!key) return 0;
+      let n = 0;
+      for (const peer of peers.values()) n += peer.robots[key[1]]?.[key[0]] ?? 0;
+      return n;
+    },
+    deliver(room, event, data) {
+      const key = counted(room);
+      if (!key || leaving) return;
+      for (const [member, peer] of peers) {
+        if ((peer.robots[key[1]]?.[key[0]] ?? 0) === 0) continue;
+        if (outbox.size === 0) setImmediate(flush);
+        const batch = outbox.get(member);
+        if (batch) batch.push({ room, event, data });
+        else outbox.set(member, [{ room, event, data }]);
+      }
     },
     reports: (robotId) => live().flatMap((peer) => (peer.robots[robotId] ? [peer.robots[robotId]] : [])),
     changed() {
@@ -209,6 +249,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     },
     async bind(target) {
       hub = target;
+      await link.subscribe(inbox(self), onDelivery);
       await link.subscribe(clusterChannel, onMessage);
       timer = setInterval(() => {
         expire();

@@ -59,6 +59,8 @@ export interface HubPeers {
   changed(robotId: string): void;
   /** Exclusive control of the robot changed here. */
   exclusive(robotId: string, exclusive: RobotLive["exclusive"]): void;
+  /** Send a room's event to each other process that counts sockets in the room, once each. */
+  deliver(room: string, event: string, data: unknown): void;
 }
 
 export interface HubDeps {
@@ -127,16 +129,23 @@ export class Hub {
   }
 
   /**
-   * A robot's command rooms (`control:`, `any:`) reach other processes only when a peer counts sockets in
-   * them (those counts already decide whether the robot is online), so a robot and its viewers on one
-   * process cost Redis nothing. Other rooms always cross: a viewer that joined elsewhere a moment ago
-   * still gets chat and state.
+   * A robot's command rooms (`control:`, `any:`) reach another process only when it counts sockets in them
+   * (those counts already decide whether the robot is online), and then straight to that process, once:
+   * a robot and its viewers on one process cost Redis nothing. Other rooms always cross through the
+   * socket.io adapter: a viewer that joined elsewhere a moment ago still gets chat and state.
    */
   private emitTo(room: string, event: string, data: unknown): void {
     const peers = this.deps.peers;
     if (peers && !room.startsWith("control:") && !room.startsWith("any:")) return this.io?.emitTo(room, event, data);
-    if ((peers?.roomSize(room) ?? 0) > 0) this.io?.emitTo(room, event, data);
-    else if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
+    if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
+    if (peers && peers.roomSize(room) > 0) peers.deliver(room, event, data);
+  }
+
+  /** An event another process delivered for this process's sockets in a robot's command room. */
+  delivered(room: string, event: string, data: unknown): void {
+    const robotId = roleRoomRobot(room);
+    if (robotId !== undefined) this.dropImpostors(robotId);
+    if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
   }
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */

@@ -165,6 +165,43 @@ describe("cluster bookkeeping", () => {
   });
 });
 
+describe("commands across processes", () => {
+  const setup = openStore(data.dir);
+  stores.push(setup);
+  const { robot } = setup.ensureRobot({ name: "unit-commands", owner: "una" });
+
+  test("a command goes once, only to the process that holds the robot's control socket; a local robot costs no message", async () => {
+    const clock = { now: 1_000 };
+    const bus = memoryBus();
+    const x = await member(bus, "cx", clock);
+    const y = await member(bus, "cy", clock);
+    const z = await member(bus, "cz", clock);
+    const seen = (m: Awaited<ReturnType<typeof member>>) => {
+      const got: { room: string; payload: unknown }[] = [];
+      m.emitted.on("emit", (e: { room: string; event: string; payload: unknown }) => e.event === "command_to_robot" && got.push({ room: e.room, payload: e.payload }));
+      return got;
+    };
+    const [atX, atY, atZ] = [seen(x), seen(y), seen(z)];
+    x.rooms.set(`control:${robot.id}`, 1);
+    x.hub.publishState(robot.id);
+    await settle();
+    await settle();
+    const command = { robot_id: robot.id, command: "F", key_position: "" };
+    y.hub.emit(`control:${robot.id}`, "command_to_robot", command);
+    await settle();
+    await settle();
+    expect(atX).toEqual([{ room: `control:${robot.id}`, payload: command }]);
+    expect(atY).toEqual([]);
+    expect(atZ).toEqual([]);
+    // the robot's own process: delivered locally, nothing published for the others
+    x.hub.emit(`control:${robot.id}`, "command_to_robot", command);
+    await settle();
+    expect(atX).toHaveLength(2);
+    expect(atY).toEqual([]);
+    expect(atZ).toEqual([]);
+  });
+});
+
 describe("relay across processes", () => {
   test("a remote upload replaced by a newer one here is ignored from then on (no ping-pong between transmitters)", async () => {
     const bus = memoryBus();
