@@ -199,6 +199,7 @@ describe("commands across processes", () => {
     expect(atX).toHaveLength(2);
     expect(atY).toEqual([]);
     expect(atZ).toEqual([]);
+    await Promise.all([x, y, z].map((m) => m.cluster.leave()));
   });
 });
 
