@@ -55,6 +55,11 @@ export interface BroadcastOptions {
   maxBufferedBytes?: number;
   /** A connection that lasted this long starts its backoff from scratch. */
   healthyMs?: number;
+  /**
+   * An ingest that takes nothing while more than maxBufferedBytes wait for this long is dropped and connected
+   * again (a frozen server or a dead route; audio is never dropped, so waiting bytes would grow). Default 5000.
+   */
+  stallMs?: number;
 }
 
 const broadcastBackoff: BackoffOptions = { baseMs: 1000, capMs: 15000, jitter: 0.2 };
@@ -172,12 +177,25 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
     }
   }
 
-  const meter = setInterval(() => {
-    const at = performance.now();
-    const bytes = totalBytes();
-    kbps = ((bytes - sample.bytes) * 8) / (at - sample.at);
-    sample = { at, bytes };
-  }, 1000);
+  const stallMs = options.stallMs ?? 5000;
+  let backedUpSince: number | undefined;
+  const meter = setInterval(
+    () => {
+      const at = performance.now();
+      if (at - sample.at >= 1000) {
+        const bytes = totalBytes();
+        kbps = ((bytes - sample.bytes) * 8) / (at - sample.at);
+        sample = { at, bytes };
+      }
+      const backedUp = connection !== undefined && connection.buffered() > maxBuffered;
+      backedUpSince = backedUp ? (backedUpSince ?? at) : undefined;
+      if (connection && backedUpSince !== undefined && at - backedUpSince >= stallMs) {
+        backedUpSince = undefined;
+        connection.close(`the ingest took nothing for ${(stallMs / 1000).toFixed(1)} s (${connection.buffered()} bytes waiting): network down or ingest frozen`);
+      }
+    },
+    Math.min(1000, Math.max(50, stallMs / 4)),
+  );
   log.start(`broadcast to ${where}`);
   const running = loop();
 

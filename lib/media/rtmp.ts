@@ -48,7 +48,8 @@ export interface RtmpConnection {
   written(): number;
   /** Resolves with the reason when the connection ends, for any cause. */
   closed: Promise<string>;
-  close(): void;
+  /** End the connection; `reason` becomes what `closed` resolves with. */
+  close(reason?: string): void;
 }
 
 const CHUNK_SIZE = 4096;
@@ -199,7 +200,7 @@ export function connectRtmp(ingest: Ingest, options: { timeoutMs?: number } = {}
     buffered: () => socket.writableLength ?? 0,
     written: () => written,
     closed,
-    close: () => end("closed by letsrobot"),
+    close: (reason) => end(reason ?? "closed by letsrobot"),
   };
   return ready.then(() => connection);
 }

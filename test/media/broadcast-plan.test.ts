@@ -168,7 +168,7 @@ function fakeConnection(buffered = () => 0) {
     buffered,
     written: () => sent.reduce((n, m) => n + m.body.length, 0),
     closed,
-    close: () => close("closed by letsrobot"),
+    close: (reason) => close(reason ?? "closed by letsrobot"),
   };
   return { connection, sent, end: close };
 }
@@ -227,6 +227,20 @@ describe("broadcaster (fake connections)", () => {
       const stamps = link.sent.filter((m) => m.type === FLV_VIDEO).map((m) => m.timestamp);
       expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
       expect(broadcaster.status().dropped).toBe(2);
+    } finally {
+      await broadcaster.stop();
+    }
+  });
+
+  test("an ingest that takes nothing (bytes pile up) is dropped after stallMs and connected again", async () => {
+    const links = [fakeConnection(() => 10_000_000), fakeConnection()];
+    let opened = 0;
+    broadcaster = startBroadcast(target, { log: testLogger(), connect: async () => (links[opened++] as ReturnType<typeof fakeConnection>).connection }, { stallMs: 300, maxBufferedBytes: 1000, backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
+    try {
+      await waitUntil(() => opened === 2, 3000, "a second connection after the stall");
+      expect(broadcaster.status().lastError).toMatch(/^the ingest took nothing for 0\.3 s \(10000000 bytes waiting\): network down or ingest frozen$/);
+      await Bun.sleep(700); // past the stall window again: the healthy connection stays
+      expect(opened).toBe(2);
     } finally {
       await broadcaster.stop();
     }
