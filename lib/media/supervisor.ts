@@ -3,10 +3,11 @@ import { redact } from "../log.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
 import { type GroupSpawner, spawnGroup } from "../process/group.ts";
 import type { Broadcaster } from "./broadcast.ts";
-import { type Attempt, startAttempt } from "./ingest.ts";
+import { startAttempt } from "./ingest.ts";
 import type { Uploader } from "./upload.ts";
 import { type FfmpegPlan, ingestUrl, type MediaKind, type StreamPlan, type StreamTarget } from "./plan.ts";
-import { advanced, type Progress } from "./progress.ts";
+import { advanced } from "./progress.ts";
+import { newRunner, relayStall, type Runner, runnerStatus } from "./runner.ts";
 import { formatStatusLine, type StreamStatus } from "./status.ts";
 
 export type { StreamStatus } from "./status.ts";
@@ -55,28 +56,6 @@ export const streamBackoff: BackoffOptions = { baseMs: 500, capMs: 5000, jitter:
 /** A stream that ran this long without trouble starts its backoff from scratch. */
 const HEALTHY_MS = 10000;
 
-interface Runner {
-  kind: MediaKind;
-  plan: FfmpegPlan;
-  attempt?: Attempt;
-  startedAt: number;
-  lastProgressAt: number;
-  progressed: boolean;
-  stalled: boolean;
-  /** Bytes the relay had acknowledged at lastAckAt. */
-  acked: number;
-  lastAckAt: number;
-  last?: Progress;
-  restarts: number;
-  failures: number;
-  bytes: number;
-  lastError?: string;
-  loop?: Promise<void>;
-  /** Broadcast plans only: the relay upload is lost while ffmpeg runs on for the broadcast. */
-  relayDown: boolean;
-  relayFailures: number;
-  relaySince: number;
-}
 
 export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options: SupervisorOptions = {}): StreamSupervisor {
   const live = deps.interactive === true && deps.statusLine !== undefined;
@@ -90,7 +69,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
   let resolving: Promise<void> | undefined;
   const runners: Runner[] = [plan.video, plan.audio]
     .filter((p): p is FfmpegPlan => p !== undefined)
-    .map((p) => ({ kind: p.kind, plan: p, startedAt: 0, lastProgressAt: 0, progressed: false, stalled: false, acked: 0, lastAckAt: 0, restarts: 0, failures: 0, bytes: 0, relayDown: false, relayFailures: 0, relaySince: 0 }));
+    .map(newRunner);
 
   const urlFor = (runner: Runner) => (target ? ingestUrl(runner.kind, target) : runner.plan.url);
 
@@ -158,39 +137,10 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     }
   }
 
-  function statusOf(kind: MediaKind): StreamStatus {
-    const runner = runners.find((r) => r.kind === kind);
-    if (!runner) return { running: false, restarts: 0, disabled: true };
-    const alive = runner.attempt !== undefined && !runner.relayDown && runner.progressed && performance.now() - runner.lastProgressAt <= stallMs;
-    const p = alive ? runner.last : undefined;
-    return {
-      running: alive,
-      fps: p?.fps,
-      kbps: p?.kbps,
-      frames: p?.frames,
-      speed: p?.speed,
-      restarts: runner.restarts,
-      lastError: runner.lastError,
-      pid: runner.attempt?.pid,
-      bytes: runner.bytes,
-    };
-  }
 
+  const statusOf = (kind: MediaKind) => runnerStatus(runners.find((r) => r.kind === kind), stallMs);
   const status = () => ({ video: statusOf("video"), audio: statusOf("audio") });
 
-  /** A relay that acknowledges nothing while data waits (network gone, relay frozen) is a stall too. */
-  function relayStalled(runner: Runner, attempt: Attempt, now: number): string | undefined {
-    const delivery = attempt.delivery();
-    if (delivery.acked === undefined) return undefined;
-    if (delivery.acked > runner.acked) {
-      runner.acked = delivery.acked;
-      runner.lastAckAt = now;
-      return undefined;
-    }
-    if ((delivery.queued ?? 0) === 0 || now - runner.lastAckAt <= stallMs) return undefined;
-    const where = new URL(urlFor(runner));
-    return `the relay at ${where.hostname}:${where.port || 80} took nothing for ${((now - runner.lastAckAt) / 1000).toFixed(1)} s (${delivery.queued} bytes waiting): network down or relay frozen`;
-  }
 
   /**
    * A broadcast plan lost its relay upload: ffmpeg keeps feeding the broadcast, and only the upload is
@@ -219,7 +169,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
     for (const runner of runners) {
       const attempt = runner.attempt;
       if (!attempt || runner.stalled) continue;
-      const relay = runner.relayDown ? undefined : relayStalled(runner, attempt, now);
+      const relay = runner.relayDown ? undefined : relayStall(runner, attempt.delivery(), now, stallMs, urlFor(runner));
       if (relay && runner.plan.flv) {
         log.warn(`${runner.kind}: ${relay}; dropping that upload`);
         attempt.dropRelay(`stalled: ${relay}`);
