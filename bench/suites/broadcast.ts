@@ -5,6 +5,7 @@ import { toStreamPlan } from "../../lib/media/plan.ts";
 import { superviseStreams } from "../../lib/media/supervisor.ts";
 import { createLogger } from "../../lib/log.ts";
 import { nginxRtmpAvailable, startNginxRtmp } from "../../test/helpers/nginx-rtmp.ts";
+import { startSink } from "../../test/media/sink.ts";
 import { cpuSeconds } from "../core/proc.ts";
 import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
 
@@ -20,32 +21,12 @@ interface Round {
   twitchKbps?: number;
 }
 
-/** A relay stand-in on 127.0.0.1 that takes every POSTed byte and drops it. */
-function startDrain() {
-  let bytes = 0;
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request) {
-      const reader = request.body?.getReader();
-      for (;;) {
-        const next = await reader?.read().catch(() => undefined);
-        if (!next || next.done) break;
-        bytes += next.value.byteLength;
-      }
-      return new Response("ok");
-    },
-  });
-  return { port: server.port ?? 0, bytes: () => bytes, stop: () => server.stop(true) };
-}
-
 async function measure(variant: Round["variant"], ingest: string, seconds: number): Promise<Round> {
-  const drain = startDrain();
+  const relay = startSink("bench"); // keeps what it receives: ~1 MB a second, dropped with the round
   const config = defaults();
   if (variant === "relay+twitch") Object.assign(config.twitch, { stream_key: "live_123456789_benchbenchbenchbenchbench", ingest });
   const broadcast = toBroadcastPlan(config);
-  const target = { relayHost: "127.0.0.1", videoPort: drain.port, audioPort: drain.port, streamKey: "bench", xres: 640, yres: 480 };
+  const target = { relayHost: "127.0.0.1", videoPort: relay.port, audioPort: relay.port, streamKey: "bench", xres: 640, yres: 480 };
   const log = createLogger("silent");
   const broadcaster = broadcast && startBroadcast(broadcast.target, { log });
   const supervisor = superviseStreams(toStreamPlan(config, target, {}, { broadcast }), { log, broadcaster });
@@ -70,7 +51,7 @@ async function measure(variant: Round["variant"], ingest: string, seconds: numbe
   } finally {
     await supervisor.stop();
     await broadcaster?.stop();
-    drain.stop();
+    await relay.stop();
   }
 }
 

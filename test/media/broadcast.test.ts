@@ -1,6 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
-import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaults } from "../../lib/config/schema.ts";
@@ -13,7 +12,7 @@ import { runProcess } from "../../lib/process/run.ts";
 import { type Platform, type RobotCredentials, startPlatform } from "../../lib/server/platform.ts";
 import { type NginxRtmp, nginxRtmpAvailable, startNginxRtmp } from "../helpers/nginx-rtmp.ts";
 import { probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
-import { startSink } from "./sink.ts";
+import { startFrozenRelay, startSink } from "./sink.ts";
 
 /**
  * The broadcast against a real RTMP server (nginx-rtmp on 127.0.0.1, recording what arrives) while the same
@@ -209,29 +208,19 @@ describe("broadcast to an RTMP server while the relay streams", () => {
   }, 45000);
 
   test("a frozen relay (connection open, nothing read) with a broadcast: only that upload is dropped, ffmpeg and the broadcast run on", async () => {
-    // the first upload is accepted and never read; later ones are read, like a relay that came back
-    const connections: Socket[] = [];
-    let laterBytes = 0;
-    const frozen = createServer((socket) => {
-      connections.push(socket);
-      if (connections.length === 1) socket.pause();
-      else socket.on("data", (chunk) => (laterBytes += chunk.length));
-    });
-    await new Promise<void>((resolve) => frozen.listen(0, "127.0.0.1", resolve));
+    const frozen = await startFrozenRelay();
     const audio = startSink(RELAY_KEY);
     try {
-      const port = (frozen.address() as AddressInfo).port;
-      await start({ baseMs: 200, capMs: 1000, jitter: 0 }, { relayHost: "127.0.0.1", videoPort: port, audioPort: audio.port, streamKey: RELAY_KEY, xres: 320, yres: 240 });
+      await start({ baseMs: 200, capMs: 1000, jitter: 0 }, { relayHost: "127.0.0.1", videoPort: frozen.port, audioPort: audio.port, streamKey: RELAY_KEY, xres: 320, yres: 240 });
       await waitUntil(() => broadcaster?.status().running === true, 20000, "the broadcast live");
       const pids = [supervisor?.status().video.pid, supervisor?.status().audio.pid];
-      await waitUntil(() => laterBytes > 20000, 20000, "bytes on a new relay connection after the frozen one");
-      expect(connections.length).toBeGreaterThanOrEqual(2);
+      await waitUntil(() => frozen.laterBytes() > 20000, 20000, "bytes on a new relay connection after the frozen one");
+      expect(frozen.connections()).toBeGreaterThanOrEqual(2);
       expect(supervisor?.status().video.lastError).toMatch(/^stalled: the relay at 127\.0\.0\.1:\d+ took nothing for [23]\.\d s/);
       expect([supervisor?.status().video.pid, supervisor?.status().audio.pid]).toEqual(pids);
       expect([supervisor?.status().video.restarts, supervisor?.status().audio.restarts]).toEqual([0, 0]);
       expect(broadcaster?.status().running).toBe(true);
     } finally {
-      for (const socket of connections) socket.destroy();
       frozen.close();
       await audio.stop();
     }

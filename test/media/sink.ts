@@ -1,4 +1,5 @@
 import type { Server } from "bun";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 
 /**
  * A tiny relay stand-in on 127.0.0.1: accepts POSTed MPEG-TS at /{key}/{xres}/{yres}/, answers 403 for a
@@ -80,6 +81,27 @@ export function startSink(key: string, port = 0): Sink {
     },
     start() {
       server ??= listen(bound);
+    },
+  };
+}
+
+/** A relay that accepts the first upload and never reads it (frozen); later connections are read, as after a recovery. */
+export async function startFrozenRelay(): Promise<{ port: number; connections: () => number; laterBytes: () => number; close(): void }> {
+  const connections: Socket[] = [];
+  let laterBytes = 0;
+  const server = createServer((socket) => {
+    connections.push(socket);
+    if (connections.length === 1) socket.pause();
+    else socket.on("data", (chunk) => (laterBytes += chunk.length));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => connections.length,
+    laterBytes: () => laterBytes,
+    close() {
+      for (const socket of connections) socket.destroy();
+      server.close();
     },
   };
 }

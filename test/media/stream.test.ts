@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { type AddressInfo, createServer, type Socket } from "node:net";
 import { type StreamTarget, toStreamPlan } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
 import { alive, commandLine, pesLengths, probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
-import { type Sink, startSink } from "./sink.ts";
+import { type Sink, startFrozenRelay, startSink } from "./sink.ts";
 
 const KEY = "k3y-very-secret";
 const PATH_VIDEO = "/KEY/320/240/";
@@ -112,24 +111,14 @@ describe("stream supervisor against a loopback relay", () => {
   }, 45000);
 
   test("a frozen relay (connection open, nothing read) is a stall: detected in seconds, not after the send buffer fills", async () => {
-    // the first upload is accepted and never read; later ones are read, like a relay that came back
-    const connections: Socket[] = [];
-    let laterBytes = 0;
-    const frozen = createServer((socket) => {
-      connections.push(socket);
-      if (connections.length === 1) socket.pause();
-      else socket.on("data", (chunk) => (laterBytes += chunk.length));
-    });
-    await new Promise<void>((resolve) => frozen.listen(0, "127.0.0.1", resolve));
+    const frozen = await startFrozenRelay();
     try {
-      const port = (frozen.address() as AddressInfo).port;
-      const target = { relayHost: "127.0.0.1", videoPort: port, audioPort: port, streamKey: KEY, xres: 320, yres: 240 };
+      const target = { relayHost: "127.0.0.1", videoPort: frozen.port, audioPort: frozen.port, streamKey: KEY, xres: 320, yres: 240 };
       supervisor = superviseStreams(toStreamPlan(smallConfig({ audio: false }), target), { log: testLogger() });
       await waitUntil(() => (supervisor?.status().video.restarts ?? 0) >= 1, 12000, "the frozen relay to be noticed");
       expect(supervisor.status().video.lastError).toMatch(/^stalled: the relay at 127\.0\.0\.1:\d+ took nothing for [23]\.\d s \(\d+ bytes waiting\): network down or relay frozen$/);
-      await waitUntil(() => laterBytes > 20000, 15000, "bytes on a new connection");
+      await waitUntil(() => frozen.laterBytes() > 20000, 15000, "bytes on a new connection");
     } finally {
-      for (const socket of connections) socket.destroy();
       frozen.close();
     }
   }, 40000);
