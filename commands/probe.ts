@@ -5,7 +5,7 @@ import type { Deps } from "../lib/deps.ts";
 import { describeEngineIo, type HandshakeResult, probeSocket } from "../lib/net/handshake.ts";
 import { parseIngest, probeRtmp } from "../lib/media/rtmp.ts";
 import { infoUrl, type LookupResult, probeLookups } from "../lib/platform/client.ts";
-import type { HostPort } from "../lib/platform/lookups.ts";
+import type { HostPort } from "../lib/net/channel.ts";
 import { formatTable } from "../lib/output.ts";
 import { NetworkError, UsageError } from "../lib/errors.ts";
 import { configArgs, configFlags, jsonArg } from "./args.ts";

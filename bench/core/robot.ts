@@ -6,7 +6,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { SocketChannel, SocketFactory } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
-import { realClock } from "../../lib/robot/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import type { Robot } from "../../lib/robot/core.ts";
 import { startRobot } from "../../lib/letsrobot/robot.ts";

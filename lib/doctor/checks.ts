@@ -10,7 +10,7 @@ import { describeEngineIo, probeSocket } from "../net/handshake.ts";
 import { identifyAsRobot } from "./identify.ts";
 import { noSpeaker } from "../speech/speaker.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
-import type { HostPort } from "../platform/lookups.ts";
+import type { HostPort } from "../net/channel.ts";
 import type { SocketFactory } from "../net/channel.ts";
 import type { RunProcess } from "../process/run.ts";
 import { h264EncoderOutcome } from "./h264.ts";

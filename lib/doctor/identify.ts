@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import { type SocketFactory, waitConnected } from "../net/channel.ts";
 import { probeSocket } from "../net/handshake.ts";
-import type { HostPort } from "../platform/lookups.ts";
+import type { HostPort } from "../net/channel.ts";
 
 /** What the control server said when doctor identified as the robot, as `run` does. */
 export type IdentifyAnswer = { kind: "accepted" } | { kind: "refused"; error: string; message: string } | { kind: "silent" } | { kind: "unreachable"; detail: string };

@@ -1,7 +1,7 @@
 import type { Logger } from "../log.ts";
 import type { SocketChannel, SocketFactory } from "../net/channel.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock } from "../robot/clock.ts";
+import type { Clock } from "../clock.ts";
 import { KeptLink } from "../robot/kept-link.ts";
 import type { LinkName, LinkState, LinkStatus } from "../robot/connector.ts";
 

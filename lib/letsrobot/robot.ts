@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import type { SocketFactory } from "../net/channel.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
-import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 import type { Connection, LinkState } from "../robot/connector.ts";
 import { type CoreDeps, connectedRobot, type Robot, type RobotCore, startCore } from "../robot/core.ts";
 import { onChat, onCommand, onExclusive, onMessageRemoved, onSettingsChanged, onUserModerated } from "../robot/handlers.ts";

@@ -1,3 +1,9 @@
+/** A server's address as lookups answer it and sockets connect to it. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
 /** A socket.io connection as the rest of letsrobot sees it, whichever client library speaks it. */
 export interface SocketChannel {
   readonly connected: boolean;

@@ -1,4 +1,4 @@
-import type { HostPort } from "../platform/lookups.ts";
+import type { HostPort } from "./channel.ts";
 
 export interface HandshakeResult {
   url: string;

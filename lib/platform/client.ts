@@ -2,8 +2,8 @@ import type { Config } from "../config/schema.ts";
 import { ConfigError, ProtocolError, RejectedError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { getJson } from "./http.ts";
+import type { HostPort } from "../net/channel.ts";
 import {
-  type HostPort,
   type LookupName,
   type LookupSpec,
   lookupSpecs,

@@ -1,6 +1,6 @@
 import type { Logger } from "../log.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock } from "../robot/clock.ts";
+import type { Clock } from "../clock.ts";
 import { KeptLink } from "../robot/kept-link.ts";
 import type { LinkState } from "../robot/connector.ts";
 import type { RobotCommand } from "../robot/payload.ts";

@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { RobotCore } from "./core.ts";
 import type { RobotEvent } from "./events.ts";
 import type { Lifecycle } from "./lifecycle.ts";

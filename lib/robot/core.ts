@@ -3,7 +3,7 @@ import { type HardwareDriver, planCommand } from "../hardware/driver.ts";
 import type { Logger } from "../log.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
 import type { SpeechQueue } from "../speech/queue.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { LinkStatus } from "./connector.ts";
 import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";

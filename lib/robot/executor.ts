@@ -1,6 +1,6 @@
 import { type Action, type CommandPlan, type HardwareDriver, isMotion } from "../hardware/driver.ts";
 import type { Logger } from "../log.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 import type { KeyPosition } from "./payload.ts";
 
 /** Why the motors were stopped; reported in events and logs. */

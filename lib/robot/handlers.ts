@@ -5,7 +5,7 @@ import type { RobotSettings } from "../platform/lookups.ts";
 import { speechFor } from "../speech/filter.ts";
 import type { SpeechQueue } from "../speech/queue.ts";
 import { type ChatEffect, parseChatCommand, runChatCommand } from "./chat-commands.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { RobotEvent } from "./events.ts";
 import type { CommandExecutor } from "./executor.ts";
 import type { MediaControl } from "./media-control.ts";

@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 import type { LinkState } from "./connector.ts";
 
 export interface KeptLinkOptions {

@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import type { RunProcess } from "../process/run.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { type RobotEvent, type RobotStatus, statusLine } from "./events.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { startStatusServer } from "./status-server.ts";

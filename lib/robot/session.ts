@@ -3,7 +3,7 @@ import type { Deps } from "../deps.ts";
 import { LetsrobotError } from "../errors.ts";
 import { openDriver } from "../hardware/registry.ts";
 import type { RunProcess } from "../process/run.ts";
-import { type Clock, realClock } from "./clock.ts";
+import { type Clock, realClock } from "../clock.ts";
 import type { Connector } from "./connector.ts";
 import { connectedRobot, startCore } from "./core.ts";
 import { describeEvent, isWarning, type RobotEvent } from "./events.ts";

@@ -4,7 +4,7 @@ import type { Logger } from "../log.ts";
 import type { RunProcess } from "../process/run.ts";
 import { SpeechQueue } from "../speech/queue.ts";
 import { createSpeaker } from "../speech/speaker.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { RobotEvent } from "./events.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 

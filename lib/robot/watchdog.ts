@@ -1,6 +1,6 @@
 import type { Logger } from "../log.ts";
 import type { RunProcess } from "../process/run.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import { openNotifySocket } from "./sd-notify.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from "../log.ts";
 import { type SocketChannel, type SocketFactory, waitConnected } from "../net/channel.ts";
 import { probeSocket } from "../net/handshake.ts";
 import { resolveSockets } from "../platform/client.ts";
-import type { HostPort } from "../platform/lookups.ts";
+import type { HostPort } from "../net/channel.ts";
 import type { Step } from "./steps.ts";
 
 /** One result line of `send`: what was sent, when, and what the server said. */

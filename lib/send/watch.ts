@@ -3,7 +3,7 @@ import { NetworkError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type SocketChannel, type SocketFactory, waitConnected } from "../net/channel.ts";
 import { resolveSockets } from "../platform/client.ts";
-import type { HostPort } from "../platform/lookups.ts";
+import type { HostPort } from "../net/channel.ts";
 
 /** What a robot receives, seen from the robot's side: for `letsrobot watch`. */
 export interface WatchedEvent {

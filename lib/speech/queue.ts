@@ -1,5 +1,5 @@
 import type { Logger } from "../log.ts";
-import type { Clock, TimerHandle } from "../robot/clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 
 export interface SpeechItem {
   /** Platform message id, so `message_removed` can cancel it; may be empty. */

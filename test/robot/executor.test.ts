@@ -71,7 +71,7 @@ describe("command executor", () => {
   });
 
   test("the real clock measures how late its timers fire", async () => {
-    const { realClock } = await import("../../lib/robot/clock.ts");
+    const { realClock } = await import("../../lib/clock.ts");
     const fired = new Promise<void>((resolve) => realClock.setTimeout(resolve, 5));
     const until = performance.now() + 40;
     while (performance.now() < until) {

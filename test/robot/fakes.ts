@@ -1,6 +1,6 @@
 import type { SocketChannel, SocketOptions } from "../../lib/net/channel.ts";
 import type { Action, DriverState, HardwareDriver } from "../../lib/hardware/driver.ts";
-import type { Clock, TimerHandle } from "../../lib/robot/clock.ts";
+import type { Clock, TimerHandle } from "../../lib/clock.ts";
 
 /** A clock that only moves when the test says so; timers fire in time order. */
 export class FakeClock implements Clock {

@@ -4,7 +4,7 @@ import { createLogger } from "../../lib/log.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
-import { realClock } from "../../lib/robot/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 import type { RobotEvent } from "../../lib/robot/events.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import type { Robot } from "../../lib/robot/core.ts";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../lib/log.ts";
 import { runProcess } from "../../lib/process/run.ts";
-import { realClock } from "../../lib/robot/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 import { socketAddress } from "../../lib/robot/sd-notify.ts";
 import { startSystemdNotify } from "../../lib/robot/watchdog.ts";
 import { until } from "./harness.ts";

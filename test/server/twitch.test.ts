@@ -13,7 +13,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
-import { realClock } from "../../lib/robot/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 import type { RobotEvent } from "../../lib/robot/events.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import { startRobot } from "../../lib/letsrobot/robot.ts";

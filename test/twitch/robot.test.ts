@@ -9,7 +9,7 @@ import { defaults } from "../../lib/config/schema.ts";
 import { planCommand } from "../../lib/hardware/driver.ts";
 import { createSimDriver } from "../../lib/hardware/drivers/sim.ts";
 import { createLogger } from "../../lib/log.ts";
-import { realClock } from "../../lib/robot/clock.ts";
+import { realClock } from "../../lib/clock.ts";
 import { CommandExecutor, type StopReason } from "../../lib/robot/executor.ts";
 import { startTwitchChat } from "../../lib/twitch/chat.ts";
 import { createExtensionHandler } from "../../lib/twitch/extension-http.ts";
