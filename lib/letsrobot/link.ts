@@ -3,7 +3,7 @@ import type { SocketChannel, SocketFactory } from "../net/channel.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { Clock } from "../clock.ts";
 import { KeptLink } from "../robot/kept-link.ts";
-import type { LinkName, LinkState, LinkStatus } from "../robot/connector.ts";
+import type { LinkName, LinkState, LinkStatus } from "../robot/link-status.ts";
 
 export interface LinkOptions {
   name: LinkName;

@@ -2,7 +2,7 @@ import type { Logger } from "../log.ts";
 import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { Clock } from "../clock.ts";
 import { KeptLink } from "../robot/kept-link.ts";
-import type { LinkState } from "../robot/connector.ts";
+import type { LinkState } from "../robot/link-status.ts";
 import type { RobotCommand } from "../robot/payload.ts";
 import { parseValidated, pickChannel, type RemoChannel, type RemoChat, RemoEvent, type RemoIdentity, robotMessage, toChatMessage, toRobotCommand } from "./protocol.ts";
 import type { FrameSocket, FrameSocketFactory } from "./socket.ts";

@@ -6,24 +6,8 @@ import type { RobotCore } from "./core.ts";
 import type { RobotEvent } from "./events.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import type { MediaControl } from "./media-control.ts";
+import type { LinkStatus } from "./link-status.ts";
 import type { Roles } from "./moderation.ts";
-
-export type LinkName = "control" | "chat" | "app" | "remo";
-/** `refused`: connected, but the server refused the robot (wrong or missing robot key). */
-export type LinkState = "connecting" | "connected" | "refused" | "down" | "closed";
-
-export interface LinkStatus {
-  name: LinkName;
-  state: LinkState;
-  connects: number;
-  failures: number;
-  /** ms since the server last said anything (ack or event). */
-  silentMs?: number;
-  /** True once the server has acked a ping: silence then means a dead connection. */
-  acks: boolean;
-  /** Why the server refused the robot (`bad_key: wrong robot key`), until it accepts it again. */
-  refused?: string;
-}
 
 /** What a connector may use while it brings its platform up. */
 export interface ConnectorContext {

@@ -4,7 +4,7 @@ import type { Logger } from "../log.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
 import type { SpeechQueue } from "../speech/queue.ts";
 import type { Clock } from "../clock.ts";
-import type { LinkStatus } from "./connector.ts";
+import type { LinkStatus } from "./link-status.ts";
 import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";
 import type { HandlerContext } from "./handlers.ts";

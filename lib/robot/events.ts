@@ -1,4 +1,4 @@
-import type { LinkName, LinkState, LinkStatus } from "./connector.ts";
+import type { LinkName, LinkState, LinkStatus } from "./link-status.ts";
 import type { StopReason } from "./executor.ts";
 import type { Health } from "./health.ts";
 

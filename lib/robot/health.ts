@@ -1,4 +1,4 @@
-import type { LinkStatus } from "./connector.ts";
+import type { LinkStatus } from "./link-status.ts";
 
 /** Whether the robot does its job, and if not, why (status endpoint, `run --json`, systemd watchdog). */
 export interface Health {

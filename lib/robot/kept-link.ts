@@ -1,6 +1,6 @@
 import type { Logger } from "../log.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
-import type { LinkState } from "./connector.ts";
+import type { LinkState } from "./link-status.ts";
 
 export interface KeptLinkOptions {
   /** How log lines name the link ("control socket", "Remo socket"). */

@@ -7,7 +7,7 @@ import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
 import { runProcess } from "../../lib/process/run.ts";
 import { robotHealth } from "../../lib/robot/health.ts";
-import type { LinkStatus } from "../../lib/robot/connector.ts";
+import type { LinkStatus } from "../../lib/robot/link-status.ts";
 import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
 import { until } from "./harness.ts";

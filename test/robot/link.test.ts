@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "../../lib/log.ts";
-import type { LinkState } from "../../lib/robot/connector.ts";
+import type { LinkState } from "../../lib/robot/link-status.ts";
 import { RobotLink } from "../../lib/letsrobot/link.ts";
 import { FakeClock, fakeFactory } from "./fakes.ts";
 
