@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { connect as tcpConnect, type Socket } from "node:net";
+import { isIP, connect as tcpConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { type Amf0Object, type Amf0Value, decodeAmf0, encodeAmf0 } from "./amf0.ts";
 import { ChunkReader, encodeMessage, MSG, type RtmpMessage } from "./rtmp-chunk.ts";
@@ -56,7 +56,8 @@ const CHUNK_SIZE = 4096;
 const HANDSHAKE = 1536;
 
 function open(ingest: Ingest): Socket {
-  if (ingest.secure) return tlsConnect({ host: ingest.host, port: ingest.port, servername: ingest.host });
+  // SNI carries host names only; a certificate for an address is still checked against it
+  if (ingest.secure) return tlsConnect({ host: ingest.host, port: ingest.port, servername: isIP(ingest.host) ? undefined : ingest.host });
   return tcpConnect({ host: ingest.host, port: ingest.port });
 }
 
@@ -211,6 +212,7 @@ function explainSocketError(error: NodeJS.ErrnoException, where: string): string
   if (/ENOTFOUND|EAI_AGAIN/i.test(code)) return `${where.split(":")[0]} cannot be found (DNS)`;
   if (/ECONNRESET|EPIPE|ConnectionClosed/i.test(code)) return `${where} closed the connection`;
   if (/EHOSTUNREACH|ENETUNREACH/i.test(code)) return `${where} cannot be reached (network down?)`;
+  if (/CERT|SELF_SIGNED|ALTNAME/i.test(code)) return `${where}: its TLS certificate is not trusted (${error.message}); a private ingest's CA goes in NODE_EXTRA_CA_CERTS`;
   return `${where}: ${error.message}`;
 }
 

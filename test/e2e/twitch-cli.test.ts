@@ -5,6 +5,12 @@ import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.t
 import { type NginxRtmp, startNginxRtmp } from "../helpers/nginx-rtmp.ts";
 import { type Sink, startSink } from "../media/sink.ts";
 import { spawnRun } from "../robot/run-process.ts";
+import { selfSignedIdentity } from "../../lib/server/tls-identity.ts";
+import { connect as tcpConnect } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 /** The Twitch broadcast as a user drives it: the compiled binary's stream, probe --rtmp, doctor and --dry-run. */
 const TWITCH_KEY = "live_987654321_ZYXWVUTSRQPONMLKJIHGFEDCBA";
@@ -95,4 +101,26 @@ describe("letsrobot and the Twitch broadcast (compiled binary; run from source)"
       await nginx.restart();
     }
   }, 60_000);
+
+  test("probe --rtmp over rtmps:// (TLS in front of nginx-rtmp): passes when the certificate is trusted, names the problem when not", async () => {
+    const identity = await selfSignedIdentity(mkdtempSync(join(tmpdir(), "letsrobot-rtmps-")), ["localhost", "127.0.0.1"], runProcess);
+    const terminator = createTlsServer({ cert: identity.cert, key: identity.key }, (secure) => {
+      const plain = tcpConnect({ host: "127.0.0.1", port: nginx.port });
+      secure.pipe(plain).pipe(secure);
+      const close = () => (secure.destroy(), plain.destroy());
+      secure.on("error", close);
+      plain.on("error", close);
+    });
+    await new Promise<void>((resolve) => terminator.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `rtmps://127.0.0.1:${(terminator.address() as { port: number }).port}/live`;
+      const trusted = await runCli(["probe", "--rtmp", url], { env: cleanEnv({ NODE_EXTRA_CA_CERTS: identity.certPath }) });
+      expect([trusted.code, trusted.stdout]).toEqual([0, expect.stringContaining("RTMP handshake and connect ok")]);
+      const untrusted = await runCli(["probe", "--rtmp", url]);
+      expect(untrusted.code).toBe(20);
+      expect(untrusted.stderr).toContain("its TLS certificate is not trusted (self signed certificate)");
+    } finally {
+      terminator.close();
+    }
+  }, 30_000);
 });
