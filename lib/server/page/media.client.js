@@ -55,7 +55,7 @@
     };
   }
 
-  // o: { wsBase, canvas, box, badge, decoder ("mse" to force it), onVideoFrame, onAudioFrame } → { path, setSound(on) }
+  // o: { wsBase, canvas, box, badge, decoder ("mse" to force it), onVideoFrame, onAudioFrame } → { setSound(on) }
   S.startMedia = (o) => {
     const webcodecs = o.decoder !== "mse" && typeof VideoDecoder === "function" && typeof AudioDecoder === "function";
     const path = webcodecs ? "WebCodecs" : "MSE";
@@ -63,25 +63,29 @@
     const codecs = {};
     let sound = false;
 
+    function show(kind, text) {
+      if (kind !== "video") return;
+      o.badge.textContent = text;
+      o.badge.hidden = false;
+    }
+
     function choose(kind, codec) {
       if (codecs[kind] === codec) return;
       if (codecs[kind]) return location.reload(); // the robot changed format
       codecs[kind] = codec;
       if (codec === "mpeg1" || codec === "mp2") {
-        if (!window.JSMpeg) return void (o.badge.textContent = "no MPEG-1 player");
+        if (!window.JSMpeg) return show(kind, "no MPEG-1 player");
         players[kind] = jsmpegPlayer(kind, o);
+      } else if (codec !== "h264" && codec !== "aac") {
+        return show(kind, `cannot play ${codec}`);
       } else if (!webcodecs && !S.mseAvailable) {
-        if (kind === "video") o.badge.textContent = "H.264 needs https in this browser";
-        return void (o.badge.hidden = false);
+        return show(kind, "H.264 needs https in this browser");
       } else if (codec === "h264") {
         players.video = webcodecs ? S.createWebCodecsVideo(o.canvas, o.onVideoFrame) : S.createMseVideo(o.canvas, o.onVideoFrame);
-      } else if (codec === "aac") {
+      } else {
         players.audio = webcodecs ? S.createWebCodecsAudio(o.onAudioFrame) : S.createMseAudio(o.box, o.onAudioFrame);
-      } else return;
-      if (kind === "video") {
-        o.badge.textContent = codec === "h264" ? `H.264 · ${path}` : "MPEG-1";
-        o.badge.hidden = false;
       }
+      show(kind, codec === "h264" ? `H.264 · ${path}` : "MPEG-1");
       if (sound && players[kind].setSound) players[kind].setSound(true);
     }
 
@@ -103,7 +107,6 @@
     open("audio");
 
     return {
-      path,
       setSound(on) {
         sound = on;
         for (const player of Object.values(players)) if (player.setSound) player.setSound(on);
