@@ -18,7 +18,7 @@ export interface LinkOptions {
   clock: Clock;
   /** A server that acks our pings but has been silent this long is considered dead. */
   livenessMs: number;
-  /** Re-identify this often even when the server never acks (PROTOCOL.md 1.3: 60 s). */
+  /** Re-identify this often even when the server never acks (docs/protocol.md 1.3: 60 s). */
   reidentifyMs?: number;
   connectTimeoutMs?: number;
   backoff?: BackoffOptions;

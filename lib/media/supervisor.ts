@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   resolveTarget?: () => Promise<StreamTarget>;
   /**
    * No progress (or nothing acknowledged by the relay) for this long means stalled. Default 2500: progress
-   * arrives every 0.5 s, so a stream that stops is caught within 3 s (TARGETS.md R3).
+   * arrives every 0.5 s, so a stream that stops is caught within 3 s (R3 in docs/performance.md).
    */
   stallMs?: number;
   /** A new ffmpeg may take this long to produce its first output (cameras warming up; default 10000). */

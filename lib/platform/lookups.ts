@@ -2,7 +2,7 @@ import { ProtocolError } from "../errors.ts";
 import type { HostPort } from "../net/channel.ts";
 
 /**
- * LetsRobot info-server lookups (PROTOCOL.md 1.2). The normalisers are pure and accept every field
+ * LetsRobot info-server lookups (docs/protocol.md 1.2). The normalisers are pure and accept every field
  * spelling real servers used: ports as numbers or numeric strings, `mpeg_stream_port` or `port`, missing `xres`.
  */
 

@@ -1,7 +1,7 @@
 import type { ChatMessage, KeyPosition, RobotCommand } from "../robot/payload.ts";
 
 /**
- * The Remo.tv wire protocol (PROTOCOL.md 2), pure: `{e, d}` JSON frames in and out, and the Remo payloads
+ * The Remo.tv wire protocol (docs/protocol.md 2), pure: `{e, d}` JSON frames in and out, and the Remo payloads
  * turned into the robot loop's own command and chat shapes (lib/robot/payload.ts), so one executor and one
  * chat path serve both protocols. Used by the robot (lib/remo/*) and by `serve`'s Remo endpoint.
  */

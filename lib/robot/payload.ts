@@ -1,5 +1,5 @@
 /**
- * Decoding what the platform sends to a robot (PROTOCOL.md 1.3). Pure: raw socket payloads in,
+ * Decoding what the platform sends to a robot (docs/protocol.md 1.3). Pure: raw socket payloads in,
  * one normalised shape out, or undefined when the payload is not for this robot or is malformed.
  */
 

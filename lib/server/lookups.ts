@@ -1,7 +1,7 @@
 import type { RobotRecord } from "./robot-record.ts";
 
 /**
- * Answers to the LetsRobot info-server lookups (PROTOCOL.md 1.2), as pure functions of the request path.
+ * Answers to the LetsRobot info-server lookups (docs/protocol.md 1.2), as pure functions of the request path.
  * Every host and port points at this platform. Video and audio share one ingest port: the relay tells
  * the two POSTs apart by the MPEG-TS stream they carry, so old clients that build
  * `http://{host}:{port}/{stream_key}/640/480/` from either lookup keep working.

@@ -10,7 +10,7 @@ import { cleanChatText, maxChatLength, shown } from "./viewer-messages.ts";
 import type { MessageSocket } from "./ws-server.ts";
 
 /**
- * Remo-style robots on `serve` (PROTOCOL.md 2): a plain websocket speaking `{e, d}`. The robot authenticates
+ * Remo-style robots on `serve` (docs/protocol.md 2): a plain websocket speaking `{e, d}`. The robot authenticates
  * with its robot key (`AUTHENTICATE_ROBOT {token}` → `ROBOT_VALIDATED {id, host}`), joins its channel and
  * from then on gets the viewers' commands as `BUTTON_COMMAND` and their chat as `MESSAGE_RECEIVED`; what it
  * says (`ROBOT_MESSAGE_SENT`) reaches the viewer pages as chat. The hub does not know about these sockets:

@@ -1,5 +1,5 @@
 /**
- * Twitch IRC lines (PROTOCOL.md section 3): IRCv3 message tags, prefix, command and parameters. Pure: text in,
+ * Twitch IRC lines (docs/protocol.md section 3): IRCv3 message tags, prefix, command and parameters. Pure: text in,
  * a decoded message out. Twitch over websocket may put several `\r\n`-terminated lines in one frame.
  */
 

@@ -1,7 +1,7 @@
 import type { Server, ServerWebSocket } from "bun";
 
 /**
- * A small Remo-style server written from PROTOCOL.md section 2, on 127.0.0.1: the robot websocket at `/`,
+ * A small Remo-style server written from docs/protocol.md section 2, on 127.0.0.1: the robot websocket at `/`,
  * the channel list, and `/transmit` uploads (Bearer robot key). It records what robots send and lets a
  * test push BUTTON_COMMAND / MESSAGE_RECEIVED frames to them.
  */

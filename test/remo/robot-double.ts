@@ -1,5 +1,5 @@
 /**
- * A Remo-style robot client written from PROTOCOL.md section 2 (not from lib/remo): a plain websocket, JSON
+ * A Remo-style robot client written from docs/protocol.md section 2 (not from lib/remo): a plain websocket, JSON
  * `{e, d}` frames, AUTHENTICATE_ROBOT → ROBOT_VALIDATED, channel lookup over REST, JOIN_CHANNEL, GET_CHAT.
  * It records every frame it receives so tests can wait for the one they expect.
  */

@@ -5,7 +5,7 @@ import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import { connect, emitAck, nextEvent, startTestPlatform, tempDataDir, until } from "../server/helpers.ts";
 import { openRobotDouble, type RobotDouble, remoRobotLogin } from "./robot-double.ts";
 
-/** `serve`'s Remo endpoint against a Remo-style robot client written from PROTOCOL.md. */
+/** `serve`'s Remo endpoint against a Remo-style robot client written from docs/protocol.md. */
 const data = tempDataDir();
 const opened: SocketChannel[] = [];
 const doubles: RobotDouble[] = [];
