@@ -1,11 +1,11 @@
 import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
+import { BodyState } from "../body-state.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { checkPins, createFirmataIo, firmwareName } from "../firmata-io.ts";
 import { type Body, connectBody } from "../johnny-five.ts";
-import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
-import { namedOutputs, outputSwitch } from "../outputs.ts";
+import type { Hardware } from "../kinematics.ts";
 import type { SerialPortInfo } from "../ports.ts";
 import type { SerialLink } from "../tty-port.ts";
 
@@ -20,15 +20,9 @@ export interface FirmataDriverDeps {
 
 /** An Arduino running StandardFirmata, driven pin by pin through johnny-five over the tty link. */
 export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): HardwareDriver {
-  let left = 0;
-  let right = 0;
-  let pan = servoCentre(hw, "pan");
-  let tilt = servoCentre(hw, "tilt");
-  let led = false;
+  const state = new BodyState(hw);
   let opened = false;
   let closed = false;
-  const outputs = namedOutputs(hw);
-  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const link = new BoardLink<Body>({
     what: "Firmata board",
@@ -50,18 +44,17 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       return body;
     },
     onLost() {
-      left = 0; // a board that lost power or USB stops its motors
-      right = 0;
+      state.halt(); // a board that lost power or USB stops its motors
     },
     release: (body) => body.dispose(),
     onBack(body) {
       // a board with its own power may still be running the last command: stop first; then the camera
       // and the lights go back where they were
       body.stop();
-      body.servo("pan", pan);
-      body.servo("tilt", tilt);
-      body.led(led);
-      for (const [name, on] of Object.entries(switched)) body.output(name, on);
+      body.servo("pan", state.pan);
+      body.servo("tilt", state.tilt);
+      body.led(state.led);
+      for (const [name, on] of Object.entries(state.switched)) body.output(name, on);
     },
   });
 
@@ -74,8 +67,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
   };
 
   const halt = () => {
-    left = 0;
-    right = 0;
+    state.halt();
     try {
       link.current?.stop();
     } catch (error) {
@@ -96,36 +88,24 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
     async apply(action: Action) {
       const b = body(`apply ${action.kind}`);
       try {
+        const sw = state.record(action);
         switch (action.kind) {
           case "drive":
-            ({ left, right } = sideSpeeds(action, hw));
-            b.drive(left, right);
+            b.drive(state.left, state.right);
             break;
           case "stop":
             halt();
             break;
-          case "servo": {
-            const current = action.servo === "pan" ? pan : tilt;
-            const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
-            if (action.servo === "pan") pan = angle;
-            else tilt = angle;
-            b.servo(action.servo, angle);
+          case "servo":
+            b.servo(action.servo, state[action.servo]);
             break;
-          }
           case "led":
-            led = action.on;
-            b.led(led);
+            b.led(state.led);
             break;
-          case "raw": {
-            const sw = outputSwitch(action, outputs);
-            if (!sw) {
-              deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored (see hardware.outputs)`);
-              break;
-            }
-            switched[sw.output.name] = sw.on;
-            b.output(sw.output.name, sw.on);
+          case "raw":
+            if (sw) b.output(sw.output.name, sw.on);
+            else deps.log.debug(`firmata: no pin mapping for command "${action.command}"; ignored (see hardware.outputs)`);
             break;
-          }
         }
       } catch (error) {
         halt(); // whatever went wrong, the wheels do not keep turning
@@ -139,15 +119,7 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       const volts = link.current?.batteryVolts();
       const battery = volts === undefined ? undefined : volts * hw.battery_scale;
       return {
-        driver: "firmata",
-        connected: opened && !closed && link.current !== undefined,
-        moving: left !== 0 || right !== 0,
-        left,
-        right,
-        pan,
-        tilt,
-        led,
-        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
+        ...state.snapshot("firmata", opened && !closed && link.current !== undefined),
         ...(battery === undefined ? {} : { battery: { volts: Math.round(battery * 100) / 100, charging: hw.battery_charging_volts > 0 && battery >= hw.battery_charging_volts } }),
       };
     },

@@ -1,9 +1,9 @@
 import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
+import { BodyState } from "../body-state.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
-import { clampAngle, type Hardware, servoCentre, sideSpeeds } from "../kinematics.ts";
-import { namedOutputs, outputSwitch } from "../outputs.ts";
+import type { Hardware } from "../kinematics.ts";
 import type { SerialPortInfo } from "../ports.ts";
 import type { SerialLink } from "../tty-port.ts";
 
@@ -51,15 +51,9 @@ interface Session {
 
 /** A classic serial sketch: one lower-cased word plus CRLF per command at 9600 baud; reads back OK/ERR. */
 export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps): HardwareDriver {
-  let left = 0;
-  let right = 0;
-  let pan = servoCentre(hw, "pan");
-  let tilt = servoCentre(hw, "tilt");
-  let led = false;
+  const state = new BodyState(hw);
   let opened = false;
   let closed = false;
-  const outputs = namedOutputs(hw);
-  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const link = new BoardLink<Session>({
     what: "serial board",
@@ -90,8 +84,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       return session;
     },
     onLost() {
-      left = 0;
-      right = 0;
+      state.halt();
     },
     onBack() {
       halt(); // a board with its own power may still be running the last command
@@ -120,8 +113,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
   };
 
   const halt = () => {
-    left = 0;
-    right = 0;
+    state.halt();
     const session = link.current;
     if (!session) return;
     if (hw.serial_ack) session.replies.push(undefined); // its OK is expected, and nobody waits for it
@@ -147,30 +139,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
         if (opened && !closed) halt(); // a rejected or failed command never leaves the wheels turning
         throw error;
       }
-      switch (action.kind) {
-        case "drive":
-          ({ left, right } = sideSpeeds(action, hw));
-          break;
-        case "stop":
-          left = 0;
-          right = 0;
-          break;
-        case "servo": {
-          const current = action.servo === "pan" ? pan : tilt;
-          const angle = action.centre ? servoCentre(hw, action.servo) : clampAngle(hw, action.servo, current + (action.step ?? 0));
-          if (action.servo === "pan") pan = angle;
-          else tilt = angle;
-          break;
-        }
-        case "led":
-          led = action.on;
-          break;
-        case "raw": {
-          const sw = outputSwitch(action, outputs);
-          if (sw) switched[sw.output.name] = sw.on;
-          break;
-        }
-      }
+      state.record(action);
     },
     async stop() {
       halt();
@@ -178,17 +147,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       await link.current?.link.drain().catch(() => undefined);
     },
     state(): DriverState {
-      return {
-        driver: "serial",
-        connected: opened && !closed && link.current !== undefined,
-        moving: left !== 0 || right !== 0,
-        left,
-        right,
-        pan,
-        tilt,
-        led,
-        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
-      };
+      return state.snapshot("serial", opened && !closed && link.current !== undefined);
     },
     async close() {
       if (closed) return;

@@ -2,8 +2,7 @@ import type { Config } from "../../config/schema.ts";
 import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
-import { clampAngle, servoCentre, sideSpeeds } from "../kinematics.ts";
-import { namedOutputs, outputSwitch } from "../outputs.ts";
+import { BodyState } from "../body-state.ts";
 
 /** Top wheel speed of the simulated robot in metres per second, and the distance between its wheels. */
 const TOP_SPEED = 0.3;
@@ -52,22 +51,16 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
   const now = options.now ?? (() => performance.now());
   let open = false;
   let closed = false;
-  let left = 0;
-  let right = 0;
+  const state = new BodyState(hw);
   let pose: Pose = { x: 0, y: 0, heading: 0 };
   let since = now();
-  let pan = servoCentre(hw, "pan");
-  let tilt = servoCentre(hw, "tilt");
-  let led = false;
   const raw: string[] = [];
-  const outputs = namedOutputs(hw);
-  const switched: Record<string, boolean> = Object.fromEntries(outputs.map((o) => [o.name, false]));
 
   const advance = () => {
     const t = now();
     const seconds = Math.max(0, (t - since) / 1000);
     since = t;
-    if (seconds > 0 && (left !== 0 || right !== 0)) pose = integratePose(pose, left * TOP_SPEED, right * TOP_SPEED, seconds);
+    if (seconds > 0 && state.moving) pose = integratePose(pose, state.left * TOP_SPEED, state.right * TOP_SPEED, seconds);
   };
   const usable = (what: string) => {
     if (closed) throw new HardwareError(`cannot ${what}: the sim driver is closed`, "open a new driver (letsrobot restarts it on its own)");
@@ -86,56 +79,23 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
     async apply(action: Action) {
       usable(`apply ${action.kind}`);
       advance();
-      switch (action.kind) {
-        case "drive":
-          ({ left, right } = sideSpeeds(action, hw));
-          break;
-        case "stop":
-          left = 0;
-          right = 0;
-          break;
-        case "servo":
-          if (action.servo === "pan") pan = action.centre ? servoCentre(hw, "pan") : clampAngle(hw, "pan", pan + (action.step ?? 0));
-          else tilt = action.centre ? servoCentre(hw, "tilt") : clampAngle(hw, "tilt", tilt + (action.step ?? 0));
-          break;
-        case "led":
-          led = action.on;
-          break;
-        case "raw": {
-          const sw = outputSwitch(action, outputs);
-          if (sw) switched[sw.output.name] = sw.on;
-          else {
-            raw.push(action.command);
-            options.log?.debug(`sim: raw command ${action.command}`);
-          }
-          break;
-        }
+      const sw = state.record(action);
+      if (action.kind === "raw" && !sw) {
+        raw.push(action.command);
+        options.log?.debug(`sim: raw command ${action.command}`);
       }
     },
     async stop() {
       advance();
-      left = 0;
-      right = 0;
+      state.halt();
     },
     state(): DriverState {
       advance();
-      return {
-        driver: "sim",
-        connected: open && !closed,
-        moving: left !== 0 || right !== 0,
-        left,
-        right,
-        pan,
-        tilt,
-        led,
-        ...(outputs.length > 0 ? { outputs: { ...switched } } : {}),
-        pose: { ...pose },
-      };
+      return { ...state.snapshot("sim", open && !closed), pose: { ...pose } };
     },
     async close() {
       advance();
-      left = 0;
-      right = 0;
+      state.halt();
       closed = true;
       open = false;
     },
