@@ -49,6 +49,12 @@ export class BoardLink<T> {
     return this.path;
   }
 
+  /** The current session; throws a HardwareError naming `what` could not be done while the board is away. */
+  currentOr(what: string): T {
+    if (this.session === undefined) throw new HardwareError(`cannot ${what}: the board on ${this.path} is disconnected`, "plug it back in; letsrobot reconnects by itself");
+    return this.session;
+  }
+
   /** Connect once; errors (no port, busy, no reply) are thrown to the caller. */
   async open(): Promise<T> {
     return await this.attempt();

@@ -2,6 +2,7 @@ import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
 import { BodyState } from "../body-state.ts";
+import { DriverLife } from "../driver-life.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { checkPins, createFirmataIo, firmwareName } from "../firmata-io.ts";
 import { type Body, connectBody } from "../johnny-five.ts";
@@ -21,17 +22,13 @@ export interface FirmataDriverDeps {
 /** An Arduino running StandardFirmata, driven pin by pin through johnny-five over the tty link. */
 export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): HardwareDriver {
   const state = new BodyState(hw);
-  let opened = false;
-  let closed = false;
+  const life = new DriverLife("Firmata");
 
   const link = new BoardLink<Body>({
+    ...deps, // log, listPorts, makeLink, retryMs
     what: "Firmata board",
     port: hw.port,
     baud: hw.baud || 57600,
-    log: deps.log,
-    listPorts: deps.listPorts,
-    makeLink: deps.makeLink,
-    retryMs: deps.retryMs,
     async connect(serial, path) {
       const { io, stopAsking } = createFirmataIo(serial);
       let body: Body;
@@ -59,11 +56,8 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
   });
 
   const body = (what: string): Body => {
-    if (closed) throw new HardwareError(`cannot ${what}: the Firmata driver is closed`, "open a new driver (letsrobot restarts it on its own)");
-    if (!opened) throw new HardwareError(`cannot ${what}: the Firmata driver is not open yet`, "call open() first");
-    const current = link.current;
-    if (!current) throw new HardwareError(`cannot ${what}: the board on ${link.portPath} is disconnected`, "plug it back in; letsrobot reconnects by itself");
-    return current;
+    life.check(what);
+    return link.currentOr(what);
   };
 
   const halt = () => {
@@ -78,10 +72,9 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
   return {
     name: "firmata",
     async open() {
-      if (closed) throw new HardwareError("the Firmata driver was closed and cannot be reopened", "create a new driver");
-      if (opened) return;
+      if (life.isOpen()) return;
       const b = await link.open();
-      opened = true;
+      life.markOpen();
       b.stop();
       deps.log.success(`Firmata board ready on ${link.portPath}`);
     },
@@ -119,14 +112,13 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       const volts = link.current?.batteryVolts();
       const battery = volts === undefined ? undefined : volts * hw.battery_scale;
       return {
-        ...state.snapshot("firmata", opened && !closed && link.current !== undefined),
+        ...state.snapshot("firmata", life.live && link.current !== undefined),
         ...(battery === undefined ? {} : { battery: { volts: Math.round(battery * 100) / 100, charging: hw.battery_charging_volts > 0 && battery >= hw.battery_charging_volts } }),
       };
     },
     async close() {
-      if (closed) return;
+      if (!life.close()) return;
       halt();
-      closed = true;
       await link.close(); // drains the stop before the port closes
     },
   };

@@ -2,6 +2,7 @@ import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { BoardLink } from "../board-link.ts";
 import { BodyState } from "../body-state.ts";
+import { DriverLife } from "../driver-life.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import type { Hardware } from "../kinematics.ts";
 import type { SerialPortInfo } from "../ports.ts";
@@ -52,17 +53,13 @@ interface Session {
 /** A classic serial sketch: one lower-cased word plus CRLF per command at 9600 baud; reads back OK/ERR. */
 export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps): HardwareDriver {
   const state = new BodyState(hw);
-  let opened = false;
-  let closed = false;
+  const life = new DriverLife("serial");
 
   const link = new BoardLink<Session>({
+    ...deps, // log, listPorts, makeLink, retryMs
     what: "serial board",
     port: hw.port,
     baud: hw.baud || 9600,
-    log: deps.log,
-    listPorts: deps.listPorts,
-    makeLink: deps.makeLink,
-    retryMs: deps.retryMs,
     async connect(serial) {
       const session: Session = { link: serial, replies: [] };
       let pending = "";
@@ -92,10 +89,8 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
   });
 
   const send = async (word: string, what: string) => {
-    if (closed) throw new HardwareError(`cannot ${what}: the serial driver is closed`, "open a new driver (letsrobot restarts it on its own)");
-    if (!opened) throw new HardwareError(`cannot ${what}: the serial driver is not open yet`, "call open() first");
-    const session = link.current;
-    if (!session) throw new HardwareError(`cannot ${what}: the board on ${link.portPath} is disconnected`, "plug it back in; letsrobot reconnects by itself");
+    life.check(what);
+    const session = link.currentOr(what);
     const reply = hw.serial_ack
       ? new Promise<string | undefined>((resolve) => {
           const timer = setTimeout(() => resolve(undefined), deps.replyMs ?? 1000);
@@ -123,10 +118,9 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
   return {
     name: "serial",
     async open() {
-      if (closed) throw new HardwareError("the serial driver was closed and cannot be reopened", "create a new driver");
-      if (opened) return;
+      if (life.isOpen()) return;
       await link.open();
-      opened = true;
+      life.markOpen();
       halt();
       deps.log.success(`serial board ready on ${link.portPath} at ${hw.baud || 9600} baud`);
     },
@@ -136,7 +130,7 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       try {
         await send(word, `send "${word}"`);
       } catch (error) {
-        if (opened && !closed) halt(); // a rejected or failed command never leaves the wheels turning
+        if (life.live) halt(); // a rejected or failed command never leaves the wheels turning
         throw error;
       }
       state.record(action);
@@ -147,12 +141,11 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       await link.current?.link.drain().catch(() => undefined);
     },
     state(): DriverState {
-      return state.snapshot("serial", opened && !closed && link.current !== undefined);
+      return state.snapshot("serial", life.live && link.current !== undefined);
     },
     async close() {
-      if (closed) return;
+      if (!life.close()) return;
       halt();
-      closed = true;
       await link.close();
     },
   };

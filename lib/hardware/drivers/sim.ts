@@ -1,8 +1,8 @@
 import type { Config } from "../../config/schema.ts";
-import { HardwareError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { BodyState } from "../body-state.ts";
+import { DriverLife } from "../driver-life.ts";
 
 /** Top wheel speed of the simulated robot in metres per second, and the distance between its wheels. */
 const TOP_SPEED = 0.3;
@@ -49,8 +49,7 @@ function normaliseAngle(a: number): number {
 /** A software robot: pose from wheel speeds over time, pan/tilt within the configured limits, an LED. */
 export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}): HardwareDriver & { readonly raw: readonly string[] } {
   const now = options.now ?? (() => performance.now());
-  let open = false;
-  let closed = false;
+  const life = new DriverLife("sim");
   const state = new BodyState(hw);
   let pose: Pose = { x: 0, y: 0, heading: 0 };
   let since = now();
@@ -62,22 +61,18 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
     since = t;
     if (seconds > 0 && state.moving) pose = integratePose(pose, state.left * TOP_SPEED, state.right * TOP_SPEED, seconds);
   };
-  const usable = (what: string) => {
-    if (closed) throw new HardwareError(`cannot ${what}: the sim driver is closed`, "open a new driver (letsrobot restarts it on its own)");
-    if (!open) throw new HardwareError(`cannot ${what}: the sim driver is not open yet`, "call open() first");
-  };
 
   return {
     name: "sim",
     raw,
     async open() {
-      if (closed) throw new HardwareError("the sim driver was closed and cannot be reopened", "create a new driver");
-      open = true;
+      life.isOpen();
+      life.markOpen();
       since = now();
       options.log?.debug("sim driver ready");
     },
     async apply(action: Action) {
-      usable(`apply ${action.kind}`);
+      life.check(`apply ${action.kind}`);
       advance();
       const sw = state.record(action);
       if (action.kind === "raw" && !sw) {
@@ -91,13 +86,12 @@ export function createSimDriver(hw: Config["hardware"], options: SimOptions = {}
     },
     state(): DriverState {
       advance();
-      return { ...state.snapshot("sim", open && !closed), pose: { ...pose } };
+      return { ...state.snapshot("sim", life.live), pose: { ...pose } };
     },
     async close() {
       advance();
       state.halt();
-      closed = true;
-      open = false;
+      life.close();
     },
   };
 }
