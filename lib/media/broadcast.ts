@@ -60,6 +60,8 @@ export interface BroadcastOptions {
    * again (a frozen server or a dead route; audio is never dropped, so waiting bytes would grow). Default 5000.
    */
   stallMs?: number;
+  /** How long the ingest may take to answer `publish` before the connection is dropped (default 10000). */
+  publishTimeoutMs?: number;
 }
 
 const broadcastBackoff: BackoffOptions = { baseMs: 1000, capMs: 15000, jitter: 0.2 };
@@ -81,6 +83,8 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
   const feeds: Partial<Record<MediaKind, Feed>> = {};
   const headers: Partial<Record<MediaKind, FlvTag>> = {};
   let connection: RtmpConnection | undefined;
+  /** A connection still being set up (stop() ends it too). */
+  let opening: RtmpConnection | undefined;
   let waitingKeyframe = true;
   let restarts = 0;
   let failures = 0;
@@ -131,11 +135,24 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
 
   async function session(): Promise<string> {
     const opened = await connect(target.ingest, { timeoutMs: 10000 });
+    opening = opened;
+    if (stopping.signal.aborted) opened.close();
+    const publishMs = options.publishTimeoutMs ?? 10000;
+    const late = setTimeout(() => opened.close(`the ingest did not start the stream within ${(publishMs / 1000).toFixed(1)} s`), publishMs);
     try {
-      await opened.publish(target.streamKey);
+      const dropped = opened.closed.then((reason) => Promise.reject(new Error(reason)));
+      dropped.catch(() => undefined); // only the race below reads it
+      await Promise.race([opened.publish(target.streamKey), dropped]);
     } catch (error) {
       opened.close();
       throw error;
+    } finally {
+      clearTimeout(late);
+      opening = undefined;
+    }
+    if (stopping.signal.aborted) {
+      opened.close();
+      return "stopped";
     }
     connection = opened;
     const { width, height, fps, videoKbps, audioKbps } = target.metadata;
@@ -222,6 +239,7 @@ export function startBroadcast(target: BroadcastTarget, deps: BroadcastDeps, opt
       stopping.abort();
       clearInterval(meter);
       connection?.close();
+      opening?.close();
       await running;
     },
   };

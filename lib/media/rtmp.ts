@@ -72,6 +72,7 @@ export function connectRtmp(ingest: Ingest, options: { timeoutMs?: number } = {}
   socket.setNoDelay(true);
   const reader = new ChunkReader();
   let handshake: Uint8Array | undefined = new Uint8Array(0);
+  let sentC2 = false;
   let received = 0;
   let ackWindow = 0;
   let lastAck = 0;
@@ -136,13 +137,17 @@ export function connectRtmp(ingest: Ingest, options: { timeoutMs?: number } = {}
       let data: Uint8Array = chunk;
       if (handshake) {
         const joined = Buffer.concat([handshake, chunk]);
+        if (joined.length >= 1 && joined[0] !== 3) throw new Error(`the server answered RTMP version ${joined[0]}: not an RTMP server?`);
+        // C2 echoes S1 as soon as S1 is here (a server may hold S2 until then)
+        if (!sentC2 && joined.length >= 1 + HANDSHAKE) {
+          sentC2 = true;
+          socket.write(joined.subarray(1, 1 + HANDSHAKE));
+        }
         if (joined.length < 1 + 2 * HANDSHAKE) {
           handshake = joined;
           return;
         }
-        if (joined[0] !== 3) throw new Error(`the server answered RTMP version ${joined[0]}: not an RTMP server?`);
         handshake = undefined;
-        socket.write(joined.subarray(1, 1 + HANDSHAKE)); // C2 echoes S1
         data = joined.subarray(1 + 2 * HANDSHAKE);
         socket.emit("rtmp-handshake");
       }

@@ -187,7 +187,7 @@ describe("broadcaster (fake connections)", () => {
     let opened = 0;
     broadcaster = startBroadcast(target, { log: testLogger(), connect: async () => (links[opened++] as ReturnType<typeof fakeConnection>).connection }, { backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
     try {
-      await waitUntil(() => opened === 1, 1000, "the first connection");
+      await waitUntil(() => (links[0]?.sent.length ?? 0) > 0, 1000, "the first connection publishing");
       const video = broadcaster.feed("video");
       const audio = broadcaster.feed("audio");
       audio(flvBytes([aacHeader]));
@@ -244,5 +244,29 @@ describe("broadcaster (fake connections)", () => {
     } finally {
       await broadcaster.stop();
     }
+  });
+
+  test("an ingest that never answers publish is dropped after publishTimeoutMs and tried again", async () => {
+    const silent = fakeConnection();
+    silent.connection.publish = () => new Promise(() => {});
+    const links = [silent, fakeConnection()];
+    let opened = 0;
+    broadcaster = startBroadcast(target, { log: testLogger(), connect: async () => (links[opened++] as ReturnType<typeof fakeConnection>).connection }, { publishTimeoutMs: 200, backoff: { baseMs: 10, capMs: 10, jitter: 0 } });
+    try {
+      await waitUntil(() => opened === 2 && (links[1]?.sent.length ?? 0) > 0, 3000, "the second connection publishing");
+      expect(broadcaster.status().lastError).toBe("the ingest did not start the stream within 0.2 s");
+    } finally {
+      await broadcaster.stop();
+    }
+  });
+
+  test("stop() while the ingest has not answered publish yet ends at once", async () => {
+    const silent = fakeConnection();
+    silent.connection.publish = () => new Promise(() => {});
+    let opened = 0;
+    broadcaster = startBroadcast(target, { log: testLogger(), connect: async () => (opened++, silent.connection) });
+    await waitUntil(() => opened === 1, 1000, "the connection");
+    const stopped = broadcaster.stop().then(() => "stopped");
+    expect(await Promise.race([stopped, Bun.sleep(1000).then(() => "still waiting")])).toBe("stopped");
   });
 });
