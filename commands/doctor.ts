@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
-import type { Deps } from "../lib/deps.ts";
+import { type Deps, systemRoots } from "../lib/deps.ts";
 import { type DoctorContext, runChecks } from "../lib/doctor/checks.ts";
 import { hasRequiredFailure, reportJson, reportText } from "../lib/doctor/report.ts";
 import { ExitCode, LetsrobotError, VerdictError } from "../lib/errors.ts";
@@ -15,13 +15,14 @@ export function createDoctorCommand(deps: Deps) {
     meta: about.doctor,
     args: { ...configArgs, ...jsonArg },
     async run({ args }) {
+      const roots = systemRoots(deps.env);
       const ctx: DoctorContext = {
         fetch: deps.fetch,
         sockets: { v4: connectSocket, v2: connectLegacySocket },
         runProcess,
-        sysRoot: deps.env.LETSROBOT_SYS_ROOT ?? "/sys",
-        procRoot: deps.env.LETSROBOT_PROC_ROOT ?? "/proc",
-        devRoot: "/dev",
+        sysRoot: roots.sys,
+        procRoot: roots.proc,
+        devRoot: roots.dev,
         path: deps.env.PATH ?? "",
         dataDir: deps.cwd,
         now: () => new Date(),

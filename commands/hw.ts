@@ -2,7 +2,7 @@ import { realpathSync } from "node:fs";
 import { defineCommand } from "citty";
 import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
-import type { Deps } from "../lib/deps.ts";
+import { type Deps, systemRoots } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
 import { driveOnce } from "../lib/hardware/drive-once.ts";
 import { portUsers } from "../lib/hardware/port-users.ts";
@@ -30,7 +30,8 @@ function createListCommand(deps: Deps) {
     meta: { name: "list", description: "List serial ports with their USB vendor/product ids, maker and serial number" },
     args: { ...jsonArg },
     run({ args }) {
-      const ports = listSerialPorts(deps.env.LETSROBOT_SYS_ROOT ?? "/sys", deps.env.LETSROBOT_DEV_ROOT ?? "/dev");
+      const roots = systemRoots(deps.env);
+      const ports = listSerialPorts(roots.sys, roots.dev);
       const usedBy = (path: string) => {
         try {
           return portUsers(realpathSync(path)).map((u) => `${u.command} (${u.pid})`).join(", ");

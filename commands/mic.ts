@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { defineCommand } from "citty";
 import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
-import type { Deps } from "../lib/deps.ts";
+import { type Deps, systemRoots } from "../lib/deps.ts";
 import { MediaError } from "../lib/errors.ts";
 import { runBounded } from "../lib/media/bounded.ts";
 import { listSoundCards } from "../lib/media/devices.ts";
@@ -30,7 +30,7 @@ export function createMicCommand(deps: Deps) {
       out: { type: "string", description: "Also save the recording as a WAV file", valueHint: "file" },
     },
     async run({ args }) {
-      const cards = listSoundCards(deps.env.LETSROBOT_PROC_ROOT ?? "/proc");
+      const cards = listSoundCards(systemRoots(deps.env).proc);
       if (args.list) {
         const rows = cards.map((c) => ({ id: c.id, name: c.name, capture: c.capture, playback: c.playback, alsa: `plughw:CARD=${c.id}` }));
         if (args.json) return deps.out.json({ cards: rows });

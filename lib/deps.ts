@@ -24,6 +24,21 @@ export interface Deps {
   lastStops?: LastStops;
 }
 
+/** Where sysfs, procfs and /dev are; tests point them at a fake tree with LETSROBOT_SYS_ROOT, _PROC_ROOT, _DEV_ROOT. */
+export interface SystemRoots {
+  sys: string;
+  proc: string;
+  dev: string;
+}
+
+/** The environment variables that move the system roots (not config keys). */
+export const ROOT_VARIABLES = ["LETSROBOT_SYS_ROOT", "LETSROBOT_PROC_ROOT", "LETSROBOT_DEV_ROOT"];
+
+/** The one place the system roots are read from the environment. */
+export function systemRoots(env: Record<string, string | undefined>): SystemRoots {
+  return { sys: env.LETSROBOT_SYS_ROOT ?? "/sys", proc: env.LETSROBOT_PROC_ROOT ?? "/proc", dev: env.LETSROBOT_DEV_ROOT ?? "/dev" };
+}
+
 /** The one place real adapters are wired; only cli/main.ts calls it. */
 export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal; lastStops?: LastStops }): Deps {
   const terminal = process.stderr.isTTY ? createStatusLine(process.stderr) : undefined;

@@ -1,5 +1,6 @@
 import { ConfigError } from "../errors.ts";
 import { type Config, type Field, type Section, schema } from "./schema.ts";
+import { ROOT_VARIABLES } from "../deps.ts";
 
 /** One layer of settings: section → key → value, already typed. */
 export type Layer = Record<string, Record<string, unknown>>;
@@ -188,7 +189,7 @@ export function parseText(field: Field, text: string): unknown {
 export function envLayer(env: Record<string, string | undefined>): Layer {
   const raw: Record<string, Record<string, unknown>> = {};
   const problems: Problem[] = [];
-  const ignored = new Set(["LETSROBOT_CONFIG", "LETSROBOT_LOG_LEVEL", "LETSROBOT_SYS_ROOT", "LETSROBOT_PROC_ROOT"]);
+  const ignored = new Set(["LETSROBOT_CONFIG", "LETSROBOT_LOG_LEVEL", ...ROOT_VARIABLES]);
   for (const [name, text] of Object.entries(env)) {
     if (!name.startsWith("LETSROBOT_") || ignored.has(name) || text === undefined) continue;
     const rest = name.slice("LETSROBOT_".length).toLowerCase();

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { systemRoots } from "../deps.ts";
 
 /** Device discovery from sysfs/procfs, by name (numbers change across reboots). Roots are parameters so tests use fixture trees. */
 export interface Camera {
@@ -83,13 +84,13 @@ export function findOnPath(programs: readonly string[], path: string): string | 
 
 export const PI_CAMERA_APPS = ["rpicam-vid", "libcamera-vid"] as const;
 
-/** Everything a stream plan may use, found from sysfs/procfs (LETSROBOT_SYS_ROOT/PROC_ROOT in tests) and PATH. */
+/** Everything a stream plan may use, found from sysfs/procfs (moved by the system roots in tests) and PATH. */
 export function scanDevices(env: Record<string, string | undefined>): KnownDevices {
-  const sysRoot = env.LETSROBOT_SYS_ROOT ?? "/sys";
+  const roots = systemRoots(env);
   return {
-    cameras: listCameras(sysRoot),
-    soundCards: listSoundCards(env.LETSROBOT_PROC_ROOT ?? "/proc"),
-    piCamera: hasPiCamera(sysRoot),
+    cameras: listCameras(roots.sys, roots.dev),
+    soundCards: listSoundCards(roots.proc),
+    piCamera: hasPiCamera(roots.sys),
     piCameraApp: findOnPath(PI_CAMERA_APPS, env.PATH ?? ""),
   };
 }

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import type { Deps } from "../deps.ts";
+import { type Deps, systemRoots } from "../deps.ts";
 import { LetsrobotError } from "../errors.ts";
 import { openDriver } from "../hardware/registry.ts";
 import type { RunProcess } from "../process/run.ts";
@@ -72,7 +72,7 @@ export async function runSession(request: RunRequest, deps: RunDeps, connector: 
       life.add("crash guard", uninstall);
     }
 
-    const speech = await startSpeech(config, { runProcess: deps.runProcess, log, clock, procRoot: deps.env.LETSROBOT_PROC_ROOT, emit }, life);
+    const speech = await startSpeech(config, { runProcess: deps.runProcess, log, clock, procRoot: systemRoots(deps.env).proc, emit }, life);
 
     const media = await platform.startMedia();
     life.add("media", () => media.close());
