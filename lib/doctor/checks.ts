@@ -8,6 +8,7 @@ import { piCameraOutcome, powerOutcome } from "./pi.ts";
 import { listSerialPorts } from "../hardware/ports.ts";
 import { describeEngineIo, probeSocket } from "../net/handshake.ts";
 import { identifyAsRobot } from "./identify.ts";
+import { checkRemoServer } from "../remo/doctor.ts";
 import { noSpeaker } from "../speech/speaker.ts";
 import { infoUrl, probeLookups } from "../platform/client.ts";
 import type { HostPort } from "../net/channel.ts";
@@ -58,6 +59,7 @@ interface Check {
 }
 
 const pass = (detail: string): Outcome => ({ status: "pass", detail });
+const REMO_ONLY = "platform.protocol = remo: see the Remo server check";
 const skip = (detail: string): Outcome => ({ status: "skip", detail });
 
 async function ffmpegFeatures(ctx: DoctorContext): Promise<Outcome> {
@@ -147,6 +149,7 @@ export const checks: Check[] = [
       const platform = ctx.config?.platform;
       if (!platform) return skip("config invalid");
       if (!platform.server) return skip("no platform.server: `letsrobot run` starts the embedded local platform");
+      if (platform.protocol === "remo") return skip(REMO_ONLY);
       if (!platform.robot_id) return { status: "fail", detail: "platform.robot_id is empty", hint: "set platform.robot_id, or pass --robot-id" };
       const results = await probeLookups(platform, { fetch: ctx.fetch });
       const failed = results.filter((r) => !r.ok && ["control", "chat", "relay", "video", "audio"].includes(r.name));
@@ -172,6 +175,7 @@ export const checks: Check[] = [
     required: true,
     async run(ctx, earlier) {
       if (!ctx.config?.platform.server) return skip("no platform.server configured");
+      if (ctx.config.platform.protocol === "remo") return skip(REMO_ONLY);
       const outcomes = await Promise.all(["control", "chat", "app"].map((n) => socketCheck(lookedUp(earlier, n), n, ctx)));
       return outcomes.map((o, i) => ({ ...o, key: ["control", "chat", "app"][i] }));
     },
@@ -183,6 +187,7 @@ export const checks: Check[] = [
     async run(ctx, earlier) {
       const platform = ctx.config?.platform;
       if (!platform?.server) return skip("no platform.server configured");
+      if (platform.protocol === "remo") return skip(REMO_ONLY);
       const control = lookedUp(earlier, "control");
       const answer = control && ctx.sockets ? await identifyAsRobot(control, platform, { fetch: ctx.fetch, sockets: ctx.sockets }) : undefined;
       if (answer?.kind === "refused") {
@@ -210,6 +215,17 @@ export const checks: Check[] = [
       }
       if (warnings.length === 0) return pass(answer?.kind === "accepted" ? "the control server accepted the robot and its key" : "robot key configured");
       return { status: "warn", detail: warnings.join("; "), hint: "put the key from `letsrobot serve robot add` in platform.robot_key, then `letsrobot serve robot set NAME --require-key`" };
+    },
+  },
+  {
+    id: "remo",
+    title: "Remo server (robot key, channel)",
+    required: true,
+    async run(ctx) {
+      const platform = ctx.config?.platform;
+      if (platform?.protocol !== "remo") return skip("platform.protocol is not remo");
+      const verdict = await checkRemoServer(platform, { fetch: ctx.fetch });
+      return verdict.ok ? pass(verdict.detail) : { status: "fail", detail: verdict.detail, hint: verdict.hint };
     },
   },
   { id: "ffmpeg", title: "ffmpeg with MPEG-1/MP2/v4l2/alsa", required: true, run: (ctx) => ffmpegFeatures(ctx) },
