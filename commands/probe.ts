@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
+import type { Config } from "../lib/config/schema.ts";
 import type { Deps } from "../lib/deps.ts";
 import { describeEngineIo, type HandshakeResult, probeSocket } from "../lib/net/handshake.ts";
 import { parseIngest, probeRtmp } from "../lib/media/rtmp.ts";
@@ -33,6 +34,17 @@ async function probeIngest(url: string, json: boolean, deps: Deps): Promise<void
   if (!result.ok) throw new NetworkError(`the RTMP ingest ${ingest.tcUrl} failed: ${result.error}`, "check the address and that the server is up");
 }
 
+/** A Remo server: authenticate once with the robot key on its websocket, then look up the robot's channel. */
+async function probeRemo(platform: Config["platform"], json: boolean, deps: Deps): Promise<void> {
+  const { checkRemoServer } = await import("../lib/remo/doctor.ts");
+  const started = performance.now();
+  const verdict = await checkRemoServer(platform, { fetch: deps.fetch });
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  if (json) deps.out.json({ ok: verdict.ok, server: platform.server, remo: { ok: verdict.ok, ms, ...(verdict.ok ? { detail: verdict.detail } : { error: verdict.detail }) } });
+  else deps.out.text(formatTable(["endpoint", "url", "result", "ms"], [["remo server", platform.server, verdict.ok ? verdict.detail : `FAIL ${verdict.detail}`, ms.toFixed(1)]]));
+  if (!verdict.ok) throw new NetworkError(verdict.detail, verdict.hint);
+}
+
 export function createProbeCommand(deps: Deps) {
   return defineCommand({
     meta: about.probe,
@@ -45,6 +57,7 @@ export function createProbeCommand(deps: Deps) {
       if (args.rtmp !== undefined) return probeIngest(String(args.rtmp), Boolean(args.json), deps);
       const { config } = resolveConfig({ path: args.config, flags: configFlags(args), env: deps.env, cwd: deps.cwd });
       const platform = config.platform;
+      if (platform.protocol === "remo") return probeRemo(platform, Boolean(args.json), deps);
       const info = infoUrl(platform);
       const lookups = await probeLookups(platform, { fetch: deps.fetch, log: deps.log, signal: deps.shutdown });
       const hostOf = (name: string) => lookups.find((l) => l.name === name && l.ok)?.value as HostPort | undefined;

@@ -3,9 +3,10 @@ import { type Config, defaults } from "../../lib/config/schema.ts";
 import { merge } from "../../lib/config/validate.ts";
 import { checks, runChecks } from "../../lib/doctor/checks.ts";
 import { runProcess } from "../../lib/process/run.ts";
+import { cleanEnv, runCli } from "../helpers/cli.ts";
 import { REMO_KEY, type RemoTestServer, startRemoTestServer } from "./remo-server.ts";
 
-/** `doctor` with platform.protocol = remo asks the Remo server (real websocket and HTTP on 127.0.0.1), not LetsRobot lookups. */
+/** `doctor` and `probe` with platform.protocol = remo ask the Remo server (real websocket and HTTP on 127.0.0.1), not LetsRobot lookups. */
 let server: RemoTestServer | undefined;
 afterEach(async () => {
   await server?.stop();
@@ -47,4 +48,17 @@ test("a server that is not there fails the Remo check, naming it", async () => {
   );
   expect(result).toMatchObject({ status: "fail", required: true });
   expect(result?.detail).toContain("ws://127.0.0.1:9/");
+});
+
+test("probe with protocol = remo asks the Remo server: ok with the channel, a failure exit and no key in the output for a wrong key", async () => {
+  server = startRemoTestServer();
+  const env = (key: string) => cleanEnv({ LETSROBOT_PLATFORM_PROTOCOL: "remo", LETSROBOT_PLATFORM_SERVER: server?.url ?? "", LETSROBOT_PLATFORM_ROBOT_KEY: key, LETSROBOT_PLATFORM_CHANNEL: "rover" });
+  const good = await runCli(["probe", "--json"], { env: env(REMO_KEY) });
+  expect(good.code).toBe(0);
+  expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, remo: { ok: true, detail: expect.stringContaining("joins channel rover") } });
+  const bad = await runCli(["probe"], { env: env("not-the-key") });
+  expect(bad.code).not.toBe(0);
+  expect(bad.stdout).toContain("FAIL");
+  expect(bad.stderr).toContain("refused the robot key");
+  expect(`${bad.stdout}${bad.stderr}`).not.toContain("not-the-key");
 });
