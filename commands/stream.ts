@@ -9,6 +9,7 @@ import { toBroadcastPlan } from "../lib/media/broadcast-plan.ts";
 import { scanDevices } from "../lib/media/devices.ts";
 import { describePlan, type StreamTarget, toStreamPlan } from "../lib/media/plan.ts";
 import { superviseStreams } from "../lib/media/supervisor.ts";
+import { targetOf } from "../lib/letsrobot/media-start.ts";
 import { resolveEndpoints } from "../lib/platform/client.ts";
 import { runProcess } from "../lib/process/run.ts";
 import { configArgs } from "./args.ts";
@@ -17,15 +18,9 @@ import { mediaArgs, mediaFlags, secondsFlag } from "./media-args.ts";
 /** Where to send: the platform's relay, at the resolution the platform asks for (else the configured size). */
 async function lookupTarget(config: Config, deps: Pick<Deps, "fetch" | "log" | "shutdown">): Promise<StreamTarget & { robotName?: string; micEnabled: boolean }> {
   const endpoints = await resolveEndpoints(config.platform, { fetch: deps.fetch, log: deps.log, signal: deps.shutdown });
-  const fromPlatform = endpoints.settings.raw.xres !== undefined;
   const name = endpoints.settings.raw.robot_name ?? endpoints.settings.raw.name;
   return {
-    relayHost: endpoints.relay.host,
-    videoPort: endpoints.relay.videoPort,
-    audioPort: endpoints.relay.audioPort,
-    streamKey: config.platform.stream_key,
-    xres: fromPlatform ? endpoints.settings.xres : config.video.width,
-    yres: fromPlatform ? endpoints.settings.yres : config.video.height,
+    ...targetOf(config, endpoints),
     robotName: typeof name === "string" ? name : config.platform.robot_id || undefined,
     micEnabled: endpoints.settings.micEnabled,
   };
