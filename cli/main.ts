@@ -35,8 +35,8 @@ const deps = realDeps({ level, shutdown: stop.signal, lastStops });
 let code: number = ExitCode.ok;
 try {
   const { printed } = await dispatch(createRootCommand(deps), argv, deps.version);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips colour codes when stdout is not a terminal
-  if (printed !== undefined) deps.out.text(deps.interactive ? printed : printed.replace(/\u001b\[[0-9;]*m/g, ""));
+  // help and version text, printed like --version above: console.log, because process.stdout costs start-up time
+  if (printed !== undefined) console.log(printed);
 } catch (error) {
   const known = error instanceof LetsrobotError ? error : undefined;
   if (known) {

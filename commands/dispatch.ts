@@ -1,5 +1,5 @@
-import { type ArgsDef, type CommandDef, runCommand } from "citty";
-import { closest } from "../lib/config/validate.ts";
+import type { ArgsDef, CommandDef } from "citty";
+import { closest } from "../lib/spelling.ts";
 import { UsageError } from "../lib/errors.ts";
 import { globalFlags } from "./args.ts";
 import { renderUsage, resolve } from "./usage.ts";
@@ -79,6 +79,8 @@ export async function dispatch(root: AnyCommand, argv: readonly string[], versio
   }
   checkFlags(path, command.args ? await resolve(command.args) : {}, rest);
   const withoutGlobals = rest.filter((t) => !["--verbose", "-v", "--quiet", "-q"].includes(t));
+  // citty is loaded only to run a command: help and usage errors never pay for it
+  const { runCommand } = await import("citty");
   try {
     await runCommand(command, { rawArgs: withoutGlobals });
   } catch (error) {

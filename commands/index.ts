@@ -1,4 +1,4 @@
-import { type CommandDef, defineCommand } from "citty";
+import type { CommandDef } from "citty";
 import type { Deps } from "../lib/deps.ts";
 import { about } from "./about.ts";
 
@@ -12,9 +12,12 @@ function lazy(name: keyof typeof about, load: Loader): LazyCommand {
   return Object.assign(load, { meta: about[name] });
 }
 
-/** The root command. Subcommands are imported lazily so one command never loads another's libraries. */
-export function createRootCommand(deps: Deps) {
-  return defineCommand({
+/**
+ * The root command. Subcommands are imported lazily so one command never loads another's libraries; citty
+ * itself is not loaded for the root's help (it loads node:util at start, ~1 ms), so no defineCommand here.
+ */
+export function createRootCommand(deps: Deps): CommandDef {
+  return {
     meta: {
       name: "letsrobot",
       version: deps.version,
@@ -35,5 +38,5 @@ export function createRootCommand(deps: Deps) {
       bench: lazy("bench", () => import("./bench.ts").then((m) => m.createBenchCommand(deps))),
       init: lazy("init", () => import("./init.ts").then((m) => m.createInitCommand(deps))),
     },
-  });
+  };
 }

@@ -39,12 +39,31 @@ export function systemRoots(env: Record<string, string | undefined>): SystemRoot
   return { sys: env.LETSROBOT_SYS_ROOT ?? "/sys", proc: env.LETSROBOT_PROC_ROOT ?? "/proc", dev: env.LETSROBOT_DEV_ROOT ?? "/dev" };
 }
 
-/** The one place real adapters are wired; only cli/main.ts calls it. */
+/**
+ * The one place real adapters are wired; only cli/main.ts calls it. The logger and the terminal checks are
+ * made on first use: touching process.stdout/stderr loads Node's streams and the logger loads consola, which
+ * `--help` never needs (start-up, S1).
+ */
 export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal; lastStops?: LastStops }): Deps {
-  const terminal = process.stderr.isTTY ? createStatusLine(process.stderr) : undefined;
+  let terminal: ReturnType<typeof createStatusLine> | undefined | null = null;
+  const statusTerminal = () => {
+    if (terminal === null) terminal = process.stderr.isTTY ? createStatusLine(process.stderr) : undefined;
+    return terminal;
+  };
+  let log: Logger | undefined;
+  let interactive: boolean | undefined;
   return {
-    log: createLogger(options.level, terminal?.stream),
-    statusLine: terminal?.statusLine,
+    get log() {
+      log ??= createLogger(options.level, statusTerminal()?.stream);
+      return log;
+    },
+    get statusLine() {
+      return statusTerminal()?.statusLine;
+    },
+    get interactive() {
+      interactive ??= process.stdout.isTTY === true;
+      return interactive;
+    },
     out: createOutput(),
     env: process.env,
     cwd: process.cwd(),
@@ -52,6 +71,5 @@ export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal; 
     shutdown: options.shutdown,
     lastStops: options.lastStops,
     version: VERSION,
-    interactive: process.stdout.isTTY === true,
   };
 }

@@ -1,15 +1,27 @@
-import { type ConsolaInstance, createConsola, LogLevels } from "consola";
+import type { ConsolaInstance } from "consola";
 
 export type Logger = ConsolaInstance;
 export type LogLevelName = "silent" | "error" | "warn" | "info" | "debug" | "trace";
 
-/** The one logger: consola writing to stderr, so stdout stays for results. */
+/**
+ * The one logger: consola writing to stderr, so stdout stays for results. consola is loaded on the first use
+ * of the logger, not at start-up: `--help` and `--version` never log and must not pay for loading it.
+ */
 export function createLogger(level: LogLevelName = "info", stream: NodeJS.WriteStream = process.stderr): Logger {
-  return createConsola({
-    level: LogLevels[level],
-    stdout: stream,
-    stderr: stream,
-    formatOptions: { date: false, colors: stream.isTTY === true },
+  let real: ConsolaInstance | undefined;
+  const load = (): ConsolaInstance => {
+    if (real) return real;
+    const { createConsola, LogLevels } = require("consola") as typeof import("consola");
+    real = createConsola({ level: LogLevels[level], stdout: stream, stderr: stream, formatOptions: { date: false, colors: stream.isTTY === true } });
+    return real;
+  };
+  return new Proxy({} as ConsolaInstance, {
+    get(_, key) {
+      const instance = load();
+      const value: unknown = Reflect.get(instance, key);
+      return typeof value === "function" ? value.bind(instance) : value;
+    },
+    set: (_, key, value) => Reflect.set(load(), key, value),
   });
 }
 
