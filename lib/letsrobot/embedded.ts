@@ -1,5 +1,5 @@
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { defaultDataDir } from "../config/data-dir.ts";
 import type { Config } from "../config/schema.ts";
 import { NetworkError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -27,10 +27,6 @@ export interface Embedded {
   close(): Promise<void>;
 }
 
-export function dataDirOf(config: Config, env: Record<string, string | undefined>): string {
-  return config.server.data_dir || join(env.XDG_DATA_HOME || join(env.HOME ?? homedir(), ".local", "share"), "letsrobot");
-}
-
 /**
  * Where the embedded platform listens when server.host is empty: every interface, IPv4 and IPv6, because a
  * robot's owner opens its page from a phone or laptop on the same network (viewers drive; only the owner
@@ -46,7 +42,7 @@ export const EMBEDDED_HOST = "::";
  */
 export async function startEmbedded(config: Config, deps: { log: Logger; env: Record<string, string | undefined> }): Promise<Embedded> {
   const { startPlatform } = await import("../server/platform.ts");
-  const dataDir = dataDirOf(config, deps.env);
+  const dataDir = defaultDataDir(config.server, deps.env);
   const lock = lockDataDir(dataDir);
   let host = config.server.host || EMBEDDED_HOST;
   let port = config.server.port;

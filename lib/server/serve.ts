@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { homedir, hostname } from "node:os";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
@@ -35,13 +35,6 @@ export function clusterOf(server: Config["server"]): ServePlan["cluster"] {
   if (!url) return undefined;
   if (!/^rediss?:\/\//.test(url)) throw new ConfigError("server.redis_url must start with redis:// (or rediss://)", 'e.g. redis_url = "redis://127.0.0.1:6379"; empty = one process');
   return { redisUrl: url, nodeId: server.node_id.trim() || `${hostname()}-${newShortId().slice(0, 6)}` };
-}
-
-/** `server.data_dir`, or `$XDG_DATA_HOME/letsrobot` (default ~/.local/share/letsrobot). */
-export function defaultDataDir(server: Config["server"], env: Record<string, string | undefined>): string {
-  if (server.data_dir) return server.data_dir;
-  const home = env.HOME ?? homedir();
-  return join(env.XDG_DATA_HOME || join(home, ".local", "share"), "letsrobot");
 }
 
 export function parsePortFlag(value: unknown, flag: string): number | undefined {
