@@ -1,0 +1,29 @@
+import { expect, test } from "bun:test";
+import { join } from "node:path";
+import { root } from "../helpers/cli.ts";
+
+/** Run a dev tool from node_modules/.bin under Bun in the repository root: its exit code and all it printed. */
+async function runTool(name: string, args: string[]): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn([process.execPath, "--bun", join(root, "node_modules/.bin", name), ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, output: `${out}${err}`.trim() };
+}
+
+/**
+ * The layer rules in .dependency-cruiser.cjs hold for everything that ships (lib, commands, cli): no cycles,
+ * lib never imports commands, cli, test or bench, connectors never import each other, the runtime imports no
+ * connector, and the platform imports neither the robot runtime nor hardware.
+ */
+test("dependency-cruiser: the layer rules hold", async () => {
+  const { code, output } = await runTool("depcruise", ["lib", "commands", "cli", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]);
+  // on failure the report names every broken rule, the importing file and the imported one
+  expect(output).toContain("no dependency violations found");
+  expect(code).toBe(0);
+}, 60_000);
+
+/** knip.json: no file that nothing loads, no export nothing imports, no dependency nothing uses. */
+test("knip: no unused files, exports or dependencies", async () => {
+  const { code, output } = await runTool("knip", ["--no-progress"]);
+  expect(output).toBe("");
+  expect(code).toBe(0);
+}, 60_000);
