@@ -1,10 +1,13 @@
 import { expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "../helpers/cli.ts";
 
 /** Run a dev tool from node_modules/.bin under Bun in the repository root: its exit code and all it printed. */
 async function runTool(name: string, args: string[]): Promise<{ code: number; output: string }> {
-  const proc = Bun.spawn([process.execPath, "--bun", join(root, "node_modules/.bin", name), ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const bin = join(root, "node_modules/.bin", name);
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`bun install\` (it is a devDependency)`);
+  const proc = Bun.spawn([process.execPath, "--bun", bin, ...args], { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, output: `${out}${err}`.trim() };
 }
