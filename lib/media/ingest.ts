@@ -1,7 +1,7 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
 import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
-import { fetchUploader, socketUploader, type Upload, type Uploader } from "./upload.ts";
+import { type Delivery, fetchUploader, socketUploader, type Upload, type Uploader } from "./upload.ts";
 
 /**
  * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
@@ -29,7 +29,7 @@ export interface AttemptEnd {
 export interface Attempt {
   pid: number;
   /** What the relay has taken so far (see Upload.delivery). */
-  delivery(): { written: number; queued?: number; acked?: number };
+  delivery(): Delivery;
   ended: Promise<AttemptEnd>;
   /** End it: forward one signal to ffmpeg and drop the upload. `error` says why, for the status. */
   stop(error?: string): Promise<void>;
@@ -183,7 +183,7 @@ const MAX_WAITING = 4 * 1024 * 1024;
 interface RelayLegs {
   connect(url: URL): void;
   drop(reason: string): void;
-  delivery(): { written: number; queued?: number; acked?: number };
+  delivery(): Delivery;
   abort(): void;
 }
 

@@ -1,5 +1,6 @@
 import type { Attempt } from "./ingest.ts";
 import type { FfmpegPlan, MediaKind } from "./plan.ts";
+import type { Delivery } from "./upload.ts";
 import type { Progress } from "./progress.ts";
 import type { StreamStatus } from "./status.ts";
 
@@ -39,15 +40,23 @@ export function runnerStatus(runner: Runner | undefined, stallMs: number): Strea
   return { running: alive, fps: p?.fps, kbps: p?.kbps, frames: p?.frames, speed: p?.speed, restarts: runner.restarts, lastError: runner.lastError, pid: runner.attempt?.pid, bytes: runner.bytes };
 }
 
-/** A relay that acknowledges nothing while data waits (network gone, relay frozen) is a stall too: its reason. */
-export function relayStall(runner: Runner, delivery: { queued?: number; acked?: number }, now: number, stallMs: number, url: string): string | undefined {
+/**
+ * A relay that acknowledges nothing while data waits (network gone, relay frozen) is a stall too: its reason.
+ * Nothing acknowledged for `stallMs` is a stall; so is a shut receive window (the relay's kernel buffer full:
+ * the relay stopped reading) with nothing acknowledged for a tenth of that, since a relay that reads, however
+ * slowly, opens its window again within moments. The buffer takes a few seconds of video to fill, and during
+ * those seconds everything is still acknowledged, so waiting the whole `stallMs` after it would be too late.
+ */
+export function relayStall(runner: Runner, delivery: Delivery, now: number, stallMs: number, url: string): string | undefined {
   if (delivery.acked === undefined) return undefined;
   if (delivery.acked > runner.acked) {
     runner.acked = delivery.acked;
     runner.lastAckAt = now;
     return undefined;
   }
-  if ((delivery.queued ?? 0) === 0 || now - runner.lastAckAt <= stallMs) return undefined;
+  const quiet = now - runner.lastAckAt;
+  if ((delivery.queued ?? 0) === 0 || quiet <= (delivery.windowShut ? stallMs / 10 : stallMs)) return undefined;
   const where = new URL(url);
-  return `the relay at ${where.hostname}:${where.port || 80} took nothing for ${((now - runner.lastAckAt) / 1000).toFixed(1)} s (${delivery.queued} bytes waiting): network down or relay frozen`;
+  const why = delivery.windowShut ? "its receive window is shut: relay frozen or not reading" : "network down or relay frozen";
+  return `the relay at ${where.hostname}:${where.port || 80} took nothing for ${(quiet / 1000).toFixed(1)} s (${delivery.queued} bytes waiting): ${why}`;
 }

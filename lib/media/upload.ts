@@ -7,28 +7,44 @@ import { connect } from "node:net";
  * /proc/net/tcp, so a relay that stops taking data (network gone, relay frozen) shows within seconds instead
  * of after the kernel's send buffer (up to 4 MB, half a minute of video) has filled.
  */
+/**
+ * What the relay has taken so far: bytes written; of those still in the kernel, how many the relay has not
+ * acknowledged (`queued`); the bytes it has acknowledged (`acked`); and whether its receive window is shut
+ * (`windowShut`: the relay's kernel buffer is full because the relay stopped reading; the kernel is probing
+ * a zero window). queued/acked/windowShut are undefined off Linux.
+ */
+export interface Delivery {
+  written: number;
+  queued?: number;
+  acked?: number;
+  windowShut?: boolean;
+}
+
 export interface Upload {
   /** The relay's HTTP status once it answers; rejects when the connection fails or closes first. */
   answered: Promise<number>;
-  /**
-   * Bytes written; of those still in the kernel, how many the relay has not acknowledged (`queued`); and
-   * the bytes the relay has acknowledged so far (`acked`). queued/acked are undefined off Linux.
-   */
-  delivery(): { written: number; queued?: number; acked?: number };
+  delivery(): Delivery;
   abort(): void;
 }
 
 export type Uploader = (url: URL, body: ReadableStream<Uint8Array>) => Upload;
 
-/** tx_queue of the socket from localPort to remotePort in /proc/net/tcp{,6} text; undefined when not listed. */
-export function sendQueueOf(table: string, localPort: number, remotePort: number): number | undefined {
+/** Timer 4 in /proc/net/tcp's `tr` column: the zero window probe timer, armed while the peer's window is 0. */
+const ZERO_WINDOW_PROBE = 4;
+
+/**
+ * The socket from localPort to remotePort in /proc/net/tcp{,6} text: its tx_queue and whether the kernel is
+ * probing a zero window; undefined when not listed.
+ */
+export function sendStateOf(table: string, localPort: number, remotePort: number): { queued: number; windowShut: boolean } | undefined {
   const local = localPort.toString(16).toUpperCase().padStart(4, "0");
   const remote = remotePort.toString(16).toUpperCase().padStart(4, "0");
   for (const line of table.split("\n")) {
     const fields = line.trim().split(/\s+/);
     if (fields[1]?.endsWith(`:${local}`) && fields[2]?.endsWith(`:${remote}`)) {
       const queue = fields[4]?.split(":")[0];
-      return queue === undefined ? undefined : Number.parseInt(queue, 16);
+      if (queue === undefined) return undefined;
+      return { queued: Number.parseInt(queue, 16), windowShut: Number.parseInt(fields[5]?.split(":")[0] ?? "0", 16) === ZERO_WINDOW_PROBE };
     }
   }
   return undefined;
@@ -116,9 +132,9 @@ export function uploadOverSocket(url: URL, body: ReadableStream<Uint8Array>, opt
     delivery() {
       const localPort = socket.localPort;
       if (!localPort) return { written };
-      const queued = sendQueueOf(readTable("/proc/net/tcp"), localPort, port) ?? sendQueueOf(readTable("/proc/net/tcp6"), localPort, port);
-      if (queued === undefined) return { written };
-      return { written, queued, acked: Math.max(0, written - (socket.writableLength ?? 0) - queued) };
+      const state = sendStateOf(readTable("/proc/net/tcp"), localPort, port) ?? sendStateOf(readTable("/proc/net/tcp6"), localPort, port);
+      if (state === undefined) return { written };
+      return { written, ...state, acked: Math.max(0, written - (socket.writableLength ?? 0) - state.queued) };
     },
     abort() {
       finish(new UploadError("aborted", "ABORTED"));

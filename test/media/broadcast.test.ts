@@ -216,7 +216,7 @@ describe("broadcast to an RTMP server while the relay streams", () => {
       const pids = [supervisor?.status().video.pid, supervisor?.status().audio.pid];
       await waitUntil(() => frozen.laterBytes() > 20000, 20000, "bytes on a new relay connection after the frozen one");
       expect(frozen.connections()).toBeGreaterThanOrEqual(2);
-      expect(supervisor?.status().video.lastError).toMatch(/^stalled: the relay at 127\.0\.0\.1:\d+ took nothing for [23]\.\d s/);
+      expect(supervisor?.status().video.lastError).toMatch(/^stalled: the relay at 127\.0\.0\.1:\d+ took nothing for \d\.\d s/);
       expect([supervisor?.status().video.pid, supervisor?.status().audio.pid]).toEqual(pids);
       expect([supervisor?.status().video.restarts, supervisor?.status().audio.restarts]).toEqual([0, 0]);
       expect(broadcaster?.status().running).toBe(true);

@@ -4,7 +4,7 @@ import { findSoundCard, listCameras, listSoundCards } from "../../lib/media/devi
 import { parseV4l2Formats } from "../../lib/media/formats.ts";
 import { advanced, explainFfmpegError, explainFfmpegLines, ProgressParser, toProgress } from "../../lib/media/progress.ts";
 import { formatStatusLine } from "../../lib/media/status.ts";
-import { sendQueueOf } from "../../lib/media/upload.ts";
+import { sendStateOf } from "../../lib/media/upload.ts";
 
 const videoBlock = "frame=301\nfps=29.97\nstream_0_0_q=3.1\nbitrate= 998.4kbits/s\ntotal_size=1254320\nout_time_us=10033333\nout_time_ms=10033333\nout_time=00:00:10.033333\ndup_frames=0\ndrop_frames=0\nspeed=1.01x\nprogress=continue\n";
 const audioBlock = "bitrate=  37.2kbits/s\ntotal_size=2256\nout_time_us=485422\nout_time_ms=485422\nout_time=00:00:00.485422\ndup_frames=0\ndrop_frames=0\nspeed=0.968x\nprogress=continue\n";
@@ -148,18 +148,20 @@ describe("v4l2 format listing", () => {
   });
 });
 
-describe("send queue from /proc/net/tcp", () => {
+describe("send queue and zero window from /proc/net/tcp", () => {
   const table = [
     "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
     "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1217 1 0000000000000000 100 0 0 10 0",
     "   1: 0100007F:A1B2 0100007F:1F90 01 0006C7A3:00000000 01:00000014 00000000     0        0 5531 1 0000000000000000 20 4 30 10 -1",
     "   2: 0100007F:A1B3 0100007F:1F91 01 00000000:00000000 00:00000000 00000000     0        0 5532 1 0000000000000000 20 4 30 10 -1",
+    "   3: 0100007F:A1B5 0100007F:1F92 01 0002F498:00000000 04:00000029 00000000     0        0 5533 1 0000000000000000 20 4 30 10 -1",
   ].join("\n");
-  const cases: [string, number, number, number | undefined][] = [
-    ["a socket with data waiting", 0xa1b2, 0x1f90, 0x6c7a3],
-    ["an idle socket", 0xa1b3, 0x1f91, 0],
+  const cases: [string, number, number, { queued: number; windowShut: boolean } | undefined][] = [
+    ["a socket with data waiting (retransmit timer)", 0xa1b2, 0x1f90, { queued: 0x6c7a3, windowShut: false }],
+    ["an idle socket", 0xa1b3, 0x1f91, { queued: 0, windowShut: false }],
+    ["the peer stopped reading: zero window probe timer", 0xa1b5, 0x1f92, { queued: 0x2f498, windowShut: true }],
     ["not listed", 0xa1b4, 0x1f90, undefined],
-    ["a listening socket has remote port 0", 0x1f90, 0, 0],
+    ["a listening socket has remote port 0", 0x1f90, 0, { queued: 0, windowShut: false }],
   ];
-  for (const [name, local, remote, queued] of cases) test(name, () => expect(sendQueueOf(table, local, remote)).toBe(queued));
+  for (const [name, local, remote, state] of cases) test(name, () => expect(sendStateOf(table, local, remote)).toEqual(state));
 });
