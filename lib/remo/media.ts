@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import type { KnownDevices } from "../media/sources.ts";
 import type { SupervisorDeps } from "../media/supervisor.ts";
-import { fetchUploader, type Uploader } from "../media/upload.ts";
+import { fetchUploader, type Uploader, uploadOverSocket } from "../media/upload.ts";
 import { createMediaControl } from "../robot/media-adapter.ts";
 import type { MediaControl, StreamKind } from "../robot/media-control.ts";
 import { transmitUrl } from "./protocol.ts";
@@ -10,10 +10,8 @@ import { transmitUrl } from "./protocol.ts";
  * Video and audio for a Remo server: the same ffmpeg plans and supervisors as on LetsRobot, but each upload
  * goes to `{transmit}/transmit?name={channel_id}-{kind}` with `Authorization: Bearer {robot_key}`.
  *
- * The media layer builds LetsRobot ingest URLs and its own-socket uploader sends no extra headers, so each
- * kind gets its own supervisor with an injected uploader (fetch-based) that rewrites the URL and adds the
- * header. The price: the fetch uploader cannot see the relay's TCP acknowledgements, so a frozen Remo relay
- * is noticed by ffmpeg's stalled progress rather than within ~3 s (see docs/remo.md).
+ * The media layer builds LetsRobot ingest URLs, so each kind gets its own supervisor with an injected
+ * uploader that sends to the Remo URL and adds the header.
  */
 export interface RemoMediaOptions {
   config: Config;
@@ -26,19 +24,26 @@ export interface RemoMediaOptions {
   robotName?: string;
 }
 
-/** A fetch that sends every upload to the Remo transmit URL of `kind`, with the robot key as Bearer token. */
+/**
+ * Every upload of `kind` goes to the Remo transmit URL with the robot key as Bearer token: over our own
+ * socket for http (the relay's TCP acknowledgements are seen, so a frozen relay is noticed within seconds),
+ * through `fetchFn` for https.
+ */
 export function remoUploader(kind: StreamKind, options: Pick<RemoMediaOptions, "transmit" | "channelId" | "robotKey">, fetchFn: typeof fetch): Uploader {
-  const upload: typeof fetch = Object.assign(
-    (_url: string | URL | Request, init?: RequestInit) => {
-      const channel = options.channelId();
-      if (!channel) return Promise.reject(new Error("not joined to a Remo channel yet"));
-      const headers = new Headers(init?.headers);
-      headers.set("authorization", `Bearer ${options.robotKey}`);
-      return fetchFn(transmitUrl(options.transmit, channel, kind), { ...init, headers });
-    },
-    { preconnect: fetchFn.preconnect },
-  );
-  return fetchUploader(upload);
+  const headers = { authorization: `Bearer ${options.robotKey}` };
+  const withKey = (url: string | URL | Request, init?: RequestInit) => {
+    const all = new Headers(init?.headers);
+    all.set("authorization", headers.authorization);
+    return fetchFn(url, { ...init, headers: all });
+  };
+  const overFetch = fetchUploader(Object.assign(withKey, { preconnect: fetchFn.preconnect }));
+  const notJoined = fetchUploader(Object.assign(() => Promise.reject(new Error("not joined to a Remo channel yet")), { preconnect: fetchFn.preconnect }));
+  return (_url, body) => {
+    const channel = options.channelId();
+    if (!channel) return notJoined(_url, body);
+    const url = new URL(transmitUrl(options.transmit, channel, kind));
+    return url.protocol === "http:" ? uploadOverSocket(url, body, { headers }) : overFetch(url, body);
+  };
 }
 
 /** Both kinds behind one MediaControl; each operation goes to the supervisor of the kind it concerns. */
