@@ -22,6 +22,5 @@ export const about = {
   },
   hw: { name: "hw", description: "The robot's body: list serial ports, self-test the motors/servos/LED, drive one command locally" },
   service: { name: "service", description: "Run the robot as a systemd service" },
-  bench: { name: "bench", description: "Measure latency, throughput, recovery and memory against the targets; prints a table and writes JSON results" },
   init: { name: "init", description: "Write a commented starter config file (letsrobot.toml)" },
 } as const;

@@ -35,7 +35,6 @@ export function createRootCommand(deps: Deps): CommandDef {
       run: lazy("run", () => import("./run.ts").then((m) => m.createRunCommand(deps))),
       hw: lazy("hw", () => import("./hw.ts").then((m) => m.createHwCommand(deps))),
       service: lazy("service", () => import("./service.ts").then((m) => m.createServiceCommand(deps))),
-      bench: lazy("bench", () => import("./bench.ts").then((m) => m.createBenchCommand(deps))),
       init: lazy("init", () => import("./init.ts").then((m) => m.createInitCommand(deps))),
     },
   };

@@ -3,7 +3,7 @@ import { formatNotes, formatResults, type RunRecord, writeResults } from "./repo
 import { defaultCli, repoRoot, runBenches, suiteNames } from "./runner.ts";
 import type { BenchOptions } from "./types.ts";
 
-/** What `letsrobot bench` / `bun run bench` was asked to do, validated. */
+/** What `bun run bench` was asked to do, validated. */
 export interface BenchPlan {
   names: string[];
   smoke: boolean;
