@@ -40,6 +40,19 @@ export async function runCli(args: string[], options: { env?: Record<string, str
 }
 
 /** Everything a child writes to `stream` so far, read in the background while the test goes on. */
+/** What a child prints on a stream until its first newline (whole chunks: there may be more after it). */
+export async function textUntilNewline(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let out = "";
+  while (!out.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    out += decoder.decode(value, { stream: true });
+  }
+  return out;
+}
+
 export function collectText(stream: ReadableStream<Uint8Array>): () => string {
   let text = "";
   void (async () => {

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
-import { binary, cleanEnv, root } from "../helpers/cli.ts";
+import { binary, cleanEnv, root, textUntilNewline } from "../helpers/cli.ts";
 import { connect, emitAck, nextEvent, tempDataDir } from "./helpers.ts";
 
 const data = tempDataDir();
@@ -72,13 +72,7 @@ describe("letsrobot serve", () => {
   test("serves until interrupted, then stops cleanly; a busy port is a clear error", async () => {
     const child = Bun.spawn([process.execPath, main, "serve", "--port", "0", "--data-dir", data.dir], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     children.push(child);
-    const reader = child.stdout.getReader();
-    let out = "";
-    while (!out.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += new TextDecoder().decode(value);
-    }
+    const out = await textUntilNewline(child.stdout);
     const url = out.split("\n")[0] ?? "";
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ ok: true });
@@ -109,13 +103,8 @@ describe("compiled binary", () => {
     if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`bun run build\` first`);
     const child = Bun.spawn([binary, "serve", "--port", "0", "--data-dir", data.dir], { env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     children.push(child);
-    const reader = child.stdout.getReader();
-    let out = "";
-    while (!out.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`serve exited: ${await new Response(child.stderr).text()}`);
-      out += new TextDecoder().decode(value);
-    }
+    const out = await textUntilNewline(child.stdout);
+    if (!out.includes("\n")) throw new Error(`serve exited: ${await new Response(child.stderr).text()}`);
     const url = out.split("\n")[0] ?? "";
     const sizes: Record<string, number> = {};
     for (const path of ["/assets/jsmpeg.min.js", "/assets/socket.io.js", "/assets/viewer.js", "/assets/viewer.css"]) {

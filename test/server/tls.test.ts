@@ -10,7 +10,7 @@ import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import { machineNames, selfSignedIdentity, type TlsIdentity } from "../../lib/server/tls-identity.ts";
 import { shareWithTls } from "../../lib/server/tls-port.ts";
 import { Eio3BinaryClient } from "../helpers/eio3-binary-client.ts";
-import { binary, cleanEnv, runCli } from "../helpers/cli.ts";
+import { binary, cleanEnv, runCli, textUntilNewline } from "../helpers/cli.ts";
 import { pushTestStream } from "./ffmpeg.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir, until } from "./helpers.ts";
 
@@ -133,14 +133,7 @@ describe("letsrobot serve --tls self-signed", () => {
     const dir = tempDataDir();
     const child = Bun.spawn([binary, "serve", "--port", "0", "--tls", "self-signed", "--data-dir", dir.dir], { env: cleanEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     try {
-      const reader = child.stdout.getReader();
-      let out = "";
-      while (!out.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        out += new TextDecoder().decode(value);
-      }
-      const url = out.split("\n")[0] ?? "";
+      const url = (await textUntilNewline(child.stdout)).split("\n")[0] ?? "";
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const made = await selfSignedIdentity(dir.dir, ["127.0.0.1"], runProcess);
       expect(made.renewed).toBe(false);
