@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { defaults } from "../../lib/config/schema.ts";
-import { merge } from "../../lib/config/validate.ts";
-import { createLogger } from "../../lib/log.ts";
-import { runProcess } from "../../lib/process/run.ts";
-import { runRobot } from "../../commands/run.ts";
 import { startFaultProxy } from "../robot/fault-proxy.ts";
-import { until } from "../robot/harness.ts";
+import { runInProcess, until } from "../robot/harness.ts";
 import { REMO_KEY, type RemoTestServer, startRemoTestServer } from "./remo-server.ts";
 
 /** `run` with platform.protocol = "remo" against a Remo-style test server (real websocket and HTTP on 127.0.0.1). */
@@ -18,33 +10,9 @@ afterEach(async () => {
 });
 
 function startSession(server: RemoTestServer, platform: Record<string, unknown>, extra: Record<string, Record<string, unknown>> = {}) {
-  const config = merge(defaults(), {
-    video: { enabled: false },
-    audio: { enabled: false },
-    tts: { enabled: false },
-    platform: { protocol: "remo", server: server.url, robot_key: REMO_KEY, channel: "rover", timeout_ms: 2000, ...platform },
-    ...extra,
-  });
-  const shutdown = new AbortController();
-  const events: Record<string, unknown>[] = [];
-  const done = runRobot(
-    { config, json: true },
-    {
-      log: createLogger("silent"),
-      out: { text: (line) => events.push(JSON.parse(line)), json: (v) => events.push(v as Record<string, unknown>) },
-      env: { HOME: mkdtempSync(join(tmpdir(), "letsrobot-remo-")) },
-      fetch,
-      shutdown: shutdown.signal,
-      interactive: false,
-      runProcess,
-    },
-  );
-  const stop = async () => {
-    shutdown.abort("SIGINT");
-    await done;
-  };
-  cleanups.push(stop);
-  return { events, stop, of: (type: string) => events.filter((e) => e.type === type) };
+  const run = runInProcess({ platform: { protocol: "remo", server: server.url, robot_key: REMO_KEY, channel: "rover", timeout_ms: 2000, ...platform }, ...extra });
+  cleanups.push(run.stop);
+  return { events: run.events, stop: run.stop, of: run.of };
 }
 
 const button = (command: string, channel = "chan-rover", user = "vera") => ({ user: { username: user }, button: { id: "b", label: command, command }, channel });

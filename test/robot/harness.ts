@@ -1,3 +1,8 @@
+import type { EventEmitter } from "node:events";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runRobot } from "../../commands/run.ts";
 import { defaults } from "../../lib/config/schema.ts";
 import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
@@ -6,6 +11,7 @@ import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { realClock } from "../../lib/clock.ts";
 import type { RobotEvent } from "../../lib/robot/events.ts";
+import { runProcess } from "../../lib/process/run.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import type { Robot } from "../../lib/robot/core.ts";
 import { startRobot } from "../../lib/letsrobot/robot.ts";
@@ -55,4 +61,32 @@ export async function until(check: () => boolean | Promise<boolean>, timeoutMs =
     if (performance.now() > end) throw new Error(`${what} not met within ${timeoutMs} ms`);
     await Bun.sleep(10);
   }
+}
+
+/**
+ * `run --json` in this process (video, audio and speech off unless the layer turns them on), its JSON events
+ * collected; stop() aborts it like Ctrl-C and resolves (or rejects) as the run ends.
+ */
+export function runInProcess(layer: Record<string, Record<string, unknown>>, options: { env?: Record<string, string>; crashSource?: EventEmitter } = {}) {
+  const config = merge(defaults(), { video: { enabled: false }, audio: { enabled: false }, tts: { enabled: false }, ...layer });
+  const shutdown = new AbortController();
+  const events: Record<string, unknown>[] = [];
+  const done = runRobot(
+    { config, json: true },
+    {
+      log: createLogger("silent"),
+      out: { text: (line) => events.push(JSON.parse(line)), json: (v) => events.push(v as Record<string, unknown>) },
+      env: { HOME: mkdtempSync(join(tmpdir(), "letsrobot-run-")), ...options.env },
+      fetch,
+      shutdown: shutdown.signal,
+      interactive: false,
+      runProcess,
+      ...(options.crashSource ? { crashSource: options.crashSource } : {}),
+    },
+  );
+  const stop = async () => {
+    shutdown.abort("SIGINT");
+    await done;
+  };
+  return { events, done, stop, of: (type: string) => events.filter((e) => e.type === type) };
 }

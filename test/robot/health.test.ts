@@ -2,15 +2,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defaults } from "../../lib/config/schema.ts";
-import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
-import { runProcess } from "../../lib/process/run.ts";
 import { robotHealth } from "../../lib/robot/health.ts";
 import type { LinkStatus } from "../../lib/robot/link-status.ts";
-import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
-import { until } from "./harness.ts";
+import { runInProcess, until } from "./harness.ts";
 import { freePort } from "./run-process.ts";
 
 const link = (name: LinkStatus["name"], state: LinkStatus["state"], refused?: string): LinkStatus => ({ name, state, connects: 1, failures: 0, acks: true, ...(refused ? { refused } : {}) });
@@ -70,36 +66,19 @@ async function runWithKey(key: (real: string) => string) {
   const robot = await platform.ensureRobot({ name: "rover", owner: "alice" });
   const notify = await notifyReceiver();
   const statusPort = await freePort();
-  const config = merge(defaults(), {
-    platform: { server: platform.url, robot_id: robot.robotId, camera_id: robot.cameraId, robot_key: key(robot.robotKey) },
-    video: { enabled: false },
-    audio: { enabled: false },
-    tts: { enabled: false },
-    behaviour: { status_port: statusPort, liveness_s: 3 },
-  });
-  const shutdown = new AbortController();
-  const events: Record<string, unknown>[] = [];
-  const done = runRobot(
-    { config, json: true },
+  const run = runInProcess(
     {
-      log: createLogger("silent"),
-      out: { text: (line) => events.push(JSON.parse(line)), json: (v) => events.push(v as Record<string, unknown>) },
-      env: { HOME: mkdtempSync(join(tmpdir(), "letsrobot-health-")), NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "600000" },
-      fetch,
-      shutdown: shutdown.signal,
-      interactive: false,
-      runProcess,
+      platform: { server: platform.url, robot_id: robot.robotId, camera_id: robot.cameraId, robot_key: key(robot.robotKey) },
+      behaviour: { status_port: statusPort, liveness_s: 3 },
     },
+    { env: { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: "600000" } },
   );
-  cleanups.push(async () => {
-    shutdown.abort("SIGINT");
-    await done.catch(() => {});
-  });
+  cleanups.push(() => run.stop().catch(() => {}));
   const status = async () => {
     const response = await fetch(`http://127.0.0.1:${statusPort}/status`);
     return { code: response.status, body: (await response.json()) as { healthy: boolean; problems: string[]; links: LinkStatus[] } };
   };
-  return { events, status, notify };
+  return { events: run.events, status, notify };
 }
 
 describe("a robot whose key the server refuses is unhealthy", () => {

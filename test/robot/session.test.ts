@@ -9,11 +9,10 @@ import { LetsrobotError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { waitConnected } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
-import { runProcess } from "../../lib/process/run.ts";
 import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
 import { cleanEnv } from "../helpers/cli.ts";
-import { until } from "./harness.ts";
+import { runInProcess, until } from "./harness.ts";
 import { startRobotServer } from "./robot-server.ts";
 import { repoRoot } from "./run-process.ts";
 
@@ -24,28 +23,10 @@ afterEach(async () => {
 
 /** runRobot in this process, its JSON events collected; stop() aborts it like Ctrl-C. */
 function startSession(layer: Record<string, Record<string, unknown>>, crashSource?: EventEmitter) {
-  const config = merge(defaults(), { video: { enabled: false }, audio: { enabled: false }, tts: { enabled: false }, ...layer });
-  const shutdown = new AbortController();
-  const events: Record<string, unknown>[] = [];
-  const done = runRobot(
-    { config, json: true },
-    {
-      log: createLogger("silent"),
-      out: { text: (line) => events.push(JSON.parse(line)), json: (v) => events.push(v as Record<string, unknown>) },
-      env: { HOME: mkdtempSync(join(tmpdir(), "letsrobot-session-")) },
-      fetch,
-      shutdown: shutdown.signal,
-      interactive: false,
-      runProcess,
-      crashSource,
-    },
-  );
-  const stop = async () => {
-    shutdown.abort("SIGINT");
-    await done.catch(() => {});
-  };
+  const run = runInProcess(layer, { crashSource });
+  const stop = () => run.stop().catch(() => {});
   cleanups.push(stop);
-  return { events, done, stop, of: (type: string) => events.filter((e) => e.type === type) };
+  return { ...run, stop };
 }
 
 describe("run against a separate `letsrobot serve` platform", () => {
