@@ -22,7 +22,7 @@ const pushedMiB = Number(args[1] ?? 512);
 
 if (child) {
   const root = args[2] ?? ".";
-  const { createRelay } = (await import(resolve(root, "lib/server/relay.ts"))) as typeof import("../lib/server/relay.ts");
+  const { createRelay } = (await import(resolve(root, "lib/server/relay/relay.ts"))) as typeof import("../lib/server/relay/relay.ts");
   const { createLogger } = (await import(resolve(root, "lib/log.ts"))) as typeof import("../lib/log.ts");
   const held: Uint8Array[][] = [];
   let pending: ((socket: never) => void) | undefined;
@@ -34,7 +34,7 @@ if (child) {
   };
   // the per-address cap (where the checkout has one) is lifted: the measurement is of the total
   const relay = createRelay({ log: createLogger("silent"), upgrader, stallMs: 3_600_000, maxViewers: viewers, ...{ maxViewersPerAddress: 0, maxTotalViewers: viewers } });
-  const { defaultSettings } = (await import(resolve(root, "lib/server/robot-record.ts"))) as typeof import("../lib/server/robot-record.ts");
+  const { defaultSettings } = (await import(resolve(root, "lib/server/store/robot-record.ts"))) as typeof import("../lib/server/store/robot-record.ts");
   const robot = { id: "1", cameraId: "2", name: "cam", owner: "o", requireKey: true, settings: defaultSettings, buttons: [], createdAt: 0 };
   const connect = () => {
     const mine: Uint8Array[] = [];

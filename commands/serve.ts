@@ -3,11 +3,11 @@ import { about } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import type { Deps } from "../lib/deps.ts";
 import { UsageError } from "../lib/errors.ts";
-import { isWildcard } from "../lib/server/reachable.ts";
+import { isWildcard } from "../lib/server/http/reachable.ts";
 import { defaultDataDir } from "../lib/config/data-dir.ts";
 import { addRobot, clusterOf, lastServedUrl, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { runProcess } from "../lib/process/run.ts";
-import { tlsOf } from "../lib/server/tls-identity.ts";
+import { tlsOf } from "../lib/server/tls/identity.ts";
 import { jsonArg } from "./args.ts";
 
 const serverArgs = {

@@ -1,4 +1,4 @@
-// The floor for C3: a bare socket.io 4 server (same transport options as lib/server/socket-server.ts) that
+// The floor for C3: a bare socket.io 4 server (same transport options as lib/server/sockets/socket-server.ts) that
 // forwards every viewer `command_to_robot` to the robot socket and acks it, with no validation, limits or
 // lookups. Prints {url, port, robot} as one JSON line, then serves until SIGTERM.
 // Usage: bun bench/core/socketio-floor.ts [DATA_DIR (unused)]

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
-import { openStore } from "../../lib/server/store.ts";
+import { openStore } from "../../lib/server/store/store.ts";
 import { startRedis } from "../../test/server/cluster-helpers.ts";
 import { type Child, startChild } from "../core/proc.ts";
 import { bunPath } from "../core/serve.ts";

@@ -1,5 +1,5 @@
 import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import type { RobotSecrets } from "../server/store.ts";
+import type { RobotSecrets } from "../server/store/store.ts";
 
 /**
  * The embedded robot's keys and the owner link, kept in a 0600 file in the data dir so that they stay the

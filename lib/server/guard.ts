@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
-import type { RateLimiter } from "./rate-limit.ts";
-import type { ClientSocket } from "./socket-server.ts";
+import type { RateLimiter } from "./sockets/rate-limit.ts";
+import type { ClientSocket } from "./sockets/socket-server.ts";
 
 /**
  * The one guard between the network and the platform's handlers: no payload can throw past it, and no

@@ -3,27 +3,27 @@ import type { AddressInfo, Server as NetServer } from "node:net";
 import { NetworkError, UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { guardRequest, guardUpgrade } from "./guard.ts";
-import { handleRequest, type RouteContext } from "./http-routes.ts";
-import { Hub } from "./hub.ts";
-import { ownerActions } from "./owner-actions.ts";
+import { handleRequest, type RouteContext } from "./http/routes.ts";
+import { Hub } from "./sockets/hub.ts";
+import { ownerActions } from "./sockets/owner-actions.ts";
 import { assets } from "./page/assets.ts";
 import { indexPage, viewerPage } from "./page/viewer-page.ts";
-import { createRelay } from "./relay.ts";
-import { shareRelay } from "./relay-cluster.ts";
-import { createRemoEndpoint } from "./remo-endpoint.ts";
-import { validName } from "./robot-record.ts";
-import { attachRobotEvents } from "./robot-sockets.ts";
-import { startSocketServer } from "./socket-server.ts";
-import { shareWithTls } from "./tls-port.ts";
-import { type ClusterHandle, openCluster } from "./cluster.ts";
-import { isWildcard, localNetwork, type NetworkView, reachableHosts } from "./reachable.ts";
-import { buildStatus, type PlatformStatus } from "./status.ts";
-import { openStore, type RobotSecrets } from "./store.ts";
+import { createRelay } from "./relay/relay.ts";
+import { shareRelay } from "./cluster/relay-cluster.ts";
+import { createRemoEndpoint } from "./remo/endpoint.ts";
+import { validName } from "./store/robot-record.ts";
+import { attachRobotEvents } from "./sockets/robot-sockets.ts";
+import { startSocketServer } from "./sockets/socket-server.ts";
+import { shareWithTls } from "./tls/port.ts";
+import { type ClusterHandle, openCluster } from "./cluster/cluster.ts";
+import { isWildcard, localNetwork, type NetworkView, reachableHosts } from "./http/reachable.ts";
+import { buildStatus, type PlatformStatus } from "./http/status.ts";
+import { openStore, type RobotSecrets } from "./store/store.ts";
 import { type ServeTwitch, type ServeTwitchOptions, startServeTwitch } from "./twitch.ts";
-import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./viewer-sockets.ts";
-import { createMessageSocketUpgrader, createWebSocketUpgrader } from "./ws-server.ts";
+import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "./sockets/viewer-sockets.ts";
+import { createMessageSocketUpgrader, createWebSocketUpgrader } from "./relay/ws-server.ts";
 
-export type { PlatformStatus } from "./status.ts";
+export type { PlatformStatus } from "./http/status.ts";
 
 export interface PlatformOptions {
   host: string;
@@ -53,7 +53,7 @@ export interface PlatformOptions {
   cluster?: { redisUrl: string; nodeId: string; heartbeatMs?: number };
   /** The port lookups name, when a reverse proxy listens on another port than this process (default: ours). */
   publicPort?: number;
-  /** PEM certificate and key: the port then speaks HTTPS/WSS as well as plain HTTP (lib/server/tls-port.ts). */
+  /** PEM certificate and key: the port then speaks HTTPS/WSS as well as plain HTTP (lib/server/tls/port.ts). */
   tls?: { cert: string; key: string };
   /** Interfaces and host name the printed URLs name (default: this machine's, read when asked). */
   network?: NetworkView;

@@ -6,10 +6,10 @@ import type { Deps } from "../deps.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
 import { type PlatformOptions, startPlatform } from "./platform.ts";
-import { newShortId } from "./credentials.ts";
-import { mergeSettings, validName } from "./robot-record.ts";
-import { openStore } from "./store.ts";
-import type { TlsIdentity } from "./tls-identity.ts";
+import { newShortId } from "./store/credentials.ts";
+import { mergeSettings, validName } from "./store/robot-record.ts";
+import { openStore } from "./store/store.ts";
+import type { TlsIdentity } from "./tls/identity.ts";
 
 /** What `letsrobot serve` will do, validated. */
 export interface ServePlan {
@@ -23,7 +23,7 @@ export interface ServePlan {
   cluster?: PlatformOptions["cluster"];
   /** server.public_port: the port lookups name (0 = ours). */
   publicPort?: number;
-  /** The port also speaks HTTPS/WSS with this certificate (lib/server/tls-identity.ts). */
+  /** The port also speaks HTTPS/WSS with this certificate (lib/server/tls/identity.ts). */
   tls?: TlsIdentity;
   /** server.viewers_per_address: the relay's per-address viewer cap (0 = none). */
   viewersPerAddress?: number;

@@ -4,9 +4,9 @@ import { type ChatTuning, startTwitchChat, type TwitchChat } from "../twitch/cha
 import type { TwitchCommand } from "../twitch/commands.ts";
 import { createExtensionBackend, type ExtensionBackend } from "../twitch/extension-http.ts";
 import { chatPlan, type TwitchConfig } from "../twitch/plan.ts";
-import type { Lease } from "./cluster.ts";
-import type { Hub } from "./hub.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import type { Lease } from "./cluster/cluster.ts";
+import type { Hub } from "./sockets/hub.ts";
+import type { RobotRecord } from "./store/robot-record.ts";
 
 /**
  * Twitch on the local platform: chat commands (`[twitch] chat = true`) and the extension backend

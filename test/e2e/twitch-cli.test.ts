@@ -5,7 +5,7 @@ import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.t
 import { type NginxRtmp, startNginxRtmp } from "../helpers/nginx-rtmp.ts";
 import { type Sink, startSink } from "../media/sink.ts";
 import { spawnRun } from "../robot/run-process.ts";
-import { selfSignedIdentity } from "../../lib/server/tls-identity.ts";
+import { selfSignedIdentity } from "../../lib/server/tls/identity.ts";
 import { connect as tcpConnect } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { mkdtempSync } from "node:fs";

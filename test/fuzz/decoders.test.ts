@@ -5,7 +5,7 @@ import { parseConfigText } from "../../lib/config/load.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import { decodeFrame, parseChannels, parseStreamName, parseValidated, toChatMessage, toRobotCommand } from "../../lib/remo/protocol.ts";
 import { isChatCommand, normaliseChat, normaliseCommand, normaliseExclusive, removedMessageId, stripRobotPrefix } from "../../lib/robot/payload.ts";
-import { sniffStreamKind } from "../../lib/server/ts-sniff.ts";
+import { sniffStreamKind } from "../../lib/server/relay/ts-sniff.ts";
 import { parseBadges, parseIrcLine, splitLines, toChatLine, unescapeTagValue } from "../../lib/twitch/irc.ts";
 import { fc, fuzzTimeout, json, payload, runs, wireHostile } from "./arbitraries.ts";
 

@@ -7,7 +7,7 @@ import { type Config, defaults } from "../../lib/config/schema.ts";
 import { type H264Outcome, h264EncoderOutcome } from "../../lib/doctor/h264.ts";
 import { hardwareH264Encoder, listCameras } from "../../lib/media/devices.ts";
 import { audioOutputArgs, describePlan, type StreamTarget, toStreamPlan, videoOutputArgs } from "../../lib/media/plan.ts";
-import { sniffCodec, sniffStreamKind } from "../../lib/server/ts-sniff.ts";
+import { sniffCodec, sniffStreamKind } from "../../lib/server/relay/ts-sniff.ts";
 
 const piNodes = listCameras(join(import.meta.dir, "fixtures/pi/sys"));
 const target: StreamTarget = { relayHost: "relay.example", videoPort: 8081, audioPort: 8082, streamKey: "s3cr3t-key", xres: 640, yres: 480 };

@@ -9,7 +9,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { runProcess } from "../../lib/process/run.ts";
-import { openStore, type RobotSecrets } from "../../lib/server/store.ts";
+import { openStore, type RobotSecrets } from "../../lib/server/store/store.ts";
 import { type RedisServer, type ServeProcess, spawnServe, startRedis } from "../server/cluster-helpers.ts";
 import { connect, emitAck, tempDataDir, until } from "../server/helpers.ts";
 

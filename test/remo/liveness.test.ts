@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
-import { createMessageSocketUpgrader, type MessageSocketUpgrader } from "../../lib/server/ws-server.ts";
+import { createMessageSocketUpgrader, type MessageSocketUpgrader } from "../../lib/server/relay/ws-server.ts";
 
 /**
  * Remo liveness on the server side: every robot socket is pinged; one that does not answer is dropped while

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { remoEndpoints } from "../../lib/remo/endpoints.ts";
 import { decodeFrame, encodeFrame, parseChannels, parseStreamName, parseValidated, pickChannel, robotMessage, toChatMessage, toRobotCommand, transmitUrl } from "../../lib/remo/protocol.ts";
-import { buttonCommand, messageReceived, PressFilter, remoChannel, robotIdOf } from "../../lib/server/remo-messages.ts";
-import { defaultButtons, defaultSettings, type RobotRecord } from "../../lib/server/robot-record.ts";
+import { buttonCommand, messageReceived, PressFilter, remoChannel, robotIdOf } from "../../lib/server/remo/messages.ts";
+import { defaultButtons, defaultSettings, type RobotRecord } from "../../lib/server/store/robot-record.ts";
 import { defaults } from "../../lib/config/schema.ts";
 
 describe("frames", () => {

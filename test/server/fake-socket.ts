@@ -1,12 +1,12 @@
-import { Hub } from "../../lib/server/hub.ts";
-import { ownerActions } from "../../lib/server/owner-actions.ts";
-import { attachRobotEvents } from "../../lib/server/robot-sockets.ts";
-import type { ClientSocket, SocketServer } from "../../lib/server/socket-server.ts";
-import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "../../lib/server/viewer-sockets.ts";
+import { Hub } from "../../lib/server/sockets/hub.ts";
+import { ownerActions } from "../../lib/server/sockets/owner-actions.ts";
+import { attachRobotEvents } from "../../lib/server/sockets/robot-sockets.ts";
+import type { ClientSocket, SocketServer } from "../../lib/server/sockets/socket-server.ts";
+import { defaultViewerLimits, type ViewerLimits, viewerEvents } from "../../lib/server/sockets/viewer-sockets.ts";
 import { quietLog } from "./helpers.ts";
 
 /**
- * In-process stand-ins for the socket.io adapter (lib/server/socket-server.ts), so property tests can drive
+ * In-process stand-ins for the socket.io adapter (lib/server/sockets/socket-server.ts), so property tests can drive
  * the platform's handlers thousands of times a second. Real rooms: `FakeSocketServer` keeps who joined what.
  */
 export class FakeSocketServer implements SocketServer {
@@ -80,7 +80,7 @@ export class FakeSocket implements ClientSocket {
 
 /** The platform's socket handlers (the same ones `serve` registers) on a real store, with fake sockets. */
 export async function inProcessPlatform(dataDir: string, limits: Partial<ViewerLimits> = {}) {
-  const { openStore } = await import("../../lib/server/store.ts");
+  const { openStore } = await import("../../lib/server/store/store.ts");
   const store = openStore(dataDir);
   const all = { ...defaultViewerLimits, ...limits };
   const hub = new Hub({ store, log: quietLog(), events: { perSecond: all.eventsPerSecond, burst: all.eventBurst } });

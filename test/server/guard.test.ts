@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { connect as tcpConnect } from "node:net";
 import { guardRequest, guardSocket, guardUpgrade } from "../../lib/server/guard.ts";
 import type { RobotCredentials } from "../../lib/server/platform.ts";
-import { createRateLimiter } from "../../lib/server/rate-limit.ts";
+import { createRateLimiter } from "../../lib/server/sockets/rate-limit.ts";
 import { FakeSocket, FakeSocketServer, inProcessPlatform } from "./fake-socket.ts";
 import { quietLog, tempDataDir } from "./helpers.ts";
 

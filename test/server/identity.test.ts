@@ -3,7 +3,7 @@ import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
-import { openStore } from "../../lib/server/store.ts";
+import { openStore } from "../../lib/server/store/store.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir, until } from "./helpers.ts";
 
 /** Who may speak for a robot, and who a guest is: impersonation and spoofing over real socket.io on 127.0.0.1. */

@@ -3,9 +3,9 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Platform } from "../../lib/server/platform.ts";
-import { createRelay } from "../../lib/server/relay.ts";
-import { defaultButtons, defaultSettings, type RobotRecord } from "../../lib/server/robot-record.ts";
-import type { ViewerSocket, WebSocketUpgrader } from "../../lib/server/ws-server.ts";
+import { createRelay } from "../../lib/server/relay/relay.ts";
+import { defaultButtons, defaultSettings, type RobotRecord } from "../../lib/server/store/robot-record.ts";
+import type { ViewerSocket, WebSocketUpgrader } from "../../lib/server/relay/ws-server.ts";
 import { quietLog, startTestPlatform, tempDataDir } from "./helpers.ts";
 
 /**

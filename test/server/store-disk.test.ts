@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ConfigError, ExitCode } from "../../lib/errors.ts";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
-import { openStore } from "../../lib/server/store.ts";
+import { openStore } from "../../lib/server/store/store.ts";
 import { runCli } from "../helpers/cli.ts";
 import { smallDisk } from "../helpers/small-disk.ts";
 import { connect, emitAck, startTestPlatform, tempDataDir } from "./helpers.ts";

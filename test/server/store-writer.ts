@@ -5,7 +5,7 @@
  */
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { openStore } from "../../lib/server/store.ts";
+import { openStore } from "../../lib/server/store/store.ts";
 
 const [mode, dir = "", arg = "", count = "0"] = process.argv.slice(2);
 if (mode === "hold") {

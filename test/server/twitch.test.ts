@@ -18,7 +18,7 @@ import type { RobotEvent } from "../../lib/robot/events.ts";
 import { noMedia } from "../../lib/robot/media-control.ts";
 import { startRobot } from "../../lib/letsrobot/robot.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
-import type { RobotRecord } from "../../lib/server/robot-record.ts";
+import type { RobotRecord } from "../../lib/server/store/robot-record.ts";
 import { twitchRobot } from "../../lib/server/twitch.ts";
 import { twitchConfig } from "../twitch/helpers.ts";
 import { type IrcTestServer, startIrcTestServer, waitFor } from "../twitch/irc-server.ts";

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { answerLookup, hostFromHeader, type LookupDirectory } from "../../lib/server/lookups.ts";
+import { answerLookup, hostFromHeader, type LookupDirectory } from "../../lib/server/http/lookups.ts";
 import { escapeHtml, viewerPage } from "../../lib/server/page/viewer-page.ts";
-import { createRateLimiter } from "../../lib/server/rate-limit.ts";
-import { defaultButtons, defaultSettings, mergeSettings, parseButtons, type RobotRecord } from "../../lib/server/robot-record.ts";
-import { sniffStreamKind } from "../../lib/server/ts-sniff.ts";
-import { cleanChatText, parseChat, parseCommand } from "../../lib/server/viewer-messages.ts";
+import { createRateLimiter } from "../../lib/server/sockets/rate-limit.ts";
+import { defaultButtons, defaultSettings, mergeSettings, parseButtons, type RobotRecord } from "../../lib/server/store/robot-record.ts";
+import { sniffStreamKind } from "../../lib/server/relay/ts-sniff.ts";
+import { cleanChatText, parseChat, parseCommand } from "../../lib/server/sockets/viewer-messages.ts";
 
 function packet(options: { pusi?: boolean; pid?: number; adaptation?: number; payload?: number[] }): Uint8Array {
   const p = new Uint8Array(188).fill(0xff);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { terminalQr } from "../../lib/qr.ts";
-import { type NetworkView, reachableHosts } from "../../lib/server/reachable.ts";
+import { type NetworkView, reachableHosts } from "../../lib/server/http/reachable.ts";
 import { decodeTerminalQr, qrLines } from "../helpers/qr-decode.ts";
 
 const pi: NetworkView = {

@@ -1,4 +1,9 @@
-import type { RobotRecord } from "../robot-record.ts";
+/**
+ * The page part (lib/server/page/): what a viewer's browser gets. It owns the HTML of the index and robot
+ * pages (this file), the scripts and styles compiled into the binary (assets.ts) and the browser code itself
+ * (*.client.js: controls, the jsmpeg, WebCodecs and MSE players, the MPEG-TS demuxer).
+ */
+import type { RobotRecord } from "../store/robot-record.ts";
 import { mediaScripts } from "./assets.ts";
 
 /** HTML text with the five special characters escaped. */

@@ -1,3 +1,8 @@
+/**
+ * The TLS part (lib/server/tls/): HTTPS and WSS on the platform's own port. It owns telling TLS from plain
+ * HTTP on one port (this file) and the certificate: one the owner gives, or a self-signed one kept in the
+ * data directory and renewed before it expires (identity.ts).
+ */
 import type { Server as HttpServer } from "node:http";
 import { connect, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";

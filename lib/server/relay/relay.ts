@@ -1,8 +1,15 @@
+/**
+ * The relay part (lib/server/relay/): video and audio from a robot's ffmpeg to every viewer. It owns the
+ * MPEG-TS uploads (one per camera and kind), what kind of stream an upload carries (ts-sniff.ts), the viewers'
+ * websockets (ws-server.ts, also used by the Remo endpoint) and the memory bounds per viewer and in total.
+ * It knows robots only as records to check a stream key against; sharing streams across processes is the
+ * cluster part's job.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Logger } from "../log.ts";
-import { requestUrl } from "./http-routes.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import type { Logger } from "../../log.ts";
+import { requestUrl } from "../http/routes.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 import { type StreamKind, sniffCodec, sniffStreamKind, wholePackets } from "./ts-sniff.ts";
 import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
 

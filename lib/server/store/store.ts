@@ -1,11 +1,16 @@
+/**
+ * The store part (lib/server/store/): what the platform keeps on disk. It owns the SQLite database (this
+ * file), what a robot is (robot-record.ts: settings, buttons, validation), secrets and ids (credentials.ts:
+ * only hashes are stored) and what a database failure means to a user (errors.ts).
+ */
 import { Database } from "bun:sqlite";
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../errors.ts";
-import { busyTimeoutMs, storeError } from "./store-errors.ts";
+import { ConfigError } from "../../errors.ts";
+import { busyTimeoutMs, storeError } from "./errors.ts";
 import { hashSecret, newNumericId, newSecret } from "./credentials.ts";
 import { type ButtonDef, defaultButtons, defaultSettings, type RobotRecord, type RobotSettings } from "./robot-record.ts";
-import { perTurn } from "./turn.ts";
+import { perTurn } from "../turn.ts";
 
 /** Plain-text secrets of a robot, returned once when it is created or re-keyed. */
 export interface RobotSecrets {

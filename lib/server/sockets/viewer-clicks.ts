@@ -1,6 +1,6 @@
 import { type Hub, reply } from "./hub.ts";
 import type { RateLimiter } from "./rate-limit.ts";
-import { validCommand } from "./robot-record.ts";
+import { validCommand } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Refusal, parseRobotId, refuse, shown } from "./viewer-messages.ts";
 import type { ViewerSession } from "./viewer-sockets.ts";

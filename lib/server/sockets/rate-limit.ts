@@ -1,4 +1,4 @@
-import { turnClock } from "./turn.ts";
+import { turnClock } from "../turn.ts";
 
 /** Token buckets per key (a user or a socket): `burst` tokens, refilled at `perSecond`. Pure except for the clock. */
 export interface RateLimiter {

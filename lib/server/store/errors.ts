@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { ConfigError, LetsrobotError } from "../errors.ts";
+import { ConfigError, LetsrobotError } from "../../errors.ts";
 
 /** How long a write waits for another process's write to finish before giving up (`PRAGMA busy_timeout`). */
 export const busyTimeoutMs = 5000;

@@ -1,6 +1,6 @@
-import type { Hub, RobotState } from "./hub.ts";
-import type { StreamStats } from "./relay.ts";
-import type { Store } from "./store.ts";
+import type { Hub, RobotState } from "../sockets/hub.ts";
+import type { StreamStats } from "../relay/relay.ts";
+import type { Store } from "../store/store.ts";
 
 /** The JSON status endpoint (`GET /api/status`) and `Platform.status()`. No secrets in here. */
 export interface PlatformStatus {

@@ -1,7 +1,7 @@
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
-import { NetworkError } from "../errors.ts";
-import type { Logger } from "../log.ts";
+import { NetworkError } from "../../errors.ts";
+import type { Logger } from "../../log.ts";
 
 /**
  * The adapter for `ioredis` and `@socket.io/redis-adapter`: the one link a `serve` process keeps to the

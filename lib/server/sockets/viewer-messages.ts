@@ -1,4 +1,4 @@
-import { validCommand } from "./robot-record.ts";
+import { validCommand } from "../store/robot-record.ts";
 
 /**
  * What viewers send and what they get back, validated at the edge (pure functions). Every viewer event

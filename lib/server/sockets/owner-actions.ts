@@ -1,6 +1,6 @@
-import { LetsrobotError } from "../errors.ts";
+import { LetsrobotError } from "../../errors.ts";
 import { type Hub, reply } from "./hub.ts";
-import { mergeSettings, parseButtons, type RobotRecord, validName } from "./robot-record.ts";
+import { mergeSettings, parseButtons, type RobotRecord, validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Ack, parseRobotId, refuse, shown } from "./viewer-messages.ts";
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import type { Logger } from "../log.ts";
+import type { Logger } from "../../log.ts";
 import type { RedisLink } from "./redis.ts";
-import type { Relay } from "./relay.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import type { Relay } from "../relay/relay.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 
 /**
  * The relay across `serve` processes. An upload (video or audio POST, Remo `/transmit` too) arrives at one

@@ -1,13 +1,13 @@
-import { decodeFrame, encodeFrame, RemoEvent } from "../remo/protocol.ts";
-import { type ChatMessage, chatMessage } from "./chat-log.ts";
-import { errorText } from "./guard.ts";
-import type { Hub } from "./hub.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
-import type { RobotRecord } from "./robot-record.ts";
-import type { SocketServer } from "./socket-server.ts";
-import { cleanChatText, maxChatLength, shown } from "./viewer-messages.ts";
-import type { MessageSocket } from "./ws-server.ts";
+import { decodeFrame, encodeFrame, RemoEvent } from "../../remo/protocol.ts";
+import { type ChatMessage, chatMessage } from "../sockets/chat-log.ts";
+import { errorText } from "../guard.ts";
+import type { Hub } from "../sockets/hub.ts";
+import { createRateLimiter } from "../sockets/rate-limit.ts";
+import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId, robotIdOf } from "./messages.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
+import type { SocketServer } from "../sockets/socket-server.ts";
+import { cleanChatText, maxChatLength, shown } from "../sockets/viewer-messages.ts";
+import type { MessageSocket } from "../relay/ws-server.ts";
 
 /**
  * Remo-style robots on `serve` (docs/protocol.md 2): a plain websocket speaking `{e, d}`. The robot authenticates

@@ -1,4 +1,4 @@
-import type { RobotRecord } from "./robot-record.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 
 /**
  * Answers to the LetsRobot info-server lookups (docs/protocol.md 1.2), as pure functions of the request path.

@@ -1,6 +1,6 @@
-import type { RemoChannel } from "../remo/protocol.ts";
-import type { ChatMessage } from "./chat-log.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import type { RemoChannel } from "../../remo/protocol.ts";
+import type { ChatMessage } from "../sockets/chat-log.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 
 /**
  * What `serve` says to Remo-style robots, as pure functions of the platform's records. Each robot is its own

@@ -1,5 +1,5 @@
-import { newShortId } from "./credentials.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import { newShortId } from "../store/credentials.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 import { nameColour } from "./viewer-messages.ts";
 
 /** A chat message on the wire (`chat_message_with_name`), as robots and viewer pages receive it. */

@@ -1,12 +1,18 @@
-import type { Logger } from "../log.ts";
-import { type ChatMessage, ChatLog } from "./chat-log.ts";
-import { newShortId } from "./credentials.ts";
-import type { Hub, HubPeers, RobotLive } from "./hub.ts";
+/**
+ * The cluster part (lib/server/cluster/): several `serve` processes on one Redis. It owns the Redis link and
+ * the socket.io adapter (redis.ts), what processes tell each other about robots, control and chat (this
+ * file), and video streams shared with viewers on other processes (relay-cluster.ts). A single process
+ * never loads Redis.
+ */
+import type { Logger } from "../../log.ts";
+import { type ChatMessage, ChatLog } from "../sockets/chat-log.ts";
+import { newShortId } from "../store/credentials.ts";
+import type { Hub, HubPeers, RobotLive } from "../sockets/hub.ts";
 import type { RedisLink } from "./redis.ts";
 
 /**
  * Several `serve` processes behind one address, sharing one Redis. Chat and state events cross processes
- * through the socket.io Redis adapter (lib/server/redis.ts); a command goes only to the processes that
+ * through the socket.io Redis adapter (lib/server/cluster/redis.ts); a command goes only to the processes that
  * count sockets in the robot's command room, on each one's own channel (`deliver`). This file shares what
  * the hub itself counts and remembers, over one pub/sub channel:
  * - presence: each process publishes its own robots' socket counts and reports (video status, charge) on
@@ -281,7 +287,7 @@ export interface Lease {
 
 export interface ClusterHandle extends Cluster {
   readonly socketAdapter: RedisLink["socketAdapter"];
-  /** The Redis link, for the relay's fan-out (lib/server/relay-cluster.ts). */
+  /** The Redis link, for the relay's fan-out (lib/server/cluster/relay-cluster.ts). */
   readonly link: RedisLink;
   /** A job only one process may run at a time (e.g. reading Twitch chat), held while this process renews it. */
   lease(job: string): Lease;

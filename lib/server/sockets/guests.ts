@@ -1,4 +1,4 @@
-import { hashSecret, newSecret, newShortId } from "./credentials.ts";
+import { hashSecret, newSecret, newShortId } from "../store/credentials.ts";
 
 /**
  * Who a viewer is, as the server sees it: a session the server started, not the name the viewer typed.

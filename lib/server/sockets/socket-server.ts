@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import { frameV3PollingInBinary } from "./eio3-binary-polling.ts";
-import type { SocketAdapterFactory } from "./redis.ts";
+import type { SocketAdapterFactory } from "../cluster/redis.ts";
 
 /** The adapter for the socket.io server: one socket as the platform sees it. */
 export interface ClientSocket {

@@ -1,12 +1,20 @@
-import type { Logger } from "../log.ts";
+/**
+ * The sockets part (lib/server/sockets/): everything said over socket.io. It owns the socket.io server and
+ * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of live robot state and rooms
+ * (this file), the events robots send (robot-sockets.ts), the events viewers and owners send
+ * (viewer-sockets.ts, viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts),
+ * per-user rate limits (rate-limit.ts) and the chat log (chat-log.ts). Every handler runs behind the guard
+ * (lib/server/guard.ts).
+ */
+import type { Logger } from "../../log.ts";
 import { ChatLog } from "./chat-log.ts";
-import { guardSocket } from "./guard.ts";
+import { guardSocket } from "../guard.ts";
 import { createGuestBook, type GuestBook } from "./guests.ts";
 import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
-import type { RobotRecord } from "./robot-record.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 import type { ClientSocket, SocketServer } from "./socket-server.ts";
-import type { Store } from "./store.ts";
-import { turnDate } from "./turn.ts";
+import type { Store } from "../store/store.ts";
+import { turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 
 /**
@@ -32,7 +40,7 @@ export interface RobotLive {
   videoStatus?: { send_video_process_exists: boolean; ffmpeg_process_exists: boolean; at: number };
   charge?: { charging: boolean; at: number };
   ip?: string;
-  /** `session`: the guest session bound to the name (lib/server/guests.ts); absent until one drives. */
+  /** `session`: the guest session bound to the name (lib/server/sockets/guests.ts); absent until one drives. */
   exclusive?: { user: string; since: number; session?: string };
 }
 
@@ -47,7 +55,7 @@ export interface RobotState {
 }
 
 /**
- * The other `serve` processes sharing this one's Redis (lib/server/cluster.ts); absent for a single process.
+ * The other `serve` processes sharing this one's Redis (lib/server/cluster/cluster.ts); absent for a single process.
  * Emits already cross processes through the socket.io adapter: this covers what the hub itself counts.
  */
 export interface HubPeers {

@@ -3,7 +3,7 @@ import { chatMessage } from "./chat-log.ts";
 import type { GuestSession } from "./guests.ts";
 import { type Hub, type RobotLive, reply } from "./hub.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import { validName } from "./robot-record.ts";
+import { validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { relayCustomEvent } from "./viewer-clicks.ts";
 import { isRefusal, parseChat, parseCommand, parseRobotId, type Refusal, refuse, shown } from "./viewer-messages.ts";
@@ -16,7 +16,7 @@ export interface ViewerSession {
   owner?: string;
   /** Why a requested name or token was not accepted. */
   notice?: string;
-  /** The server's session (lib/server/guests.ts): what limits and exclusive control are keyed by. */
+  /** The server's session (lib/server/sockets/guests.ts): what limits and exclusive control are keyed by. */
   session: GuestSession;
 }
 

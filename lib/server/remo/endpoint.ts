@@ -1,17 +1,23 @@
+/**
+ * The Remo part (lib/server/remo/): the Remo.tv-style API on the platform's port, for Remo robots and pages.
+ * It owns the Remo HTTP routes and video paths (this file), the robots' websocket (sockets.ts) and the
+ * mapping between Remo's messages and our robot records (messages.ts). Robots, chat and the relay are the
+ * same ones the LetsRobot side uses; only the wire differs.
+ */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { parseStreamName } from "../remo/protocol.ts";
-import { requestUrl } from "./http-routes.ts";
-import type { Hub } from "./hub.ts";
-import type { Relay } from "./relay.ts";
-import { remoChannel, remoServerId, robotIdOf } from "./remo-messages.ts";
-import { createRemoRobots } from "./remo-sockets.ts";
-import type { SocketServer } from "./socket-server.ts";
-import type { MessageSocketUpgrader } from "./ws-server.ts";
+import { parseStreamName } from "../../remo/protocol.ts";
+import { requestUrl } from "../http/routes.ts";
+import type { Hub } from "../sockets/hub.ts";
+import type { Relay } from "../relay/relay.ts";
+import { remoChannel, remoServerId, robotIdOf } from "./messages.ts";
+import { createRemoRobots } from "./sockets.ts";
+import type { SocketServer } from "../sockets/socket-server.ts";
+import type { MessageSocketUpgrader } from "../relay/ws-server.ts";
 
 /**
  * Everything `serve` offers Remo-style clients, on the platform's own port:
- * - websocket `/` or `/remo`: robots (lib/server/remo-sockets.ts);
+ * - websocket `/` or `/remo`: robots (lib/server/remo/sockets.ts);
  * - `GET /api/{version}/channels/list/{host}` → `{channels: [{id, name, chat}]}`;
  * - `POST /api/{version}/robot/auth {token}` → `{id, host, name, channels}` (401 for a wrong key);
  * - `POST /transmit?name={channel}-video|audio` with `Authorization: Bearer {robot_key}` → the relay;

@@ -2,11 +2,11 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { join } from "node:path";
-import type { Config } from "../config/schema.ts";
-import { ConfigError, UsageError } from "../errors.ts";
-import type { Logger } from "../log.ts";
-import type { RunProcess } from "../process/run.ts";
-import { localNetwork, type NetworkView, reachableHosts } from "./reachable.ts";
+import type { Config } from "../../config/schema.ts";
+import { ConfigError, UsageError } from "../../errors.ts";
+import type { Logger } from "../../log.ts";
+import type { RunProcess } from "../../process/run.ts";
+import { localNetwork, type NetworkView, reachableHosts } from "../http/reachable.ts";
 
 /** The certificate and key `serve` answers TLS with, and what to tell people about it. */
 export interface TlsIdentity {
