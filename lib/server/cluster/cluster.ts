@@ -7,7 +7,8 @@
 import type { Logger } from "../../log.ts";
 import { type ChatMessage, ChatLog } from "../sockets/chat-log.ts";
 import { newShortId } from "../store/credentials.ts";
-import type { Hub, HubPeers, RobotLive } from "../sockets/hub.ts";
+import type { Hub, HubPeers } from "../sockets/hub.ts";
+import type { RobotLive } from "../sockets/robot-state.ts";
 import type { RedisLink } from "./redis.ts";
 
 /**

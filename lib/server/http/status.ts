@@ -1,4 +1,5 @@
-import type { Hub, RobotState } from "../sockets/hub.ts";
+import type { Hub } from "../sockets/hub.ts";
+import type { RobotState } from "../sockets/robot-state.ts";
 import type { StreamStats } from "../relay/relay.ts";
 import type { Store } from "../store/store.ts";
 

@@ -1,9 +1,10 @@
 /**
  * The sockets part (lib/server/sockets/): everything said over socket.io. It owns the socket.io server and
- * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of live robot state and rooms
- * (this file), the events robots send (robot-sockets.ts), the events viewers and owners send
- * (viewer-sockets.ts, viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts),
- * per-user rate limits (rate-limit.ts) and the chat log (chat-log.ts). Every handler runs behind the guard
+ * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of rooms and who may speak
+ * in them (this file), each robot's live state and its `robot_state` broadcasts (robot-state.ts), the
+ * events robots send (robot-sockets.ts), the events viewers and owners send (viewer-sockets.ts,
+ * viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts), per-user rate
+ * limits (rate-limit.ts) and the chat log (chat-log.ts). Every handler runs behind the guard
  * (lib/server/guard.ts).
  */
 import type { Logger } from "../../log.ts";
@@ -16,6 +17,7 @@ import type { ClientSocket, SocketServer } from "./socket-server.ts";
 import type { Store } from "../store/store.ts";
 import { turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
+import { type RobotLive, type RobotState, RobotStates } from "./robot-state.ts";
 
 /**
  * Live state of the socket side: which sockets speak for which robot, what robots last reported, who has
@@ -31,27 +33,6 @@ function roleRoomRobot(room: string): string | undefined {
   const colon = room.indexOf(":");
   const kind = room.slice(0, colon);
   return kind === "control" || kind === "chat" || kind === "app" ? room.slice(colon + 1) : undefined;
-}
-
-export interface RobotLive {
-  /** Sockets that identified without presenting the robot key (dropped once the robot requires its key). */
-  keyless: Map<string, ClientSocket>;
-  lastSeen?: number;
-  videoStatus?: { send_video_process_exists: boolean; ffmpeg_process_exists: boolean; at: number };
-  charge?: { charging: boolean; at: number };
-  ip?: string;
-  /** `session`: the guest session bound to the name (lib/server/sockets/guests.ts); absent until one drives. */
-  exclusive?: { user: string; since: number; session?: string };
-}
-
-export interface RobotState {
-  robot_id: string;
-  online: boolean;
-  sockets: { control: number; chat: number; app: number };
-  viewers: number;
-  exclusive: string | null;
-  video_status: RobotLive["videoStatus"] | null;
-  charge_state: RobotLive["charge"] | null;
 }
 
 /**
@@ -84,26 +65,25 @@ export interface HubDeps {
   stateIntervalMs?: number;
 }
 
-/** One robot's coalesced `robot_state` broadcasts: the first goes out at once, later ones at most once a window. */
-interface StateBroadcast {
-  timer: ReturnType<typeof setTimeout>;
-  dirty: boolean;
-}
-
 export class Hub {
   readonly chat: ChatLog;
   readonly guests: GuestBook = createGuestBook();
   readonly now: () => number;
-  private readonly live = new Map<string, RobotLive>();
+  private readonly robots: RobotStates;
   private io?: SocketServer;
   private readonly handlers: ((socket: ClientSocket) => void)[] = [];
   private readonly events: RateLimiter;
-  private readonly broadcasts = new Map<string, StateBroadcast>();
 
   constructor(readonly deps: HubDeps) {
     this.now = deps.now ?? turnDate;
     this.chat = deps.chat ?? new ChatLog();
     this.events = createRateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 });
+    this.robots = new RobotStates({
+      roomSize: (room) => this.roomSize(room),
+      reports: (robotId) => deps.peers?.reports(robotId) ?? [],
+      broadcast: (robotId, state) => this.emit(`viewers:${robotId}`, "robot_state", state),
+      intervalMs: deps.stateIntervalMs ?? 200,
+    });
   }
 
   get store(): Store {
@@ -166,7 +146,7 @@ export class Hub {
    * `serve robot set` in another process), sockets that identified without it are disconnected.
    */
   private dropImpostors(id: string): void {
-    const live = this.live.get(id);
+    const live = this.robots.peek(id);
     if (!live?.keyless.size || !this.store.robot(id)?.requireKey) return;
     const sockets = [...live.keyless.values()];
     live.keyless.clear();
@@ -192,59 +172,23 @@ export class Hub {
   }
 
   liveOf(robotId: string): RobotLive {
-    let live = this.live.get(robotId);
-    if (!live) this.live.set(robotId, (live = { keyless: new Map() }));
-    return live;
+    return this.robots.of(robotId);
   }
 
   state(robotId: string): RobotState {
-    const live = this.liveOf(robotId);
-    // a socket that did not say what it is counts as chat until it reports video or charge status (then app)
-    const sockets = { control: this.roomSize(`control:${robotId}`), chat: this.roomSize(`chat:${robotId}`) + this.roomSize(`any:${robotId}`), app: this.roomSize(`app:${robotId}`) };
-    return {
-      robot_id: robotId,
-      online: sockets.control + sockets.chat + sockets.app > 0,
-      sockets,
-      viewers: this.roomSize(`viewers:${robotId}`),
-      exclusive: live.exclusive?.user ?? null,
-      video_status: freshest([live.videoStatus, ...(this.deps.peers?.reports(robotId).map((r) => r.videoStatus) ?? [])]),
-      charge_state: freshest([live.charge, ...(this.deps.peers?.reports(robotId).map((r) => r.charge) ?? [])]),
-    };
+    return this.robots.state(robotId);
   }
 
-  /**
-   * Tell the pages watching a robot that something they show changed. Coalesced per robot: however many
-   * sockets join, leave or report, each robot's state goes out at most once per `stateIntervalMs`, and the
-   * last change is always sent.
-   */
+  /** Something the robot's watchers see changed: tell the peers, and the pages (coalesced, lib/server/sockets/robot-state.ts). */
   publishState(robotId: string): void {
     // peers keep their own (per-tick) coalescing: their counts decide whether commands reach a robot
     this.deps.peers?.changed(robotId);
-    const pending = this.broadcasts.get(robotId);
-    if (pending) {
-      pending.dirty = true;
-      return;
-    }
-    this.broadcastState(robotId);
-  }
-
-  private broadcastState(robotId: string): void {
-    this.emit(`viewers:${robotId}`, "robot_state", this.state(robotId));
-    const window: StateBroadcast = {
-      dirty: false,
-      timer: setTimeout(() => {
-        this.broadcasts.delete(robotId);
-        if (window.dirty) this.broadcastState(robotId);
-      }, this.deps.stateIntervalMs ?? 200),
-    };
-    window.timer.unref?.();
-    this.broadcasts.set(robotId, window);
+    this.robots.publish(robotId);
   }
 
   /** Stop pending broadcasts (the platform is closing). */
   close(): void {
-    for (const window of this.broadcasts.values()) clearTimeout(window.timer);
-    this.broadcasts.clear();
+    this.robots.close();
   }
 
   setExclusive(robot: RobotRecord, user: string | null): void {
@@ -264,13 +208,6 @@ export class Hub {
     this.emit(`app:${robot.id}`, "robot_settings_changed", event);
     this.emit(`viewers:${robot.id}`, "robot_settings_changed", event);
   }
-}
-
-/** The most recent of several timestamped reports (null when there is none). */
-function freshest<T extends { at: number }>(reports: (T | undefined)[]): T | null {
-  let best: T | null = null;
-  for (const r of reports) if (r && (!best || r.at > best.at)) best = r;
-  return best;
 }
 
 /** Call the client's ack callback when it gave one; otherwise report refusals as an `error_event`. */

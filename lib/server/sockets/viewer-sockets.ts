@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { chatMessage } from "./chat-log.ts";
 import type { GuestSession } from "./guests.ts";
-import { type Hub, type RobotLive, reply } from "./hub.ts";
+import { type Hub, reply } from "./hub.ts";
+import type { RobotLive } from "./robot-state.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
