@@ -76,7 +76,7 @@ export function letsrobotConnector(initial: Config, deps: LetsrobotConnectorDeps
         startMedia: () => startMedia(config, endpoints, { ...deps, log, lookups: relookup, robotName: embedded?.robot.name, emit }),
         connect: (core) => connectLinks({ config, robotId: ids.robotId, cameraId: ids.cameraId, endpoints, factory }, core, relookup),
         announce() {
-          emit({ type: "online", robot_id: ids.robotId, viewer_url: embedded?.viewerUrl });
+          emit({ type: "online", robot_id: ids.robotId, viewer_url: embedded?.viewerUrl, viewer_urls: embedded?.viewerUrls });
           if (embedded) announceEmbedded(embedded, { ...deps, log });
         },
       };

@@ -4,7 +4,8 @@ import type { Health } from "./health.ts";
 
 /** Everything `run` reports: one JSON line each with --json, a log line otherwise. */
 export type RobotEvent =
-  | { type: "online"; robot_id: string; viewer_url?: string }
+  /** `viewer_url`: the link to share (embedded platform only); `viewer_urls`: every address it answers on. */
+  | { type: "online"; robot_id: string; viewer_url?: string; viewer_urls?: string[] }
   | { type: "link"; link: LinkName; state: LinkState; detail?: string }
   | { type: "command"; user: string; command: string; key_position: string; accepted: boolean; reason?: string }
   | { type: "stop"; reason: StopReason }

@@ -16,6 +16,7 @@ import { wavRms } from "./wav.ts";
 let run: RunProcess;
 let browser: Browser | undefined;
 let viewerUrl = "";
+let viewerUrls: string[] = [];
 let ownerUrl = "";
 let statusUrl = "";
 const wavDir = mkdtempSync(join(tmpdir(), "letsrobot-run-wav-"));
@@ -78,8 +79,9 @@ beforeAll(async () => {
   const statusPort = await freePort();
   statusUrl = `http://127.0.0.1:${statusPort}/status`;
   run = spawnRun(["--port", "0", "--json", "--status-port", String(statusPort)], cleanEnv({ LETSROBOT_TTS_OUTPUT_DIR: wavDir }));
-  const online = await run.waitForJson<{ viewer_url: string }>((e) => e.type === "online", 20_000);
+  const online = await run.waitForJson<{ viewer_url: string; viewer_urls: string[] }>((e) => e.type === "online", 20_000);
   viewerUrl = online.viewer_url;
+  viewerUrls = online.viewer_urls;
   // stdout is a pipe here, so it names the 0600 file that holds the owner link instead of printing it
   const keysFile = (await run.waitForJson<{ file: string }>((e) => e.type === "owner_url")).file;
   ownerUrl = (JSON.parse(readFileSync(keysFile, "utf8")) as { owner_url: string }).owner_url;
@@ -95,6 +97,7 @@ afterAll(async () => {
 describe("letsrobot run with no config (embedded platform, sim driver, test pattern)", () => {
   test("prints the viewer URL; the page shows the robot online with video", async () => {
     expect(viewerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/robot\/\d+$/);
+    expect(viewerUrls).toContain(viewerUrl); // every address the platform answers on, for a phone on the LAN
     expect(ownerUrl.startsWith(`${viewerUrl}#token=`)).toBe(true);
     const page = await openViewer(viewerUrl);
     await page.waitForSelector('#online[data-online="true"]', { timeout: 10_000 });
