@@ -26,6 +26,19 @@ export interface SocketOptions {
 
 export type SocketFactory = (options: SocketOptions) => SocketChannel;
 
+/** The client options both socket.io adapters (4.x and 2.x) share: websocket only, capped backoff, a new manager each. */
+export function clientOptions(options: SocketOptions) {
+  return {
+    transports: ["websocket"],
+    reconnection: options.reconnect ?? true,
+    reconnectionDelay: 250,
+    reconnectionDelayMax: 2000,
+    randomizationFactor: 0.3,
+    timeout: options.timeoutMs ?? 5000,
+    forceNew: true,
+  };
+}
+
 /** Connected, or the first error, whichever comes first. */
 export function waitConnected(channel: SocketChannel, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
