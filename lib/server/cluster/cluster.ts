@@ -1,47 +1,36 @@
 /**
  * The cluster part (lib/server/cluster/): several `serve` processes on one Redis. It owns the Redis link and
- * the socket.io adapter (redis.ts), what processes tell each other about robots, control and chat (this
- * file), and video streams shared with viewers on other processes (relay-cluster.ts). A single process
- * never loads Redis.
+ * the socket.io adapter (redis.ts), membership and what processes tell each other about control (this
+ * file), each process's socket counts and reports (presence.ts), commands sent to the process a robot is
+ * on (deliveries.ts), the shared chat log (shared-chat.ts), and video streams shared with viewers on other
+ * processes (relay-cluster.ts). A single process never loads Redis.
  */
 import type { Logger } from "../../log.ts";
-import { type ChatMessage, ChatLog } from "../sockets/chat-log.ts";
+import type { ChatLog } from "../sockets/chat-log.ts";
 import { newShortId } from "../store/credentials.ts";
 import type { Hub, HubPeers } from "../sockets/hub.ts";
-import type { RobotLive } from "../sockets/robot-state.ts";
+import { createDeliveries } from "./deliveries.ts";
+import { type NodeRobot, Presence, snapshotOf } from "./presence.ts";
 import type { RedisLink } from "./redis.ts";
+import { type ChatShare, SharedChatLog } from "./shared-chat.ts";
 
 /**
  * Several `serve` processes behind one address, sharing one Redis. Chat and state events cross processes
  * through the socket.io Redis adapter (lib/server/cluster/redis.ts); a command goes only to the processes that
- * count sockets in the robot's command room, on each one's own channel (`deliver`). This file shares what
- * the hub itself counts and remembers, over one pub/sub channel:
- * - presence: each process publishes its own robots' socket counts and reports (video status, charge) on
- *   every change and every heartbeat; a process silent for `3 × heartbeatMs` is forgotten, and one that
- *   shuts down says goodbye, so a killed process's viewers and robots stop counting within seconds;
+ * count sockets in the robot's command room, on each one's own channel (deliveries.ts). The rest of what the
+ * hub itself counts and remembers is shared over one pub/sub channel:
+ * - presence: each process's socket counts and reports, heartbeats, hello and goodbye (presence.ts);
  * - exclusive control: last writer wins, by time, carried in every heartbeat so late joiners learn it;
- * - the chat log (recent messages, moderator removals) from the moment a process joins.
+ * - the chat log (recent messages, moderator removals) from the moment a process joins (shared-chat.ts).
  * Robots, keys and settings are not here: every process opens the same SQLite file (single host).
  */
-export interface NodeRobot {
-  control: number;
-  chat: number;
-  app: number;
-  /** Sockets that identified without saying what they are (they get control, chat and app events). */
-  any?: number;
-  viewers: number;
-  videoStatus?: RobotLive["videoStatus"];
-  charge?: RobotLive["charge"];
-}
-
 type Exclusive = { user: string | null; since: number; at: number };
 
-export type ClusterMessage =
+type ClusterMessage =
   | { t: "hello"; from: string }
   | { t: "state"; from: string; robots: Record<string, NodeRobot>; exclusive: Record<string, Exclusive> }
   | { t: "bye"; from: string }
-  | { t: "chat"; from: string; message: ChatMessage }
-  | { t: "unchat"; from: string; robot_id: string; message_id: string }
+  | ChatShare
   | { t: "exclusive"; from: string; robot_id: string; exclusive: Exclusive };
 
 export interface ClusterOptions {
@@ -68,30 +57,7 @@ export interface Cluster extends HubPeers {
   leave(): Promise<void>;
 }
 
-export const clusterChannel = "letsrobot:cluster:v1";
-const roomKinds = ["control", "chat", "app", "any", "viewers"] as const;
-
-/** Chat log whose additions and removals are told to the other processes. */
-class SharedChatLog extends ChatLog {
-  constructor(private readonly tell: (message: ClusterMessage) => void) {
-    super();
-  }
-  override add(message: ChatMessage): void {
-    super.add(message);
-    this.tell({ t: "chat", from: "", message });
-  }
-  override remove(robotId: string, messageId: string): boolean {
-    const removed = super.remove(robotId, messageId);
-    if (removed) this.tell({ t: "unchat", from: "", robot_id: robotId, message_id: messageId });
-    return removed;
-  }
-  addFromPeer(message: ChatMessage): void {
-    super.add(message);
-  }
-  removeFromPeer(robotId: string, messageId: string): void {
-    super.remove(robotId, messageId);
-  }
-}
+const clusterChannel = "letsrobot:cluster:v1";
 
 export function createCluster(options: ClusterOptions): Cluster {
   const { link, nodeId } = options;
@@ -101,7 +67,8 @@ export function createCluster(options: ClusterOptions): Cluster {
   const log = options.log.withTag("cluster");
   const now = options.now ?? Date.now;
   const heartbeatMs = options.heartbeatMs ?? 2000;
-  const peers = new Map<string, { robots: Record<string, NodeRobot>; heard: number }>();
+  const presence = new Presence(now);
+  const deliveries = createDeliveries(link, self);
   const exclusives = new Map<string, Exclusive>();
   let hub: Hub | undefined;
   let leaving = false;
@@ -113,19 +80,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     void link.publish(clusterChannel, JSON.stringify({ ...message, from: self }));
   };
   const chat = new SharedChatLog(tell);
-
-  const snapshot = (): Record<string, NodeRobot> => {
-    const robots: Record<string, NodeRobot> = {};
-    if (!hub) return robots;
-    for (const robot of hub.store.robots()) {
-      const counts = Object.fromEntries(roomKinds.map((kind) => [kind, hub?.localRoomSize(`${kind}:${robot.id}`) ?? 0])) as Record<(typeof roomKinds)[number], number>;
-      const live = hub.liveOf(robot.id);
-      if (counts.control + counts.chat + counts.app + counts.any + counts.viewers === 0 && !live.videoStatus && !live.charge) continue;
-      robots[robot.id] = { ...counts, videoStatus: live.videoStatus, charge: live.charge };
-    }
-    return robots;
-  };
-  const publishState = () => tell({ t: "state", from: self, robots: snapshot(), exclusive: Object.fromEntries(exclusives) });
+  const publishState = () => tell({ t: "state", from: self, robots: hub ? snapshotOf(hub) : {}, exclusive: Object.fromEntries(exclusives) });
 
   /** Apply an exclusive-control change if it is newer than what we know. */
   const adoptExclusive = (robotId: string, value: Exclusive) => {
@@ -137,12 +92,9 @@ export function createCluster(options: ClusterOptions): Cluster {
 
   /** Forget peers not heard from in three heartbeats; their viewers and robots stop counting. */
   const expire = () => {
-    const limit = now() - 3 * heartbeatMs;
-    for (const [node, peer] of peers) {
-      if (peer.heard >= limit) continue;
-      peers.delete(node);
-      log.warn(`serve process ${nameOf(node)} went silent; its sockets no longer count`);
-      refresh(Object.keys(peer.robots));
+    for (const member of presence.silentSince(now() - 3 * heartbeatMs)) {
+      log.warn(`serve process ${nameOf(member)} went silent; its sockets no longer count`);
+      refresh(presence.forget(member));
     }
   };
   /** Tell this process's watchers that counts changed (without re-publishing: peers did not change here). */
@@ -164,26 +116,21 @@ export function createCluster(options: ClusterOptions): Cluster {
     }
     switch (message.t) {
       case "hello":
-        if (!peers.has(message.from)) log.info(`serve process ${nameOf(message.from)} joined`);
+        if (!presence.has(message.from)) log.info(`serve process ${nameOf(message.from)} joined`);
         publishState();
         return;
       case "state":
-        if (!peers.has(message.from)) log.info(`serve process ${nameOf(message.from)} is up`);
-        peers.set(message.from, { robots: message.robots, heard: now() });
+        if (!presence.has(message.from)) log.info(`serve process ${nameOf(message.from)} is up`);
+        presence.heard(message.from, message.robots);
         for (const [id, value] of Object.entries(message.exclusive)) adoptExclusive(id, value);
         return;
-      case "bye": {
-        const peer = peers.get(message.from);
-        peers.delete(message.from);
+      case "bye":
         log.info(`serve process ${nameOf(message.from)} left`);
-        if (peer) refresh(Object.keys(peer.robots));
+        refresh(presence.forget(message.from));
         return;
-      }
       case "chat":
-        chat.addFromPeer(message.message);
-        return;
       case "unchat":
-        chat.removeFromPeer(message.robot_id, message.message_id);
+        chat.adopt(message);
         return;
       case "exclusive":
         adoptExclusive(message.robot_id, message.exclusive);
@@ -191,56 +138,15 @@ export function createCluster(options: ClusterOptions): Cluster {
     }
   };
 
-  /** Commands for this process's robot sockets, sent by the process their viewer is on. */
-  const inbox = (member: string) => `letsrobot:node:${member}`;
-  type Delivery = { room?: unknown; event?: unknown; data?: unknown };
-  const onDelivery = (raw: Buffer) => {
-    let batch: Delivery[];
-    try {
-      batch = JSON.parse(raw.toString("utf8"));
-    } catch {
-      return;
-    }
-    if (!Array.isArray(batch)) return;
-    for (const d of batch) if (typeof d?.room === "string" && typeof d.event === "string") hub?.delivered(d.room, d.event, d.data);
-  };
-  /** Deliveries of this turn of the event loop, per member: one publish each, however many commands. */
-  const outbox = new Map<string, Delivery[]>();
-  const flush = () => {
-    for (const [member, batch] of outbox) void link.publish(inbox(member), JSON.stringify(batch));
-    outbox.clear();
-  };
-  /** `kind:id` → the room's kind when it is one the peers count, and the robot id. */
-  const counted = (room: string): [(typeof roomKinds)[number], string] | undefined => {
-    const colon = room.indexOf(":");
-    const kind = room.slice(0, colon) as (typeof roomKinds)[number];
-    return colon > 0 && roomKinds.includes(kind) ? [kind, room.slice(colon + 1)] : undefined;
-  };
-
-  const live = () => [...peers.values()];
   return {
     nodeId,
     memberId: self,
     chat,
-    roomSize(room) {
-      const key = counted(room);
-      if (!key) return 0;
-      let n = 0;
-      for (const peer of peers.values()) n += peer.robots[key[1]]?.[key[0]] ?? 0;
-      return n;
-    },
+    roomSize: (room) => presence.roomSize(room),
     deliver(room, event, data) {
-      const key = counted(room);
-      if (!key || leaving) return;
-      for (const [member, peer] of peers) {
-        if ((peer.robots[key[1]]?.[key[0]] ?? 0) === 0) continue;
-        if (outbox.size === 0) setImmediate(flush);
-        const batch = outbox.get(member);
-        if (batch) batch.push({ room, event, data });
-        else outbox.set(member, [{ room, event, data }]);
-      }
+      if (!leaving) deliveries.send(presence.counting(room).map(([member]) => member), room, event, data);
     },
-    reports: (robotId) => live().flatMap((peer) => (peer.robots[robotId] ? [peer.robots[robotId]] : [])),
+    reports: (robotId) => presence.reports(robotId),
     changed() {
       if (scheduled || leaving) return;
       scheduled = true;
@@ -256,7 +162,7 @@ export function createCluster(options: ClusterOptions): Cluster {
     },
     async bind(target) {
       hub = target;
-      await link.subscribe(inbox(self), onDelivery);
+      await deliveries.receive((room, event, data) => hub?.delivered(room, event, data));
       await link.subscribe(clusterChannel, onMessage);
       timer = setInterval(() => {
         expire();
@@ -266,7 +172,7 @@ export function createCluster(options: ClusterOptions): Cluster {
       publishState();
       log.info(`serve process ${nodeId} shares state through Redis at ${link.where}`);
     },
-    peersSeen: () => [...peers].map(([member, peer]) => ({ node: nameOf(member), member, ageMs: now() - peer.heard })),
+    peersSeen: () => presence.seen().map(({ member, ageMs }) => ({ node: nameOf(member), member, ageMs })),
     async leave() {
       clearInterval(timer);
       if (leaving || !hub) return;
