@@ -6,6 +6,7 @@ import { createExtensionBackend, type ExtensionBackend } from "../twitch/extensi
 import { chatPlan, type TwitchConfig } from "../twitch/plan.ts";
 import type { Lease } from "./cluster/cluster.ts";
 import type { Hub } from "./sockets/hub.ts";
+import { roomOf } from "./sockets/rooms.ts";
 import type { RobotRecord } from "./store/robot-record.ts";
 
 /**
@@ -50,7 +51,7 @@ export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotR
 export function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
   const robot = twitchRobot(config, hub.store.robots());
   if (hub.receivers("control", robot.id) === 0) throw new TwitchRobotError(`${robot.name} is not connected`);
-  hub.emit(`control:${robot.id}`, "command_to_robot", {
+  hub.emit(roomOf("control", robot.id), "command_to_robot", {
     robot_id: robot.id,
     command: command.command,
     key_position: command.keyPosition,

@@ -9,6 +9,7 @@ import type { Logger } from "../../log.ts";
 import type { ChatLog } from "../sockets/chat-log.ts";
 import { newShortId } from "../store/credentials.ts";
 import type { Hub, HubPeers } from "../sockets/hub.ts";
+import { roomOf } from "../sockets/rooms.ts";
 import { createDeliveries } from "./deliveries.ts";
 import { type NodeRobot, Presence, snapshotOf } from "./presence.ts";
 import type { RedisLink } from "./redis.ts";
@@ -99,7 +100,7 @@ export function createCluster(options: ClusterOptions): Cluster {
   };
   /** Tell this process's watchers that counts changed (without re-publishing: peers did not change here). */
   const refresh = (robotIds: string[]) => {
-    for (const id of robotIds) hub?.emit(`viewers:${id}`, "robot_state", hub.state(id));
+    for (const id of robotIds) hub?.emit(roomOf("viewers", id), "robot_state", hub.state(id));
   };
 
   const onMessage = (raw: Buffer) => {

@@ -1,5 +1,6 @@
 import type { Hub } from "../sockets/hub.ts";
 import type { RobotLive } from "../sockets/robot-state.ts";
+import { type RoomKind, roomKind, roomKinds, roomOf, roomRobot } from "../sockets/rooms.ts";
 
 /**
  * Presence: what the other `serve` processes count. Each process publishes its own robots' socket counts
@@ -18,21 +19,11 @@ export interface NodeRobot {
   charge?: RobotLive["charge"];
 }
 
-const roomKinds = ["control", "chat", "app", "any", "viewers"] as const;
-type RoomKind = (typeof roomKinds)[number];
-
-/** `kind:id` → the room's kind when it is one the peers count, and the robot id. */
-function counted(room: string): [RoomKind, string] | undefined {
-  const colon = room.indexOf(":");
-  const kind = room.slice(0, colon) as RoomKind;
-  return colon > 0 && roomKinds.includes(kind) ? [kind, room.slice(colon + 1)] : undefined;
-}
-
 /** What this process publishes: each robot with sockets or reports here. */
 export function snapshotOf(hub: Hub): Record<string, NodeRobot> {
   const robots: Record<string, NodeRobot> = {};
   for (const robot of hub.store.robots()) {
-    const counts = Object.fromEntries(roomKinds.map((kind) => [kind, hub.localRoomSize(`${kind}:${robot.id}`)])) as Record<RoomKind, number>;
+    const counts = Object.fromEntries(roomKinds.map((kind) => [kind, hub.localRoomSize(roomOf(kind, robot.id))])) as Record<RoomKind, number>;
     const live = hub.liveOf(robot.id);
     if (counts.control + counts.chat + counts.app + counts.any + counts.viewers === 0 && !live.videoStatus && !live.charge) continue;
     robots[robot.id] = { ...counts, videoStatus: live.videoStatus, charge: live.charge };
@@ -73,11 +64,12 @@ export class Presence {
 
   /** The members with sockets in `room`, and how many. */
   counting(room: string): [string, number][] {
-    const key = counted(room);
-    if (!key) return [];
+    const kind = roomKind(room);
+    if (!kind) return [];
+    const robotId = roomRobot(room);
     const found: [string, number][] = [];
     for (const [member, peer] of this.peers) {
-      const n = peer.robots[key[1]]?.[key[0]] ?? 0;
+      const n = peer.robots[robotId]?.[kind] ?? 0;
       if (n > 0) found.push([member, n]);
     }
     return found;

@@ -7,6 +7,7 @@ import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId,
 import type { RobotRecord } from "../store/robot-record.ts";
 import type { SocketServer } from "../sockets/socket-server.ts";
 import { cleanChatText, maxChatLength, shown } from "../sockets/viewer-messages.ts";
+import { roomKind, roomOf, roomRobot } from "../sockets/rooms.ts";
 import type { MessageSocket } from "../relay/ws-server.ts";
 
 /**
@@ -59,7 +60,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     if (!text) return;
     const message = chatMessage(robot, { name: robot.name, anonymous: false }, text, hub.now());
     hub.chat.add(message);
-    hub.emit(`viewers:${robot.id}`, "chat_message_with_name", message);
+    hub.emit(roomOf("viewers", robot.id), "chat_message_with_name", message);
   }
 
   function accept(socket: MessageSocket): void {
@@ -138,17 +139,18 @@ export function createRemoRobots(hub: Hub): RemoRobots {
   /** A hub event for a room → the Remo frames for the robots in it. */
   function forward(room: string, event: string, data: unknown): void {
     if (byRobot.size === 0) return; // no Remo robot connected: nothing to translate
-    const match = /^(control|chat):([0-9]+)$/.exec(room);
-    const robotId = match?.[2];
-    const robot = robotId && byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
-    if (!robot || !robotId) return;
-    if (match?.[1] === "control" && event === "command_to_robot") {
+    const kind = roomKind(room);
+    if (kind !== "control" && kind !== "chat") return;
+    const robotId = roomRobot(room);
+    const robot = byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
+    if (!robot) return;
+    if (kind === "control" && event === "command_to_robot") {
       const sent = data as Parameters<typeof buttonCommand>[1];
       const d = buttonCommand(robot, sent);
       if (!d) return log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
       return sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
     }
-    if (match?.[1] === "chat" && event === "chat_message_with_name") {
+    if (kind === "chat" && event === "chat_message_with_name") {
       const message = data as ChatMessage;
       const isOwner = message.name.toLowerCase() === robot.owner.toLowerCase() && !message.anonymous;
       const isModerator = !message.anonymous && (hub.store.moderators(robot.owner) ?? []).some((m) => m.toLowerCase() === message.name.toLowerCase());
@@ -156,7 +158,10 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     }
   }
 
-  const isRemoRoom = (room: string) => /^(control|chat):/.test(room);
+  const isRemoRoom = (room: string) => {
+    const kind = roomKind(room);
+    return kind === "control" || kind === "chat";
+  };
 
   return {
     accept,
@@ -166,7 +171,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
         io.emitTo(room, event, data, local);
         forward(room, event, data);
       },
-      roomSize: (room) => io.roomSize(room) + (byRobot.size > 0 && isRemoRoom(room) ? socketsOf(room.slice(room.indexOf(":") + 1)).size : 0),
+      roomSize: (room) => io.roomSize(room) + (byRobot.size > 0 && isRemoRoom(room) ? socketsOf(roomRobot(room)).size : 0),
       connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),
       close: () => io.close(),
     }),

@@ -1,7 +1,7 @@
 /**
  * The sockets part (lib/server/sockets/): everything said over socket.io. It owns the socket.io server and
  * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of rooms and who may speak
- * in them (this file), each robot's live state and its `robot_state` broadcasts (robot-state.ts), the
+ * in them (this file; the rooms are named in rooms.ts), each robot's live state and its `robot_state` broadcasts (robot-state.ts), the
  * events robots send (robot-sockets.ts), the events viewers and owners send (viewer-sockets.ts,
  * viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts), per-user rate
  * limits (rate-limit.ts) and the chat log (chat-log.ts). Every handler runs behind the guard
@@ -18,22 +18,7 @@ import type { Store } from "../store/store.ts";
 import { turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 import { type RobotLive, type RobotState, RobotStates } from "./robot-state.ts";
-
-/**
- * Live state of the socket side: which sockets speak for which robot, what robots last reported, who has
- * exclusive control. Rooms: `control:{id}` gets commands, `chat:{id}` chat events, `app:{id}` app events
- * (exclusive control, settings changed), `viewers:{id}` the pages watching the robot. A robot socket is in
- * exactly one of `control:`, `chat:`, `app:` or `any:{id}`; `any:` holds the sockets that identified with
- * `identify_robot_id` without saying what they are, and gets the events of all three.
- */
-export type RobotRole = "control" | "chat" | "app" | "any";
-
-/** The rooms whose events also reach a robot's `any:` sockets: `control:{id}`, `chat:{id}`, `app:{id}`. */
-function roleRoomRobot(room: string): string | undefined {
-  const colon = room.indexOf(":");
-  const kind = room.slice(0, colon);
-  return kind === "control" || kind === "chat" || kind === "app" ? room.slice(colon + 1) : undefined;
-}
+import { reachesAny, roomKind, roomOf } from "./rooms.ts";
 
 /**
  * The other `serve` processes sharing this one's Redis (lib/server/cluster/cluster.ts); absent for a single process.
@@ -81,7 +66,7 @@ export class Hub {
     this.robots = new RobotStates({
       roomSize: (room) => this.roomSize(room),
       reports: (robotId) => deps.peers?.reports(robotId) ?? [],
-      broadcast: (robotId, state) => this.emit(`viewers:${robotId}`, "robot_state", state),
+      broadcast: (robotId, state) => this.emit(roomOf("viewers", robotId), "robot_state", state),
       intervalMs: deps.stateIntervalMs ?? 200,
     });
   }
@@ -110,10 +95,10 @@ export class Hub {
   }
 
   emit(room: string, event: string, data: unknown): void {
-    const robotId = roleRoomRobot(room);
+    const robotId = reachesAny(room);
     if (robotId !== undefined) this.dropImpostors(robotId);
     this.emitTo(room, event, data);
-    if (robotId !== undefined) this.emitTo(`any:${robotId}`, event, data);
+    if (robotId !== undefined) this.emitTo(roomOf("any", robotId), event, data);
   }
 
   /**
@@ -124,21 +109,22 @@ export class Hub {
    */
   private emitTo(room: string, event: string, data: unknown): void {
     const peers = this.deps.peers;
-    if (peers && !room.startsWith("control:") && !room.startsWith("any:")) return this.io?.emitTo(room, event, data);
+    const kind = peers && roomKind(room);
+    if (peers && kind !== "control" && kind !== "any") return this.io?.emitTo(room, event, data);
     if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
     if (peers && peers.roomSize(room) > 0) peers.deliver(room, event, data);
   }
 
   /** An event another process delivered for this process's sockets in a robot's command room. */
   delivered(room: string, event: string, data: unknown): void {
-    const robotId = roleRoomRobot(room);
+    const robotId = reachesAny(room);
     if (robotId !== undefined) this.dropImpostors(robotId);
     if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
   }
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */
   receivers(kind: "control" | "chat" | "app", robotId: string): number {
-    return this.roomSize(`${kind}:${robotId}`) + this.roomSize(`any:${robotId}`);
+    return this.roomSize(roomOf(kind, robotId)) + this.roomSize(roomOf("any", robotId));
   }
 
   /**
@@ -198,15 +184,15 @@ export class Hub {
     live.exclusive = user ? { user, since: this.now(), ...(holder ? { session: holder.id } : {}) } : undefined;
     this.deps.peers?.exclusive(robot.id, live.exclusive);
     const event = { status: user ? "start" : "end", robot_id: robot.id, user: user ?? previous ?? null };
-    this.emit(`app:${robot.id}`, "exclusive_control", event);
-    this.emit(`viewers:${robot.id}`, "exclusive_control", event);
+    this.emit(roomOf("app", robot.id), "exclusive_control", event);
+    this.emit(roomOf("viewers", robot.id), "exclusive_control", event);
     this.publishState(robot.id);
   }
 
   settingsChanged(robot: RobotRecord): void {
     const event = { robot_id: robot.id };
-    this.emit(`app:${robot.id}`, "robot_settings_changed", event);
-    this.emit(`viewers:${robot.id}`, "robot_settings_changed", event);
+    this.emit(roomOf("app", robot.id), "robot_settings_changed", event);
+    this.emit(roomOf("viewers", robot.id), "robot_settings_changed", event);
   }
 }
 

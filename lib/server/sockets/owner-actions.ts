@@ -1,5 +1,6 @@
 import { LetsrobotError } from "../../errors.ts";
 import { type Hub, reply } from "./hub.ts";
+import { roomOf } from "./rooms.ts";
 import { mergeSettings, parseButtons, type RobotRecord, validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Ack, parseRobotId, refuse, shown } from "./viewer-messages.ts";
@@ -50,8 +51,8 @@ export function ownerActions(hub: Hub): (socket: ClientSocket) => void {
       if (typeof o.message_id !== "string") return refuse("invalid", "message_id must be the message's _id");
       if (!hub.chat.remove(robot.id, o.message_id)) return refuse("not_found", "no such message (already removed, or too old)");
       const event = { message_id: o.message_id, robot_id: robot.id };
-      hub.emit(`chat:${robot.id}`, "message_removed", event);
-      hub.emit(`viewers:${robot.id}`, "message_removed", event);
+      hub.emit(roomOf("chat", robot.id), "message_removed", event);
+      hub.emit(roomOf("viewers", robot.id), "message_removed", event);
       return { ok: true, at: hub.now() };
     });
 

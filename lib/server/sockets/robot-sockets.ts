@@ -1,4 +1,5 @@
-import { type Hub, type RobotRole, reply } from "./hub.ts";
+import { type Hub, reply } from "./hub.ts";
+import { type RobotRole, roomOf } from "./rooms.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { parseRobotId, refuse } from "./viewer-messages.ts";
 
@@ -19,9 +20,9 @@ export function attachRobotEvents(socket: ClientSocket, hub: Hub): void {
   const joined = new Set<string>();
   /** Join exactly the rooms that what the socket said and what it is call for (a socket in one room per kind gets each event once). */
   const syncRooms = (id: string) => {
-    const rooms = new Set(said.robotId ? [`control:${id}`] : []);
-    if (said.identify && role !== "any") rooms.add(`${role}:${id}`);
-    else if (said.identify) for (const room of said.robotId ? [`chat:${id}`, `app:${id}`] : [`any:${id}`]) rooms.add(room);
+    const rooms = new Set(said.robotId ? [roomOf("control", id)] : []);
+    if (said.identify && role !== "any") rooms.add(roomOf(role, id));
+    else if (said.identify) for (const kind of said.robotId ? (["chat", "app"] as const) : (["any"] as const)) rooms.add(roomOf(kind, id));
     for (const room of joined) if (!rooms.has(room)) socket.leave(room);
     for (const room of rooms) if (!joined.has(room)) socket.join(room);
     joined.clear();

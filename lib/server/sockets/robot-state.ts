@@ -1,4 +1,5 @@
 import type { ClientSocket } from "./socket-server.ts";
+import { roomOf } from "./rooms.ts";
 
 /** What this process knows of one robot beyond its rooms: its reports, its keyless sockets, who drives it. */
 export interface RobotLive {
@@ -63,13 +64,13 @@ export class RobotStates {
     const live = this.of(robotId);
     const { roomSize, reports } = this.deps;
     // a socket that did not say what it is counts as chat until it reports video or charge status (then app)
-    const sockets = { control: roomSize(`control:${robotId}`), chat: roomSize(`chat:${robotId}`) + roomSize(`any:${robotId}`), app: roomSize(`app:${robotId}`) };
+    const sockets = { control: roomSize(roomOf("control", robotId)), chat: roomSize(roomOf("chat", robotId)) + roomSize(roomOf("any", robotId)), app: roomSize(roomOf("app", robotId)) };
     const peers = reports(robotId);
     return {
       robot_id: robotId,
       online: sockets.control + sockets.chat + sockets.app > 0,
       sockets,
-      viewers: roomSize(`viewers:${robotId}`),
+      viewers: roomSize(roomOf("viewers", robotId)),
       exclusive: live.exclusive?.user ?? null,
       video_status: freshest([live.videoStatus, ...peers.map((r) => r.videoStatus)]),
       charge_state: freshest([live.charge, ...peers.map((r) => r.charge)]),

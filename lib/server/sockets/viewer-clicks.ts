@@ -1,5 +1,6 @@
 import { type Hub, reply } from "./hub.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { roomOf } from "./rooms.ts";
 import { validCommand } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Refusal, parseRobotId, refuse, shown } from "./viewer-messages.ts";
@@ -30,6 +31,6 @@ export function relayCustomEvent(
   if (denied) return reply(socket, "custom_event", ack, denied);
   if (!viewer.limiter.take(viewer.userKey)) return reply(socket, "custom_event", ack, refuse("rate_limited", `too many clicks: at most ${viewer.limiter.perSecond} per second`));
   if (hub.receivers("control", robot.id) === 0) return reply(socket, "custom_event", ack, refuse("robot_offline", `${robot.name} is not connected`));
-  hub.emit(`control:${robot.id}`, "custom_event", { robot_id: robot.id, data: o.data, user: viewer.user.name, anonymous: viewer.user.anonymous });
+  hub.emit(roomOf("control", robot.id), "custom_event", { robot_id: robot.id, data: o.data, user: viewer.user.name, anonymous: viewer.user.anonymous });
   reply(socket, "custom_event", ack, { ok: true, at: hub.now() });
 }

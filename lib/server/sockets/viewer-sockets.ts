@@ -4,6 +4,7 @@ import type { GuestSession } from "./guests.ts";
 import { type Hub, reply } from "./hub.ts";
 import type { RobotLive } from "./robot-state.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { roomOf } from "./rooms.ts";
 import { validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { relayCustomEvent } from "./viewer-clicks.ts";
@@ -109,7 +110,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       }
       if (request.keyPosition === "up") held.delete(hold);
       else if (request.keyPosition === "down" && (held.has(hold) || held.size < 16)) held.set(hold, { at: hub.now(), robotId: robot.id, command: request.command });
-      hub.emit(`control:${robot.id}`, "command_to_robot", {
+      hub.emit(roomOf("control", robot.id), "command_to_robot", {
         robot_id: robot.id,
         command: request.command,
         key_position: request.keyPosition,
@@ -127,8 +128,8 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       if (!chats.take(userKey())) return reply(socket, "chat_message", ack, refuse("rate_limited", `too many messages: at most ${chats.perSecond} per second`));
       const message = chatMessage(robot, me(), request.message, hub.now());
       hub.chat.add(message);
-      hub.emit(`chat:${robot.id}`, "chat_message_with_name", message);
-      hub.emit(`viewers:${robot.id}`, "chat_message_with_name", message);
+      hub.emit(roomOf("chat", robot.id), "chat_message_with_name", message);
+      hub.emit(roomOf("viewers", robot.id), "chat_message_with_name", message);
       reply(socket, "chat_message", ack, { ok: true, at: message.timestamp, _id: message._id, delivered: hub.receivers("chat", robot.id) });
     });
 
@@ -139,11 +140,11 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       const robot = hub.store.robot(id);
       if (!robot) return reply(socket, "watch_robot", ack, refuse("unknown_robot", `no robot ${id} on this server`));
       if (watching && watching !== robot.id) {
-        socket.leave(`viewers:${watching}`);
+        socket.leave(roomOf("viewers", watching));
         hub.publishState(watching);
       }
       watching = robot.id;
-      socket.join(`viewers:${robot.id}`);
+      socket.join(roomOf("viewers", robot.id));
       const user = me();
       reply(socket, "watch_robot", ack, {
         ok: true,
@@ -158,7 +159,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     socket.onDisconnect(() => {
       // a viewer that vanished mid-hold (closed tab, lost network) lets go now rather than at the dead-man
       for (const { robotId, command } of held.values()) {
-        hub.emit(`control:${robotId}`, "command_to_robot", { robot_id: robotId, command, key_position: "up", user: me().name, anonymous: me().anonymous });
+        hub.emit(roomOf("control", robotId), "command_to_robot", { robot_id: robotId, command, key_position: "up", user: me().name, anonymous: me().anonymous });
       }
       if (session) hub.guests.close(session.session, socket.id);
       if (watching) hub.publishState(watching);
