@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
-import type { RateLimiter } from "./sockets/rate-limit.ts";
+import type { RateLimiter } from "../rate-limit.ts";
 import type { ClientSocket } from "./sockets/socket-server.ts";
 
 /**

@@ -9,7 +9,7 @@ import type { TwitchCommand } from "./commands.ts";
 import { type ConnectionTuning, type IrcConnection, openIrcConnection } from "./connection.ts";
 import { ChatControl, type IgnoreReason } from "./control.ts";
 import { type IrcMessage, toChatLine } from "./irc.ts";
-import type { Clock } from "./limits.ts";
+import type { Clock } from "../clock.ts";
 import { chatPlan, type TwitchConfig } from "./plan.ts";
 import { connectLineSocket, type LineSocketFactory } from "./socket.ts";
 
@@ -41,7 +41,7 @@ export interface TwitchChat {
 export interface ChatHooks {
   /** Each accepted command (direct mode) or vote winner (vote mode). Errors are logged, never thrown back. */
   onCommand(command: TwitchCommand): void;
-  now?: Clock;
+  now?: Clock["now"];
   /** The line transport (default: the websocket adapter). */
   connect?: LineSocketFactory;
 }

@@ -7,7 +7,8 @@
  */
 import { commandFromChat, isModOnly, isSafety, type TwitchCommand, type Vocabulary } from "./commands.ts";
 import type { ChatLine } from "./irc.ts";
-import { type Clock, cooldown, perPeriod, type TokenBuckets } from "./limits.ts";
+import type { Clock } from "../clock.ts";
+import { cooldown, perPeriod, type RateLimiter } from "../rate-limit.ts";
 import { VoteBox } from "./vote.ts";
 
 export interface ChatPolicy {
@@ -30,15 +31,15 @@ export type Decision =
   | { kind: "ignore"; reason: IgnoreReason; command?: string };
 
 export class ChatControl {
-  private readonly cooldowns: TokenBuckets;
-  private readonly userRate: TokenBuckets;
-  private readonly globalRate: TokenBuckets;
+  private readonly cooldowns: RateLimiter;
+  private readonly userRate: RateLimiter;
+  private readonly globalRate: RateLimiter;
   private readonly votes: VoteBox;
 
   constructor(
     private readonly policy: ChatPolicy,
     private readonly vocabulary: Vocabulary,
-    private readonly now: Clock,
+    private readonly now: Clock["now"],
   ) {
     this.cooldowns = cooldown(policy.userCooldownMs, now);
     this.userRate = perPeriod(policy.userPerMinute, 60_000, now);

@@ -11,7 +11,8 @@ import type { Deps } from "../deps.ts";
 import { isModOnly, isSafety, type KeyPosition, resolveCommand, type TwitchCommand } from "./commands.ts";
 import { corsHeaders, preflight } from "./cors.ts";
 import { type ExtensionClaims, verifyExtensionToken } from "./jwt.ts";
-import { type Clock, perPeriod } from "./limits.ts";
+import type { Clock } from "../clock.ts";
+import { perPeriod } from "../rate-limit.ts";
 import { type ExtensionPlan, extensionPlan, type TwitchConfig } from "./plan.ts";
 
 export interface ExtRequest {
@@ -35,7 +36,7 @@ export interface ExtResponse {
 export interface ExtensionHooks {
   /** Called once per accepted command; a thrown error or rejection answers 503. */
   onCommand(command: TwitchCommand): void | Promise<void>;
-  now?: Clock;
+  now?: Clock["now"];
 }
 
 export interface ExtensionStats {

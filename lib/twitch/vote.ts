@@ -3,7 +3,7 @@
  * One ballot per user per window (a later vote replaces an earlier one). Ties go to the command whose
  * earliest standing ballot came first. Pure apart from the injected clock.
  */
-import type { Clock } from "./limits.ts";
+import type { Clock } from "../clock.ts";
 
 export interface VoteResult {
   command: string;
@@ -20,7 +20,7 @@ export class VoteBox {
 
   constructor(
     private readonly windowMs: number,
-    private readonly now: Clock,
+    private readonly now: Clock["now"],
     /** Ballots held at most per window, so a flood of distinct users cannot grow memory without bound. */
     private readonly maxBallots = 10_000,
   ) {}

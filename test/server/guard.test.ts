@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { connect as tcpConnect } from "node:net";
 import { guardRequest, guardSocket, guardUpgrade } from "../../lib/server/guard.ts";
 import type { RobotCredentials } from "../../lib/server/platform.ts";
-import { createRateLimiter } from "../../lib/server/sockets/rate-limit.ts";
+import { RateLimiter } from "../../lib/rate-limit.ts";
 import { FakeSocket, FakeSocketServer, inProcessPlatform } from "./fake-socket.ts";
 import { quietLog, tempDataDir } from "./helpers.ts";
 
@@ -38,7 +38,7 @@ const hostile = () => {
 describe("socket guard", () => {
   test("a handler that throws is answered with invalid, and the socket goes on working", () => {
     const raw = new FakeSocket(new FakeSocketServer());
-    const socket = guardSocket(raw, { log: quietLog(), events: createRateLimiter({ burst: 100, perSecond: 100 }) });
+    const socket = guardSocket(raw, { log: quietLog(), events: new RateLimiter({ burst: 100, perSecond: 100 }, () => performance.now()) });
     let calls = 0;
     socket.on("boom", (data) => {
       calls += 1;

@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { answerLookup, hostFromHeader, type LookupDirectory } from "../../lib/server/http/lookups.ts";
 import { escapeHtml, viewerPage } from "../../lib/server/page/viewer-page.ts";
-import { createRateLimiter } from "../../lib/server/sockets/rate-limit.ts";
 import { defaultButtons, defaultSettings, mergeSettings, parseButtons, type RobotRecord } from "../../lib/server/store/robot-record.ts";
 import { sniffStreamKind } from "../../lib/server/relay/ts-sniff.ts";
 import { cleanChatText, parseChat, parseCommand } from "../../lib/server/sockets/viewer-messages.ts";
@@ -45,27 +44,6 @@ describe("sniffStreamKind", () => {
     ["lost sync", join(pat, new Uint8Array(188)), "invalid"],
   ];
   for (const [name, bytes, kind] of cases) test(name, () => expect(sniffStreamKind(bytes)).toBe(kind));
-});
-
-describe("rate limiter", () => {
-  test("burst, then refill at the rate, per key", () => {
-    let t = 0;
-    const limiter = createRateLimiter({ burst: 3, perSecond: 2, now: () => t });
-    expect([1, 2, 3, 4].map(() => limiter.take("a"))).toEqual([true, true, true, false]);
-    expect(limiter.take("b")).toBe(true);
-    t = 499;
-    expect(limiter.take("a")).toBe(false);
-    t = 501;
-    expect(limiter.take("a")).toBe(true);
-    expect(limiter.take("a")).toBe(false);
-  });
-  test("the number of keys is bounded", () => {
-    const limiter = createRateLimiter({ burst: 1, perSecond: 0, maxKeys: 2, now: () => 0 });
-    expect(limiter.take("a")).toBe(true);
-    limiter.take("b");
-    limiter.take("c"); // forgets "a"
-    expect(limiter.take("a")).toBe(true);
-  });
 });
 
 describe("viewer payloads", () => {

@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { buildVocabulary, commandFromChat, resolveCommand } from "../../lib/twitch/commands.ts";
 import { ChatControl, type ChatPolicy, type Decision } from "../../lib/twitch/control.ts";
 import type { ChatLine } from "../../lib/twitch/irc.ts";
-import { cooldown, perPeriod, TokenBuckets } from "../../lib/twitch/limits.ts";
 import { VoteBox } from "../../lib/twitch/vote.ts";
 
 /** A clock the test moves by hand. */
@@ -67,51 +66,6 @@ describe("chat text → robot command", () => {
 
   test("stop can never be mod-only", () => {
     expect([...buildVocabulary({ prefixes: ["!"], aliases: {}, modOnly: ["stop", "LED_ON"] }).modOnly]).toEqual(["led_on"]);
-  });
-});
-
-describe("token buckets", () => {
-  test("cooldown lets one through per period, exactly at the boundary (float-safe)", () => {
-    for (const ms of [300, 700, 1000, 1]) {
-      const clock = manualClock();
-      const limit = cooldown(ms, clock.now);
-      expect(limit.take("a")).toBe(true);
-      expect(limit.take("a")).toBe(false);
-      expect(limit.take("b")).toBe(true);
-      clock.advance(ms - 1);
-      expect(limit.take("a")).toBe(false);
-      expect(limit.retryAfterMs("a")).toBeGreaterThan(0);
-      clock.advance(1);
-      expect(limit.retryAfterMs("a")).toBe(0);
-      expect(limit.take("a")).toBe(true);
-    }
-  });
-
-  test("n per period allows a burst of n, then refills", () => {
-    const clock = manualClock();
-    const limit = perPeriod(3, 60_000, clock.now);
-    expect([1, 2, 3, 4].map(() => limit.take("u"))).toEqual([true, true, true, false]);
-    clock.advance(20_000);
-    expect([limit.take("u"), limit.take("u")]).toEqual([true, false]);
-  });
-
-  test("0 means no limit", () => {
-    const limit = perPeriod(0, 1000, () => 0);
-    expect(Array.from({ length: 100 }, () => limit.take("x")).every(Boolean)).toBe(true);
-    expect(cooldown(0, () => 0).take("x") && cooldown(0, () => 0).take("x")).toBe(true);
-  });
-
-  test("peek takes nothing", () => {
-    const limit = cooldown(1000, () => 0);
-    expect([limit.peek("a"), limit.peek("a"), limit.take("a"), limit.peek("a")]).toEqual([true, true, true, false]);
-  });
-
-  test("memory is bounded: the least recently used key is forgotten", () => {
-    const limit = new TokenBuckets({ capacity: 1, refillPerSecond: 0.001, maxKeys: 3 }, () => 0);
-    for (const key of ["a", "b", "c", "d"]) expect(limit.take(key)).toBe(true);
-    expect(limit.size).toBe(3);
-    expect(limit.take("b")).toBe(false); // still remembered
-    expect(limit.take("a")).toBe(true); // forgotten, so full again
   });
 });
 

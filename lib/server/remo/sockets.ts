@@ -2,7 +2,8 @@ import { decodeFrame, encodeFrame, RemoEvent } from "../../remo/protocol.ts";
 import { type ChatMessage, chatMessage } from "../sockets/chat-log.ts";
 import { errorText } from "../guard.ts";
 import type { Hub } from "../sockets/hub.ts";
-import { createRateLimiter } from "../sockets/rate-limit.ts";
+import { RateLimiter } from "../../rate-limit.ts";
+import { turnClock } from "../turn.ts";
 import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId, robotIdOf } from "./messages.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
 import type { SocketServer } from "../sockets/socket-server.ts";
@@ -32,7 +33,7 @@ const authTimeoutMs = 10_000;
 export function createRemoRobots(hub: Hub): RemoRobots {
   const byRobot = new Map<string, Set<MessageSocket>>();
   const log = hub.log.withTag("remo");
-  const events = createRateLimiter({ burst: 60, perSecond: 30 });
+  const events = new RateLimiter({ burst: 60, perSecond: 30 }, turnClock);
   let accepted = 0;
 
   const robotByKey = (token: string) => (token ? hub.store.robots().find((r) => hub.store.robotKeyMatches(r.id, token)) : undefined);

@@ -1,21 +1,21 @@
 /**
  * The sockets part (lib/server/sockets/): everything said over socket.io. It owns the socket.io server and
  * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of rooms and who may speak
- * in them (this file; the rooms are named in rooms.ts), each robot's live state and its `robot_state` broadcasts (robot-state.ts), the
- * events robots send (robot-sockets.ts), the events viewers and owners send (viewer-sockets.ts,
- * viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts), per-user rate
- * limits (rate-limit.ts) and the chat log (chat-log.ts). Every handler runs behind the guard
- * (lib/server/guard.ts).
+ * in them (this file; rooms.ts names the rooms), each robot's live state and its `robot_state` broadcasts
+ * (robot-state.ts), the events robots send (robot-sockets.ts), the events viewers and owners send
+ * (viewer-sockets.ts, viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts)
+ * and the chat log (chat-log.ts). Per-user rate limits are lib/rate-limit.ts. Every handler runs behind the
+ * guard (lib/server/guard.ts).
  */
 import type { Logger } from "../../log.ts";
 import { ChatLog } from "./chat-log.ts";
 import { guardSocket } from "../guard.ts";
 import { createGuestBook, type GuestBook } from "./guests.ts";
-import { createRateLimiter, type RateLimiter } from "./rate-limit.ts";
+import { RateLimiter } from "../../rate-limit.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
 import type { ClientSocket, SocketServer } from "./socket-server.ts";
 import type { Store } from "../store/store.ts";
-import { turnDate } from "../turn.ts";
+import { turnClock, turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 import { type RobotLive, type RobotState, RobotStates } from "./robot-state.ts";
 import { reachesAny, roomKind, roomOf } from "./rooms.ts";
@@ -62,7 +62,7 @@ export class Hub {
   constructor(readonly deps: HubDeps) {
     this.now = deps.now ?? turnDate;
     this.chat = deps.chat ?? new ChatLog();
-    this.events = createRateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 });
+    this.events = new RateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 }, turnClock);
     this.robots = new RobotStates({
       roomSize: (room) => this.roomSize(room),
       reports: (robotId) => deps.peers?.reports(robotId) ?? [],

@@ -1,5 +1,5 @@
 import { type Hub, reply } from "./hub.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { RateLimiter } from "../../rate-limit.ts";
 import { roomOf } from "./rooms.ts";
 import { validCommand } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";

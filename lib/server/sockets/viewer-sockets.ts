@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { chatMessage } from "./chat-log.ts";
 import type { GuestSession } from "./guests.ts";
+import { RateLimiter } from "../../rate-limit.ts";
+import { turnClock } from "../turn.ts";
 import { type Hub, reply } from "./hub.ts";
 import type { RobotLive } from "./robot-state.ts";
-import { createRateLimiter } from "./rate-limit.ts";
 import { roomOf } from "./rooms.ts";
 import { validName } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
@@ -45,6 +46,7 @@ export function viewerSession(socket: ClientSocket, hub: Hub): ViewerSession {
   return { name: wanted, anonymous: false, session };
 }
 
+/** Per-user budgets (per second, and the burst allowed before the rate applies); 0 = no limit. */
 export interface ViewerLimits {
   commandsPerSecond: number;
   commandBurst: number;
@@ -62,12 +64,12 @@ const minRefreshMs = 100;
 
 /** The viewer side: commands and chat (validated, rate-limited per user, only to the addressed robot), and watching a robot. */
 export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimits): (socket: ClientSocket) => void {
-  const commands = createRateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond });
+  const commands = new RateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond }, turnClock);
   // releases, and the repeated "down" of a button still held (the page refreshes a hold every ~150 ms), are never
   // held back by the command budget (a dropped "up" leaves a robot driving; a dropped refresh cuts a hold), but are bounded too
-  const releases = createRateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 });
-  const chats = createRateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond });
-  const clicks = createRateLimiter({ burst: 10, perSecond: 5 });
+  const releases = new RateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 }, turnClock);
+  const chats = new RateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond }, turnClock);
+  const clicks = new RateLimiter({ burst: 10, perSecond: 5 }, turnClock);
 
   return (socket) => {
     let session: ViewerSession | undefined;

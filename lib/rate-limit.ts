@@ -1,0 +1,104 @@
+/**
+ * Rate limits: token buckets per key (a user, a socket, or one key for a global limit). A key holds at most
+ * `burst` tokens, gets `perSecond` tokens back every second, and spends one on each accepted action. Used by
+ * `serve` (viewer commands, chat, clicks, every socket's events) and by Twitch control (chat cooldowns and
+ * rates, extension requests).
+ *
+ * 0 means no limit: a `burst` or `perSecond` of 0 lets everything through, as the Twitch settings say
+ * (`twitch.user_per_minute = 0`). Pure apart from the injected clock; no timers: a bucket is refilled when
+ * it is next read. Memory is bounded by forgetting the least recently used key (it comes back full). A
+ * `take` allocates nothing once its key has a bucket: it runs for every command a server relays.
+ */
+import type { Clock } from "./clock.ts";
+
+export interface RateLimit {
+  /** Most tokens a key holds: actions in a row before the rate applies. 0 = no limit. */
+  burst: number;
+  /** Tokens a key gets back per second. 0 = no limit. */
+  perSecond: number;
+  /** Keys remembered at most (default 10,000). */
+  maxKeys?: number;
+}
+
+/** Tolerance for float refills: 300 ms at 1000/300 tokens a second must count as one whole token. */
+const EPSILON = 1e-9;
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+export class RateLimiter {
+  readonly burst: number;
+  readonly perSecond: number;
+  /** A burst or rate of 0: everything goes through. */
+  readonly unlimited: boolean;
+  private readonly maxKeys: number;
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(
+    limit: RateLimit,
+    private readonly now: Clock["now"],
+  ) {
+    this.burst = limit.burst;
+    this.perSecond = limit.perSecond;
+    this.unlimited = !(limit.burst > 0 && limit.perSecond > 0);
+    this.maxKeys = Math.max(1, limit.maxKeys ?? 10_000);
+  }
+
+  /** Keys currently remembered. */
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  /** Tokens `key` holds now (`burst` for a key not seen, or forgotten). */
+  tokens(key: string): number {
+    const bucket = this.buckets.get(key);
+    return bucket ? this.refilled(bucket, this.now()) : this.burst;
+  }
+
+  /** True when `key` could take a token now (nothing is taken). */
+  peek(key: string): boolean {
+    return this.unlimited || this.tokens(key) >= 1 - EPSILON;
+  }
+
+  /** Take a token for `key`; false (and nothing taken) when it has none. */
+  take(key: string): boolean {
+    if (this.unlimited) return true;
+    const at = this.now();
+    let bucket = this.buckets.get(key);
+    const tokens = bucket ? this.refilled(bucket, at) : this.burst;
+    if (tokens < 1 - EPSILON) return false;
+    if (bucket) this.buckets.delete(key); // taken again: now the most recently used
+    else bucket = { tokens, at };
+    bucket.tokens = Math.max(0, tokens - 1);
+    bucket.at = at;
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > this.maxKeys) {
+      const oldest = this.buckets.keys().next().value;
+      if (oldest !== undefined) this.buckets.delete(oldest);
+    }
+    return true;
+  }
+
+  /** Milliseconds until `key` has a token again (0 = now). */
+  retryAfterMs(key: string): number {
+    if (this.unlimited) return 0;
+    const missing = 1 - this.tokens(key);
+    return missing <= EPSILON ? 0 : Math.ceil((missing * 1000) / this.perSecond);
+  }
+
+  private refilled(bucket: Bucket, at: number): number {
+    return Math.min(this.burst, bucket.tokens + (Math.max(0, at - bucket.at) * this.perSecond) / 1000);
+  }
+}
+
+/** A cooldown: at most one accepted action per `ms` per key (a bucket of one token). 0 = no cooldown. */
+export function cooldown(ms: number, now: Clock["now"], maxKeys?: number): RateLimiter {
+  return new RateLimiter({ burst: ms > 0 ? 1 : 0, perSecond: ms > 0 ? 1000 / ms : 0, maxKeys }, now);
+}
+
+/** `n` per `periodMs`, with a burst of `n`. 0 = no limit. */
+export function perPeriod(n: number, periodMs: number, now: Clock["now"], maxKeys?: number): RateLimiter {
+  return new RateLimiter({ burst: n, perSecond: n > 0 ? (n * 1000) / periodMs : 0, maxKeys }, now);
+}
