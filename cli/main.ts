@@ -8,9 +8,15 @@ if (argv.length === 1 && argv[0] === "--version") {
   console.log(VERSION);
   process.exit(0);
 }
-const [{ dispatch }, { createRootCommand }, { realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError }, { LastStops }] = await Promise.all([
-  import("../commands/dispatch.ts"),
-  import("../commands/index.ts"),
+// then the command tree alone: help and usage at any depth are answered before the deps, the logger or any
+// command's module load (S1), printed with console.log because process.stdout costs start-up time
+const [{ dispatch }, { rootCommand }] = await Promise.all([import("../commands/dispatch.ts"), import("../commands/index.ts")]);
+const chosen = await dispatch(rootCommand, argv, VERSION).catch((error: unknown) => ({ error }));
+if ("printed" in chosen) {
+  console.log(chosen.printed);
+  process.exit(0);
+}
+const [{ realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError }, { LastStops }] = await Promise.all([
   import("../lib/deps.ts"),
   import("../lib/errors.ts"),
   import("../lib/robot/lifecycle.ts"),
@@ -34,9 +40,8 @@ const BUG_HINT = "this is a bug in letsrobot; run again with --verbose and repor
 const deps = realDeps({ level, shutdown: stop.signal, lastStops });
 let code: number = ExitCode.ok;
 try {
-  const { printed } = await dispatch(createRootCommand(deps), argv, deps.version);
-  // help and version text, printed like --version above: console.log, because process.stdout costs start-up time
-  if (printed !== undefined) console.log(printed);
+  if ("error" in chosen) throw chosen.error;
+  await chosen.run(deps);
 } catch (error) {
   const known = error instanceof LetsrobotError ? error : undefined;
   if (known) {

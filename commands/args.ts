@@ -1,17 +1,6 @@
-/** Flags shared by the commands that talk to a robot platform. Each maps to a config key. */
-export const configArgs = {
-  config: { type: "string", description: "Config file (default: ./letsrobot.toml, then ~/.config/letsrobot/letsrobot.toml)", valueHint: "file" },
-  server: { type: "string", description: "Info server URL (overrides platform.server)", valueHint: "url" },
-  "robot-id": { type: "string", description: "Robot id (overrides platform.robot_id)", valueHint: "id" },
-  "camera-id": { type: "string", description: "Camera id (overrides platform.camera_id)", valueHint: "id" },
-} as const;
+import { UsageError } from "../lib/errors.ts";
 
-export const jsonArg = {
-  json: { type: "boolean", description: "Print results as JSON on stdout" },
-} as const;
-
-/** Flags every command accepts; cli/main.ts reads them before dispatch. */
-export const globalFlags = ["--verbose", "-v", "--quiet", "-q", "--help", "-h", "--version"] as const;
+// What the parsed flags mean for the config: each flag declared in about.ts maps to a config key.
 
 /** The config overlay from the shared flags. */
 export function configFlags(args: Record<string, unknown>): Record<string, string | undefined> {
@@ -21,4 +10,28 @@ export function configFlags(args: Record<string, unknown>): Record<string, strin
     "platform.robot_id": text(args["robot-id"]),
     "platform.camera_id": text(args["camera-id"]),
   };
+}
+
+/** The config overlay from the media flags and the shared ones. */
+export function mediaFlags(args: Record<string, unknown>): Record<string, string | undefined> {
+  const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  return {
+    ...configFlags(args),
+    "video.device": text(args.device),
+    "audio.device": text(args.mic),
+    "video.width": text(args.width),
+    "video.height": text(args.height),
+    "video.fps": text(args.fps),
+    "video.bitrate_kbps": text(args.bitrate),
+    "video.rotate": text(args.rotate),
+    "video.flip": args.flip === true ? "true" : undefined,
+  };
+}
+
+/** A positive number of seconds from a flag, or undefined. */
+export function secondsFlag(value: unknown, flag: string): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) throw new UsageError(`${flag} must be a number of seconds above 0, got ${JSON.stringify(value)}`, `e.g. ${flag} 5`);
+  return seconds;
 }

@@ -1,10 +1,9 @@
-import type { ArgsDef, CommandDef } from "citty";
-import { closest } from "../lib/spelling.ts";
-import { UsageError } from "../lib/errors.ts";
-import { globalFlags } from "./args.ts";
-import { renderUsage, resolve } from "./usage.ts";
+import type { ArgsDef } from "citty";
+import type { Deps } from "../lib/deps.ts";
+import { type Command, renderUsage } from "./usage.ts";
 
-type AnyCommand = CommandDef<ArgsDef>;
+/** Flags every command accepts; cli/main.ts reads them before dispatch. */
+const globalFlags = ["--verbose", "-v", "--quiet", "-q", "--help", "-h", "--version"] as const;
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -25,7 +24,16 @@ function knownFlags(args: ArgsDef): Set<string> {
   return known;
 }
 
-function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): void {
+/**
+ * A UsageError: the error classes and the spelling check are loaded only for a mistake, never for help
+ * (start-up, S1). `hint` gets the spelling check to suggest what was meant.
+ */
+async function usageError(message: string, hint: (closest: (word: string, candidates: string[]) => string | undefined) => string): Promise<Error> {
+  const [{ UsageError }, { closest }] = await Promise.all([import("../lib/errors.ts"), import("../lib/spelling.ts")]);
+  return new UsageError(message, hint(closest));
+}
+
+async function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): Promise<void> {
   const known = knownFlags(args);
   for (const token of rawArgs) {
     if (token === "--") break;
@@ -33,60 +41,63 @@ function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): vo
     const flag = token.split("=")[0] ?? token;
     if (!known.has(flag)) {
       const long = [...known].filter((f) => f.startsWith("--") && !f.startsWith("--no-"));
-      const guess = closest(flag, [...known].filter((f) => f.startsWith("--")));
-      const hint = guess ? `did you mean ${guess}? see \`${path} --help\`` : `valid flags: ${long.join(" ")}; see \`${path} --help\``;
-      throw new UsageError(`unknown flag ${flag} for \`${path}\``, hint);
+      throw await usageError(`unknown flag ${flag} for \`${path}\``, (closest) => {
+        const guess = closest(flag, [...known].filter((f) => f.startsWith("--")));
+        return guess ? `did you mean ${guess}? see \`${path} --help\`` : `valid flags: ${long.join(" ")}; see \`${path} --help\``;
+      });
     }
   }
 }
 
-export interface DispatchResult {
-  /** Text to print on stdout instead of running (help, version). */
-  printed?: string;
-}
+/** What the command line asks for: text to print instead of running (help, version), or a command to run. */
+export type Dispatched = { printed: string } | { run: (deps: Deps) => Promise<void> };
 
 /**
  * Walk argv down the subcommand tree, answer --help/--version, reject unknown commands and flags
- * with a UsageError, then run the chosen command.
+ * with a UsageError, and hand back the chosen command to run with the deps (cli/main.ts makes them only then).
  */
-export async function dispatch(root: AnyCommand, argv: readonly string[], version: string): Promise<DispatchResult> {
+export async function dispatch(root: Command, argv: readonly string[], version: string): Promise<Dispatched> {
   let command = root;
-  const meta = await resolve(root.meta ?? {});
-  let path = meta.name ?? "letsrobot";
+  let path = root.meta.name ?? "letsrobot";
   let rest = [...argv];
   for (;;) {
-    const subs = command.subCommands ? await resolve(command.subCommands) : undefined;
-    const index = rest.findIndex((t) => !t.startsWith("-"));
-    const word = index >= 0 ? rest[index] : undefined;
-    if (!subs || word === undefined) break;
-    const entry = subs[word];
+    let index = 0;
+    while (index < rest.length && rest[index]?.startsWith("-")) index++;
+    const word = rest[index];
+    if (!command.subCommands || word === undefined) break;
+    const entry = command.subCommands[word];
     if (!entry) {
       if (command.run) break; // a command with its own positional arguments
-      const names = Object.keys(subs);
-      const guess = closest(word, names);
-      const hint = guess ? `did you mean \`${path} ${guess}\`?` : `commands are: ${names.join(", ")}; see \`${path} --help\``;
-      throw new UsageError(`unknown command "${word}"`, hint);
+      const names = Object.keys(command.subCommands);
+      throw await usageError(`unknown command "${word}"`, (closest) => {
+        const guess = closest(word, names);
+        return guess ? `did you mean \`${path} ${guess}\`?` : `commands are: ${names.join(", ")}; see \`${path} --help\``;
+      });
     }
-    command = await resolve(entry as AnyCommand);
+    command = entry;
     path = `${path} ${word}`;
     rest = [...rest.slice(0, index), ...rest.slice(index + 1)];
   }
-  if (rest.includes("--help") || rest.includes("-h")) return { printed: await renderUsage(command, path, command === root ? version : undefined) };
+  if (rest.includes("--help") || rest.includes("-h")) return { printed: renderUsage(command, path, command === root ? version : undefined) };
   if (rest.includes("--version")) return { printed: version }; // `letsrobot doctor --version` too: never runs the command
   if (!command.run) {
-    if (rest.some((t) => !t.startsWith("-"))) throw new UsageError(`unknown command "${rest[0]}"`, `see \`${path} --help\``);
-    return { printed: await renderUsage(command, path) };
+    if (rest.some((t) => !t.startsWith("-"))) throw await usageError(`unknown command "${rest[0]}"`, () => `see \`${path} --help\``);
+    return { printed: renderUsage(command, path) };
   }
-  checkFlags(path, command.args ? await resolve(command.args) : {}, rest);
+  await checkFlags(path, command.args ?? {}, rest);
   const withoutGlobals = rest.filter((t) => !["--verbose", "-v", "--quiet", "-q"].includes(t));
-  // citty is loaded only to run a command: help and usage errors never pay for it
-  const { runCommand } = await import("citty");
-  try {
-    await runCommand(command, { rawArgs: withoutGlobals });
-  } catch (error) {
-    // citty reports bad arguments (missing positional, bad enum value) as CLIError
-    if ((error as Error)?.name === "CLIError") throw new UsageError((error as Error).message, `see \`${path} --help\``);
-    throw error;
-  }
-  return {};
+  const chosen = command;
+  return {
+    async run(deps) {
+      // citty is loaded only to run a command: help and usage errors never pay for it
+      const { runCommand } = await import("citty");
+      try {
+        await runCommand(chosen, { rawArgs: withoutGlobals, data: deps });
+      } catch (error) {
+        // citty reports bad arguments (missing positional, bad enum value) as CLIError
+        if ((error as Error)?.name === "CLIError") throw await usageError((error as Error).message, () => `see \`${path} --help\``);
+        throw error;
+      }
+    },
+  };
 }

@@ -1,10 +1,9 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { defineCommand } from "citty";
-import { about } from "./about.ts";
+import type { Action } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
-import { type Deps, systemRoots } from "../lib/deps.ts";
+import { systemRoots } from "../lib/deps.ts";
 import { MediaError } from "../lib/errors.ts";
 import { runBounded } from "../lib/media/bounded.ts";
 import { listSoundCards } from "../lib/media/devices.ts";
@@ -13,59 +12,43 @@ import { recordMic, toMicPlan, toPlaybackArgv } from "../lib/media/mic.ts";
 import { resolveSpeaker } from "../lib/media/sources.ts";
 import { formatTable } from "../lib/output.ts";
 import { spawnGroup } from "../lib/process/group.ts";
-import { configArgs, jsonArg } from "./args.ts";
-import { mediaFlags, secondsFlag } from "./media-args.ts";
+import { mediaFlags, secondsFlag } from "./args.ts";
 
-export function createMicCommand(deps: Deps) {
-  return defineCommand({
-    meta: about.mic,
-    args: {
-      config: configArgs.config,
-      ...jsonArg,
-      mic: { type: "string", description: "Microphone by ALSA card name (audio.device); lavfi:<graph> for a generated sound", valueHint: "name" },
-      list: { type: "boolean", description: "List capture and playback devices by ALSA card name and exit" },
-      seconds: { type: "string", description: "How long to record (default 3)", valueHint: "s" },
-      play: { type: "boolean", description: "Play the recording back afterwards" },
-      speaker: { type: "string", description: "Speaker for --play by ALSA card name (default tts.speaker, else the system default)", valueHint: "name" },
-      out: { type: "string", description: "Also save the recording as a WAV file", valueHint: "file" },
-    },
-    async run({ args }) {
-      const cards = listSoundCards(systemRoots(deps.env).proc);
-      if (args.list) {
-        const rows = cards.map((c) => ({ id: c.id, name: c.name, capture: c.capture, playback: c.playback, alsa: `plughw:CARD=${c.id}` }));
-        if (args.json) return deps.out.json({ cards: rows });
-        if (rows.length === 0) return deps.out.text("no sound cards found");
-        deps.out.text(formatTable(["id", "name", "capture", "playback", "alsa device"], rows.map((r) => [r.id, r.name, r.capture ? "yes" : "-", r.playback ? "yes" : "-", r.alsa])));
-        return;
-      }
-      const seconds = secondsFlag(args.seconds, "--seconds") ?? 3;
-      const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
-      const speaker = args.play ? resolveSpeaker(args.speaker ?? config.tts.speaker, cards) : undefined;
-      const plan = toMicPlan(config.audio, { soundCards: cards }, seconds);
-      deps.log.start(`recording ${plan.source} for ${seconds} s`);
-      const live = deps.interactive ? deps.statusLine : undefined;
-      const recording = await recordMic(plan, { spawn: spawnGroup, shutdown: deps.shutdown }, live ? (level) => live(`level ${meter(level.peakDb)}`) : undefined);
-      live?.("");
+export const micAction: Action<"mic"> = async (args, deps) => {
+  const cards = listSoundCards(systemRoots(deps.env).proc);
+  if (args.list) {
+    const rows = cards.map((c) => ({ id: c.id, name: c.name, capture: c.capture, playback: c.playback, alsa: `plughw:CARD=${c.id}` }));
+    if (args.json) return deps.out.json({ cards: rows });
+    if (rows.length === 0) return deps.out.text("no sound cards found");
+    deps.out.text(formatTable(["id", "name", "capture", "playback", "alsa device"], rows.map((r) => [r.id, r.name, r.capture ? "yes" : "-", r.playback ? "yes" : "-", r.alsa])));
+    return;
+  }
+  const seconds = secondsFlag(args.seconds, "--seconds") ?? 3;
+  const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
+  const speaker = args.play ? resolveSpeaker(args.speaker ?? config.tts.speaker, cards) : undefined;
+  const plan = toMicPlan(config.audio, { soundCards: cards }, seconds);
+  deps.log.start(`recording ${plan.source} for ${seconds} s`);
+  const live = deps.interactive ? deps.statusLine : undefined;
+  const recording = await recordMic(plan, { spawn: spawnGroup, shutdown: deps.shutdown }, live ? (level) => live(`level ${meter(level.peakDb)}`) : undefined);
+  live?.("");
 
-      const { level } = recording;
-      const verdict = judgeLevel(level);
-      const saved = args.out ? resolve(deps.cwd, args.out) : undefined;
-      if (saved) writeFileSync(saved, toWav(recording.samples, recording.rate));
-      if (args.json) deps.out.json({ source: recording.source, seconds, peakDbfs: level.peakDb, rmsDbfs: level.rmsDb, clippedSamples: level.clipped, verdict, file: saved });
-      else deps.out.text(`peak ${formatDb(level.peakDb)}  rms ${formatDb(level.rmsDb)}  (${recording.source}, ${seconds} s)${saved ? `\n${saved}` : ""}`);
-      if (verdict === "silent") deps.log.warn(`the microphone recorded silence (peak ${formatDb(level.peakDb)}): is it muted or unplugged? check with alsamixer`);
-      if (verdict === "clipping") deps.log.warn(`the sound is clipping (${level.clipped} samples at full scale): lower the microphone gain in alsamixer`);
+  const { level } = recording;
+  const verdict = judgeLevel(level);
+  const saved = args.out ? resolve(deps.cwd, args.out) : undefined;
+  if (saved) writeFileSync(saved, toWav(recording.samples, recording.rate));
+  if (args.json) deps.out.json({ source: recording.source, seconds, peakDbfs: level.peakDb, rmsDbfs: level.rmsDb, clippedSamples: level.clipped, verdict, file: saved });
+  else deps.out.text(`peak ${formatDb(level.peakDb)}  rms ${formatDb(level.rmsDb)}  (${recording.source}, ${seconds} s)${saved ? `\n${saved}` : ""}`);
+  if (verdict === "silent") deps.log.warn(`the microphone recorded silence (peak ${formatDb(level.peakDb)}): is it muted or unplugged? check with alsamixer`);
+  if (verdict === "clipping") deps.log.warn(`the sound is clipping (${level.clipped} samples at full scale): lower the microphone gain in alsamixer`);
 
-      if (speaker) {
-        const wav = saved ?? join(mkdtempSync(join(tmpdir(), "letsrobot-mic-")), "recording.wav");
-        if (!saved) writeFileSync(wav, toWav(recording.samples, recording.rate));
-        deps.log.start(`playing back on ${speaker.label}`);
-        const played = await runBounded(toPlaybackArgv(wav, speaker.pcm), { spawn: spawnGroup, shutdown: deps.shutdown }, { timeoutMs: (seconds + 10) * 1000 });
-        if (played.code !== 0 && !played.interrupted) {
-          const why = played.error ?? `ffmpeg exited with code ${played.code}`;
-          throw new MediaError(`cannot play on ${speaker.label}: ${why}`, "pick a speaker with --speaker from `letsrobot mic --list`");
-        }
-      }
-    },
-  });
-}
+  if (speaker) {
+    const wav = saved ?? join(mkdtempSync(join(tmpdir(), "letsrobot-mic-")), "recording.wav");
+    if (!saved) writeFileSync(wav, toWav(recording.samples, recording.rate));
+    deps.log.start(`playing back on ${speaker.label}`);
+    const played = await runBounded(toPlaybackArgv(wav, speaker.pcm), { spawn: spawnGroup, shutdown: deps.shutdown }, { timeoutMs: (seconds + 10) * 1000 });
+    if (played.code !== 0 && !played.interrupted) {
+      const why = played.error ?? `ffmpeg exited with code ${played.code}`;
+      throw new MediaError(`cannot play on ${speaker.label}: ${why}`, "pick a speaker with --speaker from `letsrobot mic --list`");
+    }
+  }
+};

@@ -1,8 +1,6 @@
 import { readFileSync } from "node:fs";
-import { defineCommand } from "citty";
-import { about } from "./about.ts";
+import type { Action } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
-import type { Deps } from "../lib/deps.ts";
 import { ConfigError, UsageError } from "../lib/errors.ts";
 import { connectSocket } from "../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../lib/net/socket-client-legacy.ts";
@@ -10,7 +8,7 @@ import { describeResult, executeSteps } from "../lib/send/execute.ts";
 import { parseScript, type Step, stepsFromFlags } from "../lib/send/steps.ts";
 import { localSink } from "../lib/send/local.ts";
 import { openViewer, type SendResult } from "../lib/send/viewer.ts";
-import { configArgs, configFlags, jsonArg } from "./args.ts";
+import { configFlags } from "./args.ts";
 
 function readScript(path: string, cwd: string): string {
   if (path === "-") return readFileSync(0, "utf8");
@@ -21,59 +19,37 @@ function readScript(path: string, cwd: string): string {
   }
 }
 
-export function createSendCommand(deps: Deps) {
-  return defineCommand({
-    meta: about.send,
-    args: {
-      command: { type: "positional", required: false, description: "Command to send, e.g. F, B, L, R, stop", valueHint: "command" },
-      chat: { type: "string", description: "Send this chat message instead of a command", valueHint: "text" },
-      click: { type: "string", description: "Click on the video at X,Y (0..1 from the left and the top): custom_event mousedown:X:Y", valueHint: "x,y" },
-      user: { type: "string", description: "Viewer name to send as (default: anonymous)", valueHint: "name" },
-      hold: { type: "string", description: "Hold the button for MS: send down (repeated every 150 ms, as a held page button does), then up", valueHint: "ms" },
-      repeat: { type: "string", description: "Send it N times", valueHint: "n" },
-      interval: { type: "string", description: "Pause between repeats", valueHint: "ms" },
-      script: { type: "string", description: "Read steps from a file (- = stdin): COMMAND | hold COMMAND MS | wait MS | chat TEXT | click X Y", valueHint: "file" },
-      local: { type: "boolean", description: "Drive this machine's robot hardware directly, no server (uses hardware.driver)" },
-      driver: { type: "string", description: "With --local: hardware driver (sim, firmata, serial); overrides hardware.driver", valueHint: "name" },
-      port: { type: "string", description: "With --local: serial port path, usb:VID:PID or auto; overrides hardware.port", valueHint: "path" },
-      "as-owner": { type: "boolean", description: "Send as the owner (uses platform.owner_token), so dot-commands can be tested" },
-      timeout: { type: "string", description: "How long to wait for each acknowledgement (default 3000)", valueHint: "ms" },
-      ...configArgs,
-      ...jsonArg,
-    },
-    async run({ args }) {
-      const flags = { ...configFlags(args), "hardware.driver": args.driver, "hardware.port": args.port };
-      const { config } = resolveConfig({ path: args.config, flags, env: deps.env, cwd: deps.cwd });
-      if (args.script && (args.command || args.chat !== undefined || args.click !== undefined)) throw new UsageError("give --script or a command/--chat/--click, not both", "put everything in the script");
-      const steps: Step[] = args.script
-        ? parseScript(readScript(args.script, deps.cwd), args.script === "-" ? "stdin" : args.script)
-        : stepsFromFlags({ command: args.command, chat: args.chat, click: args.click, hold: args.hold, repeat: args.repeat, interval: args.interval });
-      const ackTimeoutMs = args.timeout ? Number(args.timeout) : 3000;
-      if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 1 || ackTimeoutMs > 120_000) throw new UsageError(`--timeout must be 1 to 120000 ms, got "${args.timeout}"`, "e.g. --timeout 5000");
-      const report = (result: SendResult) => deps.out.text(args.json ? JSON.stringify(result) : describeResult(result));
-      if (args.local) {
-        const { openDriver } = await import("../lib/hardware/registry.ts");
-        const driver = await openDriver(config, { log: deps.log });
-        try {
-          await executeSteps(steps, localSink(driver, config, deps.shutdown), report, deps.shutdown);
-        } finally {
-          await driver.close();
-        }
-        return;
-      }
-      if (!config.platform.server) throw new ConfigError("no platform server configured", "pass --server URL (e.g. the URL `letsrobot serve` or `letsrobot run` printed), or set platform.server");
-      if (!config.platform.robot_id) throw new ConfigError("no robot id configured", "pass --robot-id, or set platform.robot_id");
-      if (args["as-owner"] && !config.platform.owner_token) throw new ConfigError("--as-owner needs the owner token", "set platform.owner_token in letsrobot.toml or LETSROBOT_PLATFORM_OWNER_TOKEN");
-      const session = await openViewer(
-        config,
-        { user: args.user, ownerToken: args["as-owner"] ? config.platform.owner_token : undefined, ackTimeoutMs },
-        { fetch: deps.fetch, log: deps.log, connect: { v4: connectSocket, v2: connectLegacySocket }, signal: deps.shutdown },
-      );
-      try {
-        await executeSteps(steps, session, report, deps.shutdown);
-      } finally {
-        session.close();
-      }
-    },
-  });
-}
+export const sendAction: Action<"send"> = async (args, deps) => {
+  const flags = { ...configFlags(args), "hardware.driver": args.driver, "hardware.port": args.port };
+  const { config } = resolveConfig({ path: args.config, flags, env: deps.env, cwd: deps.cwd });
+  if (args.script && (args.command || args.chat !== undefined || args.click !== undefined)) throw new UsageError("give --script or a command/--chat/--click, not both", "put everything in the script");
+  const steps: Step[] = args.script
+    ? parseScript(readScript(args.script, deps.cwd), args.script === "-" ? "stdin" : args.script)
+    : stepsFromFlags({ command: args.command, chat: args.chat, click: args.click, hold: args.hold, repeat: args.repeat, interval: args.interval });
+  const ackTimeoutMs = args.timeout ? Number(args.timeout) : 3000;
+  if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 1 || ackTimeoutMs > 120_000) throw new UsageError(`--timeout must be 1 to 120000 ms, got "${args.timeout}"`, "e.g. --timeout 5000");
+  const report = (result: SendResult) => deps.out.text(args.json ? JSON.stringify(result) : describeResult(result));
+  if (args.local) {
+    const { openDriver } = await import("../lib/hardware/registry.ts");
+    const driver = await openDriver(config, { log: deps.log });
+    try {
+      await executeSteps(steps, localSink(driver, config, deps.shutdown), report, deps.shutdown);
+    } finally {
+      await driver.close();
+    }
+    return;
+  }
+  if (!config.platform.server) throw new ConfigError("no platform server configured", "pass --server URL (e.g. the URL `letsrobot serve` or `letsrobot run` printed), or set platform.server");
+  if (!config.platform.robot_id) throw new ConfigError("no robot id configured", "pass --robot-id, or set platform.robot_id");
+  if (args["as-owner"] && !config.platform.owner_token) throw new ConfigError("--as-owner needs the owner token", "set platform.owner_token in letsrobot.toml or LETSROBOT_PLATFORM_OWNER_TOKEN");
+  const session = await openViewer(
+    config,
+    { user: args.user, ownerToken: args["as-owner"] ? config.platform.owner_token : undefined, ackTimeoutMs },
+    { fetch: deps.fetch, log: deps.log, connect: { v4: connectSocket, v2: connectLegacySocket }, signal: deps.shutdown },
+  );
+  try {
+    await executeSteps(steps, session, report, deps.shutdown);
+  } finally {
+    session.close();
+  }
+};

@@ -1,40 +1,55 @@
 import type { ArgDef, ArgsDef, CommandDef, CommandMeta } from "citty";
 
+/**
+ * A command as letsrobot declares it: a citty command whose parts are plain values (no promises, no lazy
+ * functions), so the tree is walked and its help rendered without waiting for anything.
+ */
+export interface Command {
+  meta: CommandMeta;
+  args?: ArgsDef;
+  subCommands?: Record<string, Command>;
+  run?: CommandDef<ArgsDef>["run"];
+}
+
 /** Help fits an 80-column terminal (an SSH session on a Pi), whatever the longest description. */
 export const HELP_WIDTH = 80;
 /** A flag or command name wider than this puts its description on the next line. */
 const LEFT_MAX = 28;
 
-/** A citty value that may be given as is, as a promise, or as a (lazy) function. */
-export async function resolve<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
-  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
-}
+// Help is the whole work of a `--help` run, so these use plain loops: each array or regular-expression
+// built-in the engine meets for the first time costs start-up time (S1).
 
 /** Words of `text` in lines of at most `width` characters (a longer word stands alone). */
 export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(/\s+/).filter(Boolean)) {
+  for (const word of text.split(" ")) {
+    if (word === "") continue;
     if (line && line.length + 1 + word.length > width) {
       lines.push(line);
       line = word;
     } else line = line ? `${line} ${word}` : word;
   }
-  return line ? [...lines, line] : lines;
+  if (line) lines.push(line);
+  return lines;
 }
 
 /** Two columns, the right one wrapped under itself; every line at most HELP_WIDTH wide. */
 export function columns(rows: readonly (readonly [string, string])[]): string[] {
-  const indent = 2;
-  const left = Math.min(LEFT_MAX, Math.max(0, ...rows.map(([name]) => name.length)));
-  const start = indent + left + 3;
+  const indent = "  ";
+  let left = 0;
+  for (const [name] of rows) left = Math.max(left, Math.min(LEFT_MAX, name.length));
+  const start = indent.length + left + 3;
   const out: string[] = [];
   for (const [name, text] of rows) {
     const body = wrap(text, HELP_WIDTH - start);
-    const head = `${" ".repeat(indent)}${name}`;
-    if (name.length > left) out.push(head);
-    else out.push(`${head.padEnd(start)}${body.shift() ?? ""}`.trimEnd());
-    for (const line of body) out.push(`${" ".repeat(start)}${line}`);
+    let first = 0;
+    if (name.length > left) out.push(`${indent}${name}`);
+    else {
+      out.push(`${`${indent}${name}`.padEnd(start)}${body[0] ?? ""}`.trimEnd());
+      first = 1;
+    }
+    for (let i = first; i < body.length; i++) out.push(`${" ".repeat(start)}${body[i]}`);
   }
   return out;
 }
@@ -47,47 +62,47 @@ function valueHint(name: string, arg: ArgDef): string {
 }
 
 function describeArg(arg: ArgDef, required: boolean): string {
-  const parts = [arg.description ?? ""];
-  if (required) parts.push("(required)");
-  if (arg.default !== undefined && arg.type !== "boolean") parts.push(`(default: ${String(arg.default)})`);
-  return parts.filter(Boolean).join(" ");
+  let text = arg.description ?? "";
+  if (required) text = text ? `${text} (required)` : "(required)";
+  if (arg.default !== undefined && arg.type !== "boolean") text = `${text ? `${text} ` : ""}(default: ${String(arg.default)})`;
+  return text;
+}
+
+function flagNames(name: string, arg: ArgDef): string {
+  const alias = (arg as { alias?: string | string[] }).alias;
+  let names = "";
+  for (const a of alias === undefined ? [] : typeof alias === "string" ? [alias] : alias) names += `-${a}, `;
+  return `${names}--${name}${valueHint(name, arg)}`;
 }
 
 /**
  * The `--help` text of a command: `path` is the whole command line that reaches it
  * (`letsrobot serve robot add`), so the usage line can be typed as shown.
  */
-export async function renderUsage(command: CommandDef<ArgsDef>, path: string, version?: string): Promise<string> {
-  const meta = await resolve(command.meta ?? {});
-  const args = (command.args ? await resolve(command.args) : {}) as ArgsDef;
+export function renderUsage(command: Command, path: string, version?: string): string {
   const positional: [string, string][] = [];
   const options: [string, string][] = [];
-  const usage: string[] = [path];
-  for (const [name, arg] of Object.entries(args)) {
+  let usage = path;
+  let operands = "";
+  for (const [name, arg] of Object.entries(command.args ?? {})) {
     if (arg.type === "positional") {
       const required = arg.required !== false && arg.default === undefined;
       positional.push([name.toUpperCase(), describeArg(arg, required)]);
-      usage.push(required ? `<${name.toUpperCase()}>` : `[${name.toUpperCase()}]`);
+      operands += required ? ` <${name.toUpperCase()}>` : ` [${name.toUpperCase()}]`;
       continue;
     }
-    const aliases = ([] as string[]).concat((arg as { alias?: string | string[] }).alias ?? []).map((a) => `-${a}, `);
-    options.push([`${aliases.join("")}--${name}${valueHint(name, arg)}`, describeArg(arg, arg.required === true && arg.default === undefined)]);
+    options.push([flagNames(name, arg), describeArg(arg, arg.required === true && arg.default === undefined)]);
     if (arg.type === "boolean" && arg.default === true && !name.startsWith("no-")) options.push([`--no-${name}`, arg.negativeDescription ?? ""]);
   }
-  if (options.length > 0) usage.splice(1, 0, "[OPTIONS]");
+  if (options.length > 0) usage += " [OPTIONS]";
+  usage += operands;
   const commands: [string, string][] = [];
   if (command.subCommands) {
-    const subs = await resolve(command.subCommands);
-    for (const [name, sub] of Object.entries(subs)) {
-      // a lazy subcommand that carries its meta is described without importing it
-      const carried = typeof sub === "function" && "meta" in sub ? (sub.meta as CommandMeta) : undefined;
-      const subMeta = carried ?? (await resolve((await resolve(sub as CommandDef<ArgsDef>)).meta ?? {}));
-      if (!subMeta.hidden) commands.push([name, subMeta.description ?? ""]);
-    }
-    usage.push(commands.length > 0 ? "<command>" : "");
+    for (const [name, sub] of Object.entries(command.subCommands)) if (!sub.meta.hidden) commands.push([name, sub.meta.description ?? ""]);
+    usage += commands.length > 0 ? " <command>" : " ";
   }
-  const title = `${meta.description ?? ""}${version ? ` (${path} v${version})` : ""}`;
-  const lines = [...wrap(title, HELP_WIDTH), "", ...wrap(`USAGE ${usage.join(" ")}`, HELP_WIDTH), ""];
+  const title = `${command.meta.description ?? ""}${version ? ` (${path} v${version})` : ""}`;
+  const lines = [...wrap(title, HELP_WIDTH), "", ...wrap(`USAGE ${usage}`, HELP_WIDTH), ""];
   if (positional.length > 0) lines.push("ARGUMENTS", "", ...columns(positional), "");
   if (options.length > 0) lines.push("OPTIONS", "", ...columns(options), "");
   if (commands.length > 0) lines.push("COMMANDS", "", ...columns(commands), "", ...wrap(`Use \`${path} <command> --help\` for more about a command.`, HELP_WIDTH));

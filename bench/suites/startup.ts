@@ -5,10 +5,11 @@ import { percentile } from "../core/stats.ts";
 import type { BenchOptions, Suite, SuiteResult } from "../core/types.ts";
 
 /**
- * S1 CLI start-up: wall time (spawn → exit) and CPU time of `letsrobot --version` and `letsrobot --help`, a
- * farm of runs per round, median per round. Side by side, interleaved run by run so load hits all alike: a
- * compiled Bun hello world built here with the same flags as `bun run build` (the floor of any compiled
- * Bun program), and /bin/true (the floor of starting a process at all).
+ * S1 CLI start-up: wall time (spawn → exit) and CPU time of `letsrobot --version`, `letsrobot --help` and
+ * `letsrobot serve --help` (a subcommand's help; serve's module is the largest), a farm of runs per round,
+ * median per round. Side by side, interleaved run by run so load hits all alike: a compiled Bun hello world
+ * built here with the same flags as `bun run build` (the floor of any compiled Bun program), and /bin/true
+ * (the floor of starting a process at all).
  */
 interface Run {
   wall: number;
@@ -42,7 +43,7 @@ function buildHelloWorld(dir: string): string | undefined {
 
 export const startupSuite: Suite = {
   name: "startup",
-  description: "S1: `letsrobot --version` and `--help` start-up, compiled binary (vs a compiled Bun hello world)",
+  description: "S1: `letsrobot --version`, `--help` and `serve --help` start-up, compiled binary (vs a compiled Bun hello world)",
   async run(options: BenchOptions): Promise<SuiteResult> {
     const rounds = options.rounds ?? (options.smoke ? 1 : 5);
     const runs = options.smoke ? 5 : 30;
@@ -53,7 +54,7 @@ export const startupSuite: Suite = {
     const dir = mkdtempSync(join(tmpdir(), "letsrobot-startup-"));
     try {
       const hello = buildHelloWorld(dir);
-      const programs: Record<string, string[]> = { version, help: [...options.cli, "--help"], true: ["/bin/true"] };
+      const programs: Record<string, string[]> = { version, help: [...options.cli, "--help"], subHelp: [...options.cli, "serve", "--help"], true: ["/bin/true"] };
       if (hello) programs.hello = [hello];
       const names = Object.keys(programs);
       const per = (make: () => number[]) => Object.fromEntries(names.map((n) => [n, make()])) as Record<string, number[]>;
@@ -88,6 +89,8 @@ export const startupSuite: Suite = {
           { id: "S1-cpu", name: "start-up, `--version` CPU (user+sys)", unit: "ms", values: cpu.version ?? [], reference: reference(cpu) },
           { id: "S1-help", name: "start-up, `--help` median", unit: "ms", values: wall.help ?? [], reference: reference(wall), ratioGoal: { op: "<=", value: 1.5 } },
           { id: "S1-help-cpu", name: "start-up, `--help` CPU (user+sys)", unit: "ms", values: cpu.help ?? [], reference: reference(cpu) },
+          { id: "S1-sub-help", name: "start-up, `serve --help` median", unit: "ms", values: wall.subHelp ?? [], reference: reference(wall), ratioGoal: { op: "<=", value: 1.5 } },
+          { id: "S1-sub-help-cpu", name: "start-up, `serve --help` CPU (user+sys)", unit: "ms", values: cpu.subHelp ?? [], reference: reference(cpu) },
           { id: "S1-true", name: "spawning /bin/true (floor of any process)", unit: "ms", values: wall.true ?? [] },
         ],
         details: { runs_per_round: runs, cli: options.cli.join(" "), compiled, hello_world: hello !== undefined },
