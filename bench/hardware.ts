@@ -1,5 +1,5 @@
 /**
- * TARGETS.md L3, robot side: command → pin change on the emulated Arduino. The Firmata driver (the same
+ * L3 (docs/performance.md), robot side: command → pin change on the emulated Arduino. The Firmata driver (the same
  * code `run` uses) applies a drive action; the emulated ATmega328P running real StandardFirmata reports
  * when its PWM compare register takes the new duty. Several rounds; median, p95, min and max per round.
  *

@@ -1,5 +1,5 @@
 /**
- * Stream recovery (TARGETS.md R3: stall detected ≤ 3 s, video back at the relay ≤ 10 s), several rounds:
+ * Stream recovery (R3 in docs/performance.md: stall detected ≤ 3 s, video back at the relay ≤ 10 s), several rounds:
  *
  *   bun bench/media-recovery.ts [rounds=3]
  *

@@ -1,5 +1,5 @@
 /**
- * Encoder benchmarks (TARGETS.md L2 and C1), side by side in one run:
+ * Encoder benchmarks (L2 and C1 in docs/performance.md), side by side in one run:
  *
  *   bun bench/media.ts [rounds=3] [cpu-seconds=20] [hold-seconds=10]
  *

@@ -3,7 +3,7 @@
  * chat; prints the robot process's RSS (ffmpeg excluded: video is off) over time and the growth.
  *
  *   bun bench/soak.ts                 # 60 s
- *   bun bench/soak.ts --seconds 3600  # the hour-long soak of TARGETS.md M1
+ *   bun bench/soak.ts --seconds 3600  # the hour-long soak of M1 (docs/performance.md)
  *   bun bench/soak.ts --binary dist/letsrobot --rate 50
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The data every benchmark returns. A suite measures several rounds and reports, per metric, one value
- * per round; the runner summarises (median/min/max) and compares with the TARGETS.md target.
+ * per round; the runner summarises (median/min/max) and compares with the goal in docs/performance.md.
  */
 export type Comparison = "<=" | ">=";
 
@@ -10,7 +10,7 @@ export interface Target {
 }
 
 export interface Metric {
-  /** TARGETS.md id (L1, C2, …) or an id of our own for context rows (L1-ffmpeg). */
+  /** The metric's id in docs/performance.md (L1, C2, …) or an id of our own for context rows (L1-ffmpeg). */
   id: string;
   /** What was measured, e.g. "glass-to-glass p95 (Chromium)". */
   name: string;
@@ -35,7 +35,7 @@ export interface SuiteResult {
 export interface BenchOptions {
   /** Tiny durations (a few seconds): for the smoke test. */
   smoke: boolean;
-  /** Long durations (TARGETS.md conditions: 10-minute drift, 1-hour soak). */
+  /** Long durations (the goals' conditions: 10-minute drift, 1-hour soak). */
   long: boolean;
   /** Rounds per benchmark (each suite has its own default). */
   rounds?: number;

@@ -62,6 +62,6 @@ export const encoderSuite: Suite = {
       },
       { id: "C1", name: "audio encoder CPU, 44.1 kHz mono MP2", unit: "%", values: ours.map((r) => r.audioCpu ?? Number.NaN), target: { op: "<=", value: 2 } },
     ];
-    return { metrics, details: { rounds, cpu_seconds: cpuSeconds, hold_seconds: holdSeconds, per_round: parsed }, notes: [`CPU measured over ${cpuSeconds - 3} s per round (TARGETS.md: 20 s; --long)`] };
+    return { metrics, details: { rounds, cpu_seconds: cpuSeconds, hold_seconds: holdSeconds, per_round: parsed }, notes: [`CPU measured over ${cpuSeconds - 3} s per round (--long: 20 s)`] };
   },
 };

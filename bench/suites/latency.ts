@@ -196,7 +196,7 @@ export const latencySuite: Suite = {
       { id: "L1-part", name: "frame in → whole picture at viewer socket p95", unit: "ms", values: pick(series.socket, "p95") },
       { id: "L1-part", name: `serve CPU while streaming (${options.long ? `3 + ${LOAD.viewers} viewers, ${LOAD.commandsPerSecond} commands/s` : "3 viewers"})`, unit: "%", values: serveCpu },
     );
-    if (!options.long) notes.push(`drift is over ${seconds} s rounds; TARGETS.md asks for 10 minutes: \`bun bench/run.ts latency --long\``);
+    if (!options.long) notes.push(`drift is over ${seconds} s rounds; L1 asks for 10 minutes (docs/performance.md): \`bun bench/run.ts latency --long\``);
     const lag = percentile(reportLag, 50);
     if (Number.isFinite(lag) && (lag < -1 || lag > 20)) notes.push(`reports from the page reach the benchmark ${lag.toFixed(2)} ms after their timestamp (0–20 ms expected): the renderer was busy, or its clock is off`);
     return {

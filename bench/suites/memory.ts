@@ -4,7 +4,7 @@ import { numericRows, runBenchScript } from "./wrapped.ts";
 /**
  * M1 robot memory: bench/soak.ts runs `letsrobot run` (video and audio off, so ffmpeg is excluded) against
  * a loopback socket.io server with fake commands and chat, sampling the robot's RSS. Default 45 s; --long
- * runs the hour of TARGETS.md. RSS median/min/max is over the samples after warm-up.
+ * runs the hour of M1's goal (docs/performance.md). RSS median/min/max is over the samples after warm-up.
  */
 export const memorySuite: Suite = {
   name: "memory",
@@ -28,7 +28,7 @@ export const memorySuite: Suite = {
         { id: "M1", name: `RSS growth over ${span.toFixed(0)} s after warm-up`, unit: "MB", values: [growth], target: { op: "<=", value: 5 } },
       ],
       details: { seconds, sample_s: sample, commands: last?.[2], chats: last?.[3], samples: rows },
-      notes: options.long ? [] : [`soak of ${seconds} s; TARGETS.md asks ≤ 5 MB growth over an hour: \`bun bench/run.ts memory --long\``],
+      notes: options.long ? [] : [`soak of ${seconds} s; M1 asks ≤ 5 MB growth over an hour (docs/performance.md): \`bun bench/run.ts memory --long\``],
     };
   },
 };

@@ -79,7 +79,7 @@ export const safetySuite: Suite = {
   description: "R1 dead-man / lost connection / silent server stops and R4 no lost stop (property test)",
   async run(options: BenchOptions): Promise<SuiteResult> {
     const rounds = options.rounds ?? (options.smoke ? 1 : 3);
-    const livenessS = options.smoke ? 3 : 15; // TARGETS.md: a silent server is detected ≤ 15 s (the default)
+    const livenessS = options.smoke ? 3 : 15; // R1 (docs/performance.md): a silent server is seen ≤ 15 s (the default)
     const notes: string[] = [];
     const serve = await startServe(options.cli);
     const pool = socketPool(serve.url);

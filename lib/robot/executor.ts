@@ -26,7 +26,7 @@ export interface ExecutorState {
 }
 
 /**
- * Turns robot commands into driver calls with the safety rules of TARGETS R1/R4:
+ * Turns robot commands into driver calls with the safety rules of R1/R4 (docs/performance.md):
  * - a pulse drives for its configured length, then stops;
  * - `key_position: down` drives until `up`, but never longer than `deadmanMs` after the last refresh (the
  *   holder repeats `down` while it holds: the viewer page, `send --hold` and the Twitch panel every 150-200 ms);

@@ -198,7 +198,7 @@ function mulberry32(seed: number): () => number {
 
 type Step = { dt: number; kind: "cmd"; command: string; key: KeyPosition } | { dt: number; kind: "halt"; reason: StopReason };
 
-describe("property: no lost stop (TARGETS R4) and dead-man bound (R1)", () => {
+describe("property: no lost stop (R4) and dead-man bound (R1)", () => {
   test("10,000 randomised command/release sequences", async () => {
     const words = ["F", "B", "L", "R", "f", "b", "stop", "STOP", "U", "D", "LED_ON", "FWD", "beep"];
     const keys: KeyPosition[] = ["", "down", "down", "up"];
