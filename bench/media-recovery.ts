@@ -15,6 +15,7 @@ import { defaults } from "../lib/config/schema.ts";
 import { createLogger } from "../lib/log.ts";
 import { toStreamPlan } from "../lib/media/plan.ts";
 import { superviseStreams } from "../lib/media/supervisor.ts";
+import { socketUploader } from "../lib/media/upload.ts";
 import { summary } from "./media-probe.ts";
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -82,7 +83,7 @@ async function round(fault: Fault): Promise<void> {
   const config = defaults();
   Object.assign(config.audio, { enabled: false });
   const plan = toStreamPlan(config, { relayHost: "127.0.0.1", videoPort: relay.port, audioPort: relay.port, streamKey: "bench", xres: 640, yres: 480 });
-  const supervisor = superviseStreams(plan, { log: createLogger("silent") });
+  const supervisor = superviseStreams(plan, { log: createLogger("silent"), upload: socketUploader });
   try {
     if ((await until(() => relay.bytesFlowing() && supervisor.status().video.running, 15000)) === undefined) throw new Error("the stream did not start");
     const before = supervisor.status().video.lastError;

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import { defaults } from "../lib/config/schema.ts";
 import { startAttempt } from "../lib/media/ingest.ts";
 import { audioOutputArgs, FFMPEG_GLOBAL, videoOutputArgs } from "../lib/media/plan.ts";
+import { socketUploader } from "../lib/media/upload.ts";
 import { type GroupChild, spawnGroup } from "../lib/process/group.ts";
 import { cpuSeconds, PesWatcher, percentile, rawFrames, readClockTicks, summary } from "./media-probe.ts";
 
@@ -86,7 +87,7 @@ async function videoRound(argv: string[], delivery: Delivery, frames: Uint8Array
   const url = relay ? `http://127.0.0.1:${relay.port}/benchkey/${WIDTH}/${HEIGHT}/` : "";
   let attempt: ReturnType<typeof startAttempt> | undefined;
   if (delivery === "letsrobot-post") {
-    attempt = startAttempt({ kind: "video", source: "raw frames", argv: [...argv, "pipe:1"], url }, url, { spawn: spawnWithStdin }, { progress: () => {}, line: () => {}, bytes: () => {} });
+    attempt = startAttempt({ kind: "video", source: "raw frames", argv: [...argv, "pipe:1"], url }, url, { spawn: spawnWithStdin, upload: socketUploader }, { progress: () => {}, line: () => {}, bytes: () => {} });
   } else {
     spawnWithStdin([...argv, delivery === "direct-post" ? url : "pipe:1"]);
   }

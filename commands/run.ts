@@ -1,5 +1,6 @@
 import type { Action } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
+import { socketUploader } from "../lib/media/upload.ts";
 import { runProcess } from "../lib/process/run.ts";
 import type { Connector } from "../lib/robot/connector.ts";
 import { type RunDeps, type RunRequest, runSession } from "../lib/robot/session.ts";
@@ -12,7 +13,7 @@ async function connectorFor(request: RunRequest, deps: RunDeps): Promise<Connect
     return remoConnector(request.config, deps);
   }
   const { letsrobotConnector } = await import("../lib/letsrobot/connector.ts");
-  return letsrobotConnector(request.config, { ...deps, json: request.json });
+  return letsrobotConnector(request.config, { ...deps, json: request.json, upload: socketUploader });
 }
 
 /** `letsrobot run` on the platform the config names. */

@@ -8,6 +8,7 @@ import { toBroadcastPlan } from "../lib/media/broadcast-plan.ts";
 import { scanDevices } from "../lib/media/devices.ts";
 import { describePlan, type StreamTarget, toStreamPlan } from "../lib/media/plan.ts";
 import { superviseStreams } from "../lib/media/supervisor.ts";
+import { socketUploader } from "../lib/media/upload.ts";
 import { targetOf } from "../lib/letsrobot/media-start.ts";
 import { resolveEndpoints } from "../lib/platform/client.ts";
 import { runProcess } from "../lib/process/run.ts";
@@ -70,7 +71,7 @@ export const streamAction: Action<"stream"> = async (args, deps) => {
   }
   const plan = toStreamPlan(streamed, target, devices, { robotName: target.robotName, broadcast });
   const broadcaster = broadcast && startBroadcast(broadcast.target, { log: deps.log });
-  const supervisor = superviseStreams(plan, { ...deps, broadcaster }, { resolveTarget: () => lookupTarget(config, deps) });
+  const supervisor = superviseStreams(plan, { ...deps, upload: socketUploader, broadcaster }, { resolveTarget: () => lookupTarget(config, deps) });
   await untilStopped(deps.shutdown, seconds);
   await supervisor.stop();
   await broadcaster?.stop();

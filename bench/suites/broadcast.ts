@@ -3,6 +3,7 @@ import { startBroadcast } from "../../lib/media/broadcast.ts";
 import { toBroadcastPlan } from "../../lib/media/broadcast-plan.ts";
 import { toStreamPlan } from "../../lib/media/plan.ts";
 import { superviseStreams } from "../../lib/media/supervisor.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { createLogger } from "../../lib/log.ts";
 import { nginxRtmpAvailable, startNginxRtmp } from "../../test/helpers/nginx-rtmp.ts";
 import { startSink } from "../../test/media/sink.ts";
@@ -29,7 +30,7 @@ async function measure(variant: Round["variant"], ingest: string, seconds: numbe
   const target = { relayHost: "127.0.0.1", videoPort: relay.port, audioPort: relay.port, streamKey: "bench", xres: 640, yres: 480 };
   const log = createLogger("silent");
   const broadcaster = broadcast && startBroadcast(broadcast.target, { log });
-  const supervisor = superviseStreams(toStreamPlan(config, target, {}, { broadcast }), { log, broadcaster });
+  const supervisor = superviseStreams(toStreamPlan(config, target, {}, { broadcast }), { log, upload: socketUploader, broadcaster });
   try {
     const deadline = performance.now() + 15000;
     while (!(supervisor.status().video.running && supervisor.status().audio.running && (broadcaster?.status().running ?? true))) {

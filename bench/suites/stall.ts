@@ -4,6 +4,7 @@ import { merge } from "../../lib/config/validate.ts";
 import { createLogger } from "../../lib/log.ts";
 import { toStreamPlan } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { epochMs, waitUntil } from "../core/proc.ts";
 import { startServe } from "../core/serve.ts";
 import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
@@ -98,7 +99,7 @@ export const stallSuite: Suite = {
         viewer.onopen = resolve;
         viewer.onerror = () => reject(new Error("cannot open a viewer websocket on the relay"));
       });
-      supervisor = superviseStreams(plan, { log: createLogger("warn", sink), fetch });
+      supervisor = superviseStreams(plan, { log: createLogger("warn", sink), upload: socketUploader });
       const live = () => arrivals.length > 0 && epochMs() - (arrivals.at(-1) as number) < 300;
       const pid = () => supervisor?.status().video.pid;
       const once = async (kind: "sigstop" | "blackhole"): Promise<Recovery> => {

@@ -1,6 +1,7 @@
 import { type Config, defaults } from "../../lib/config/schema.ts";
 import { type Attempt, startAttempt } from "../../lib/media/ingest.ts";
 import { FFMPEG_GLOBAL, videoOutputArgs } from "../../lib/media/plan.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { type GroupChild, type GroupSpawner, spawnGroup } from "../../lib/process/group.ts";
 import { eachChunk, epochMs, startChild } from "../core/proc.ts";
 import { BAND_HEIGHT, barcodeFilters, readBarcode } from "./barcode.ts";
@@ -54,7 +55,7 @@ export function startSender(ingestUrl: string, frames: Uint8Array[], seconds: nu
     return child;
   };
   const argv = encoderArgv(video);
-  const attempt: Attempt = startAttempt({ kind: "video", source: "barcode frames", argv, url: ingestUrl }, ingestUrl, { spawn, fetch }, { progress: () => {}, line: () => {}, bytes: () => {} });
+  const attempt: Attempt = startAttempt({ kind: "video", source: "barcode frames", argv, url: ingestUrl }, ingestUrl, { spawn, upload: socketUploader }, { progress: () => {}, line: () => {}, bytes: () => {} });
   const running = child as unknown as GroupChild;
   const stdin = running.stdin;
   if (!stdin) throw new Error("ffmpeg was started without stdin");

@@ -11,6 +11,7 @@ import { getJson } from "../platform/http.ts";
 import type { RunProcess } from "../process/run.ts";
 import type { Connector } from "../robot/connector.ts";
 import type { Logger } from "../log.ts";
+import type { Uploader } from "../media/upload.ts";
 import { type Embedded, startEmbedded } from "./embedded.ts";
 import { startMedia } from "./media-start.ts";
 import { connectLinks } from "./robot.ts";
@@ -19,6 +20,8 @@ export type LetsrobotConnectorDeps = Pick<Deps, "log" | "out" | "env" | "fetch" 
   runProcess: RunProcess;
   /** With --json the owner link and viewer URLs go out as JSON lines. */
   json: boolean;
+  /** How the streams reach the platform's relay. */
+  upload: Uploader;
 };
 
 /** socket.io 2.x or 4.x client: as configured, or asked from the control server. */

@@ -4,13 +4,16 @@ import { startBroadcast } from "../media/broadcast.ts";
 import { toBroadcastPlan } from "../media/broadcast-plan.ts";
 import { scanDevices } from "../media/devices.ts";
 import type { StreamTarget } from "../media/plan.ts";
+import type { Uploader } from "../media/upload.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RunProcess } from "../process/run.ts";
 import type { RobotEvent } from "../robot/events.ts";
 import { createMediaControl } from "../robot/media-adapter.ts";
 import { type MediaControl, noMedia } from "../robot/media-control.ts";
 
-export type MediaStartDeps = Pick<Deps, "log" | "fetch" | "env" | "shutdown"> & {
+export type MediaStartDeps = Pick<Deps, "log" | "env" | "shutdown"> & {
+  /** How the streams reach the platform's relay (commands/run.ts wires the socket uploader). */
+  upload: Uploader;
   runProcess: RunProcess;
   lookups: () => Promise<Endpoints>;
   robotName?: string;
@@ -49,6 +52,6 @@ export async function startMedia(config: Config, endpoints: Endpoints, deps: Med
   const broadcast = plan && { plan, broadcaster: startBroadcast(plan.target, { log: deps.log, onChange }) };
   return createMediaControl(
     { config, target: targetOf(config, endpoints), devices, robotName: deps.robotName, resolveTarget: async () => targetOf(config, await deps.lookups()), broadcast },
-    { log: deps.log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false },
+    { log: deps.log, upload: deps.upload, shutdown: deps.shutdown, interactive: false },
   );
 }

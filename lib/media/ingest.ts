@@ -1,7 +1,7 @@
 import type { GroupChild, GroupSpawner } from "../process/group.ts";
 import type { FfmpegPlan } from "./plan.ts";
 import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
-import { type Delivery, fetchUploader, socketUploader, type Upload, type Uploader } from "./upload.ts";
+import type { Delivery, Upload, Uploader } from "./upload.ts";
 
 /**
  * One ingest attempt: start ffmpeg, POST its MPEG-TS stdout to the relay as a streaming request body,
@@ -41,13 +41,8 @@ export interface Attempt {
 
 export interface AttemptDeps {
   spawn: GroupSpawner;
-  /** How bytes reach the relay (default: a streaming POST on a socket of our own, see upload.ts). */
-  upload?: Uploader;
-  /**
-   * A fetch other than the global one (a test's fake) is honoured for the upload when no `upload` is given;
-   * the global fetch is not used, because it cannot show the relay's acknowledgements.
-   */
-  fetch?: typeof fetch;
+  /** How bytes reach the relay (see upload.ts): chosen by whoever wires the command, test or benchmark. */
+  upload: Uploader;
 }
 
 function relayError(error: unknown, url: URL): string {
@@ -136,16 +131,15 @@ export function startAttempt(plan: FfmpegPlan, url: string, deps: AttemptDeps, e
     const said = explainFfmpegLines(last);
     finish({ requested: false, error: `ffmpeg exited (${code === null ? "killed by a signal" : `code ${code}`})${said ? `: ${said}` : ""}` });
   });
-  const uploader = deps.upload ?? (deps.fetch && deps.fetch !== globalThis.fetch ? fetchUploader(deps.fetch) : socketUploader);
   const relayLost = plan.flv ? events.relayLost : undefined;
   let upload: Pick<Upload, "delivery" | "abort">;
   let legs: RelayLegs | undefined;
   if (relayLost) {
-    legs = relayLegs(child.stdout, uploader, events.bytes, relayLost);
+    legs = relayLegs(child.stdout, deps.upload, events.bytes, relayLost);
     legs.connect(target);
     upload = legs;
   } else {
-    const only = uploader(target, countingBody(child.stdout, events.bytes));
+    const only = deps.upload(target, countingBody(child.stdout, events.bytes));
     only.answered.then(
       (status) => finish({ requested: false, error: relayAnswer(status, target) }),
       (error) => finish({ requested: false, error: relayError(error, target) }),

@@ -25,11 +25,14 @@ export interface StreamSupervisor {
 }
 
 export type SupervisorDeps = Pick<Deps, "log"> &
-  Partial<Pick<Deps, "fetch" | "shutdown" | "interactive" | "statusLine">> & {
+  Partial<Pick<Deps, "shutdown" | "interactive" | "statusLine">> & {
     /** Process-group spawner (tests inject a recording one). */
     spawn?: GroupSpawner;
-    /** How bytes reach the relay (default: a socket whose acknowledgements are watched; see upload.ts). */
-    upload?: Uploader;
+    /**
+     * How bytes reach the relay (upload.ts): `socketUploader` in the commands (the relay's acknowledgements
+     * are watched), `fetchUploader(fetch)` or a recording fake in tests.
+     */
+    upload: Uploader;
     random?: () => number;
     /** Takes the broadcast FLV of plans with `flv` (see broadcast.ts); its status joins the status line. */
     broadcaster?: Broadcaster;
@@ -100,7 +103,7 @@ export function superviseStreams(plan: StreamPlan, deps: SupervisorDeps, options
       runner.stalled = false;
       runner.last = undefined;
       try {
-        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload, fetch: deps.fetch }, {
+        runner.attempt = startAttempt(runner.plan, urlFor(runner), { spawn, upload: deps.upload }, {
           progress: (p) => {
             const producing = (p.frames ?? 0) > 0 || (p.totalSize ?? 0) > 0 || (p.outTimeUs ?? 0) > 0;
             if (producing && advanced(runner.last, p)) {

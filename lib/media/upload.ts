@@ -146,7 +146,7 @@ export function uploadOverSocket(url: URL, body: ReadableStream<Uint8Array>, opt
 /** The upload to the relay: a streaming POST on a socket of our own. */
 export const socketUploader: Uploader = (url, body) => uploadOverSocket(url, body);
 
-/** The same upload through a fetch function: no acknowledgements to watch. For callers that inject a fetch. */
+/** The same upload through a fetch function: no acknowledgements to watch (https uploads, tests). */
 export function fetchUploader(fetchFn: typeof fetch): Uploader {
   return (url, body) => {
     const abort = new AbortController();

@@ -47,7 +47,7 @@ export function remoUploader(kind: StreamKind, options: Pick<RemoMediaOptions, "
 }
 
 /** Both kinds behind one MediaControl; each operation goes to the supervisor of the kind it concerns. */
-export function createRemoMedia(options: RemoMediaOptions, deps: SupervisorDeps & { fetch: typeof fetch }): MediaControl {
+export function createRemoMedia(options: RemoMediaOptions, deps: Omit<SupervisorDeps, "upload"> & { fetch: typeof fetch }): MediaControl {
   const { config } = options;
   // only the host and port show (in error messages): the uploader builds the real URL
   const base = new URL(options.transmit);

@@ -7,6 +7,7 @@ import { type Broadcaster, startBroadcast } from "../../lib/media/broadcast.ts";
 import { toBroadcastPlan } from "../../lib/media/broadcast-plan.ts";
 import { type StreamTarget, toStreamPlan } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { runProcess } from "../../lib/process/run.ts";
 import { type Platform, type RobotCredentials, startPlatform } from "../../lib/server/platform.ts";
@@ -72,7 +73,7 @@ async function start(backoff = { baseMs: 200, capMs: 1000, jitter: 0 }, relay?: 
   if (!cast) throw new Error("no broadcast plan");
   const plan = toStreamPlan(config, relay ?? (await relayTarget()), {}, { robotName: robot.name, broadcast: cast });
   broadcaster = startBroadcast(cast.target, { log: testLogger() }, { backoff });
-  supervisor = superviseStreams(plan, { log: testLogger(), fetch, broadcaster }, { backoff });
+  supervisor = superviseStreams(plan, { log: testLogger(), upload: socketUploader, broadcaster }, { backoff });
   return { supervisor, broadcaster };
 }
 

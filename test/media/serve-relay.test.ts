@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { defaults } from "../../lib/config/schema.ts";
 import { type StreamTarget, toStreamPlan } from "../../lib/media/plan.ts";
 import { superviseStreams } from "../../lib/media/supervisor.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
 import { type Platform, type RobotCredentials, startPlatform } from "../../lib/server/platform.ts";
 import { alive, probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
@@ -47,7 +48,7 @@ describe("stream into letsrobot serve", () => {
     const video = watch("video");
     const audio = watch("audio");
     await Promise.all([video.open, audio.open]);
-    const supervisor = superviseStreams(toStreamPlan(smallConfig(), await targetFor(robot.streamKey), {}, { robotName: robot.name }), { log: testLogger(), fetch });
+    const supervisor = superviseStreams(toStreamPlan(smallConfig(), await targetFor(robot.streamKey), {}, { robotName: robot.name }), { log: testLogger(), upload: socketUploader });
     try {
       await waitUntil(() => video.bytes() > 60000 && audio.bytes() > 6000, 20000, "video and audio at the viewers");
       const live = platform.status();
@@ -67,7 +68,7 @@ describe("stream into letsrobot serve", () => {
 
   test("a wrong stream key is refused by serve and reported in plain words", async () => {
     const config = smallConfig({ audio: false });
-    const supervisor = superviseStreams(toStreamPlan(config, await targetFor("not-the-key")), { log: testLogger(), fetch }, { backoff: { baseMs: 50, capMs: 100, jitter: 0 } });
+    const supervisor = superviseStreams(toStreamPlan(config, await targetFor("not-the-key")), { log: testLogger(), upload: socketUploader }, { backoff: { baseMs: 50, capMs: 100, jitter: 0 } });
     try {
       await waitUntil(() => supervisor.status().video.lastError !== undefined, 10000, "the refusal");
       expect(supervisor.status().video.lastError).toContain("refused the stream key (HTTP 403)");

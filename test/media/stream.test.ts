@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { type StreamTarget, toStreamPlan } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
+import { socketUploader } from "../../lib/media/upload.ts";
 import { alive, commandLine, pesLengths, probeStreams, smallConfig, testLogger, waitUntil } from "./helpers.ts";
 import { type Sink, startFrozenRelay, startSink } from "./sink.ts";
 
@@ -30,7 +31,7 @@ function relay(key = KEY): { video: Sink; audio: Sink; target: StreamTarget } {
 describe("stream supervisor against a loopback relay", () => {
   test("the synthetic source arrives as valid MPEG-TS: MPEG-1 video and MP2 audio; status is truthful; key not in ps", async () => {
     const { video, audio, target } = relay();
-    supervisor = superviseStreams(toStreamPlan(smallConfig(), target, {}, { robotName: "testbot" }), { log: testLogger(), fetch });
+    supervisor = superviseStreams(toStreamPlan(smallConfig(), target, {}, { robotName: "testbot" }), { log: testLogger(), upload: socketUploader });
     await Promise.all([video.waitFor(PATH_VIDEO, 40000), audio.waitFor(PATH_AUDIO, 4000)]);
     await waitUntil(() => supervisor?.status().video.running === true && supervisor.status().audio.running === true, 5000, "both streams running");
 
@@ -61,7 +62,7 @@ describe("stream supervisor against a loopback relay", () => {
   test("SIGSTOP on ffmpeg: the stall is detected and a new ffmpeg streams again", async () => {
     const { video, target } = relay();
     const config = smallConfig({ audio: false });
-    supervisor = superviseStreams(toStreamPlan(config, target), { log: testLogger(), fetch });
+    supervisor = superviseStreams(toStreamPlan(config, target), { log: testLogger(), upload: socketUploader });
     await video.waitFor(PATH_VIDEO, 20000);
     const stopped = supervisor.status().video.pid as number;
     process.kill(stopped, "SIGSTOP");
@@ -77,7 +78,7 @@ describe("stream supervisor against a loopback relay", () => {
   test("a wrong stream key is reported in plain words and retried", async () => {
     const { video, target } = relay("wrong-key");
     const config = smallConfig({ audio: false });
-    supervisor = superviseStreams(toStreamPlan(config, target), { log: testLogger(), fetch }, { backoff: { baseMs: 50, capMs: 200, jitter: 0 } });
+    supervisor = superviseStreams(toStreamPlan(config, target), { log: testLogger(), upload: socketUploader }, { backoff: { baseMs: 50, capMs: 200, jitter: 0 } });
     await waitUntil(() => (supervisor?.status().video.restarts ?? 0) >= 2, 15000, "two retries");
     expect(supervisor.status().video.lastError).toContain("refused the stream key (HTTP 403)");
     expect(supervisor.status().video.running).toBe(false);
@@ -92,7 +93,7 @@ describe("stream supervisor against a loopback relay", () => {
       lookups += 1;
       return target;
     };
-    supervisor = superviseStreams(toStreamPlan(smallConfig(), target), { log: testLogger(), fetch }, { resolveTarget });
+    supervisor = superviseStreams(toStreamPlan(smallConfig(), target), { log: testLogger(), upload: socketUploader }, { resolveTarget });
     await Promise.all([video.waitFor(PATH_VIDEO, 20000), audio.waitFor(PATH_AUDIO, 2000)]);
 
     await Promise.all([video.stop(), audio.stop()]);
@@ -114,7 +115,7 @@ describe("stream supervisor against a loopback relay", () => {
     const frozen = await startFrozenRelay();
     try {
       const target = { relayHost: "127.0.0.1", videoPort: frozen.port, audioPort: frozen.port, streamKey: KEY, xres: 320, yres: 240 };
-      supervisor = superviseStreams(toStreamPlan(smallConfig({ audio: false }), target), { log: testLogger() });
+      supervisor = superviseStreams(toStreamPlan(smallConfig({ audio: false }), target), { log: testLogger(), upload: socketUploader });
       await waitUntil(() => (supervisor?.status().video.restarts ?? 0) >= 1, 12000, "the frozen relay to be noticed");
       // its kernel buffer fills (everything is acknowledged meanwhile), then its window shuts: a tenth of the
       // stall window later it is a stall, instead of a whole stall window after the last acknowledgement

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { createLogger } from "../../lib/log.ts";
 import type { StreamPlan, StreamTarget } from "../../lib/media/plan.ts";
 import { type StreamSupervisor, superviseStreams } from "../../lib/media/supervisor.ts";
-import type { Uploader } from "../../lib/media/upload.ts";
+import { fetchUploader, type Uploader } from "../../lib/media/upload.ts";
 import type { GroupChild, GroupSpawner } from "../../lib/process/group.ts";
 import { waitUntil } from "./helpers.ts";
 
@@ -195,14 +195,14 @@ describe("supervisor decisions (fake spawner)", () => {
     expect(shown.at(-1)).toBe("");
   });
 
-  test("an injected fetch (not the global one) carries the upload when no uploader is given", async () => {
+  test("the fetch uploader carries the upload through the fetch it was given", async () => {
     const f = fakes();
     const urls: string[] = [];
     const fetch = ((url: URL, init: RequestInit) => {
       urls.push(url.toString());
       return new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(new Error("aborted"))));
     }) as unknown as typeof globalThis.fetch;
-    supervisor = superviseStreams(plan(["video"]), { log, fetch, spawn: f.spawn });
+    supervisor = superviseStreams(plan(["video"]), { log, upload: fetchUploader(fetch), spawn: f.spawn });
     expect(urls).toEqual(["http://relay.one:1/key/640/480/"]);
     await supervisor.stop();
     expect(f.children).toHaveLength(1);

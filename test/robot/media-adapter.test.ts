@@ -5,6 +5,7 @@ import { createLogger } from "../../lib/log.ts";
 import type { GroupChild, GroupSpawner } from "../../lib/process/group.ts";
 import { createMediaControl } from "../../lib/robot/media-adapter.ts";
 import type { MediaControl } from "../../lib/robot/media-control.ts";
+import { fetchUploader } from "../../lib/media/upload.ts";
 
 /** An ffmpeg stand-in: runs until stopped, never prints progress. */
 class IdleChild implements GroupChild {
@@ -45,7 +46,7 @@ function setup(logLines?: string[]) {
   const config = merge(defaults(), { platform: { stream_key: "k" } });
   media = createMediaControl(
     { config, target: { relayHost: "127.0.0.1", videoPort: 1, audioPort: 2, streamKey: "k", xres: 640, yres: 480 }, logEveryMs: 50 },
-    { log: logLines ? createLogger("info", { write: (t: string) => logLines.push(t), isTTY: false } as unknown as NodeJS.WriteStream) : createLogger("silent"), fetch, spawn },
+    { log: logLines ? createLogger("info", { write: (t: string) => logLines.push(t), isTTY: false } as unknown as NodeJS.WriteStream) : createLogger("silent"), upload: fetchUploader(fetch), spawn },
   );
   const live = (kind: "video" | "audio") => children.filter((c) => !c.stopped && c.argv.includes(kind === "video" ? "mpeg1video" : "mp2"));
   return { children, media, live };
