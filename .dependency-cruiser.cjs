@@ -1,12 +1,11 @@
 /**
- * The layer rules of letsrobot, checked by test/unit/layers.test.ts (part of `bun run test:all`).
+ * The layer rules of letsrobot, checked by test/rules/rules.test.ts (part of `bun run test:all`).
  * lib/robot is the protocol-neutral robot runtime; lib/letsrobot and lib/remo are its connectors;
  * lib/server is the platform `serve` runs; commands/ and cli/ sit on top of everything.
  */
 module.exports = {
   forbidden: [
-    { name: "no-cycles", severity: "error", comment: "no module may load itself through others", from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } } },
-    { name: "no-type-cycles-in-runtime", severity: "error", comment: "the runtime and its connectors have no cycles at all, not even through types", from: { path: "^lib/(robot|letsrobot|remo)/" }, to: { circular: true } },
+    { name: "no-cycles", severity: "error", comment: "no module may load itself through others, not even through type-only imports", from: {}, to: { circular: true } },
     { name: "lib-not-commands", severity: "error", comment: "lib is the library; commands and cli use it, never the other way", from: { path: "^lib/" }, to: { path: "^(commands|cli)/" } },
     { name: "lib-not-test-bench", severity: "error", comment: "nothing that ships may load tests or benchmarks", from: { path: "^lib/" }, to: { path: "^(test|bench)/" } },
     { name: "connectors-apart", severity: "error", comment: "a connector never imports another connector", from: { path: "^lib/(letsrobot|remo)/" }, to: { path: "^lib/(letsrobot|remo)/", pathNot: "^lib/$1/" } },

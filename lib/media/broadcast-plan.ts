@@ -1,6 +1,5 @@
 import type { Config } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
-import type { BroadcastTarget } from "./broadcast.ts";
 import { type H264Encoder, h264Args, h264Encoder } from "./h264.ts";
 import { type Ingest, parseIngest } from "./rtmp.ts";
 import type { KnownDevices } from "./sources.ts";
@@ -10,6 +9,15 @@ import type { KnownDevices } from "./sources.ts";
  * capture processes each write a second output, H.264 or AAC in FLV, to their fd 3, which letsrobot reads
  * (see broadcast.ts); one capture serves the relay and the broadcast.
  */
+/** Where the broadcast goes: the RTMP ingest, the stream key, and what the ingest is told about the stream. */
+export interface BroadcastTarget {
+  ingest: Ingest;
+  /** The stream key (the stream name in `publish`): a secret. */
+  streamKey: string;
+  /** Shown to the ingest as onMetaData (Twitch's inspector reads it). */
+  metadata: { width: number; height: number; fps: number; videoKbps: number; audioKbps?: number };
+}
+
 export interface BroadcastPlan {
   target: BroadcastTarget;
   encoder: H264Encoder;

@@ -2,9 +2,10 @@ import type { Logger } from "../log.ts";
 import { redact } from "../log.ts";
 import { type BackoffOptions, backoffDelay, sleep } from "../net/backoff.ts";
 import { encodeAmf0 } from "./amf0.ts";
+import type { BroadcastTarget } from "./broadcast-plan.ts";
 import { FLV_SCRIPT, type FlvTag, FlvReader, isKeyframe, isSequenceHeader } from "./flv.ts";
 import type { MediaKind } from "./plan.ts";
-import { connectRtmp, type Ingest, type RtmpConnection } from "./rtmp.ts";
+import { connectRtmp, type RtmpConnection } from "./rtmp.ts";
 
 /**
  * The broadcast to an RTMP ingest (Twitch, YouTube, nginx-rtmp): the capture ffmpeg processes also write
@@ -12,14 +13,6 @@ import { connectRtmp, type Ingest, type RtmpConnection } from "./rtmp.ts";
  * supervised apart from the capture: a dead ingest is retried with backoff while the relay streams go on, and a
  * restarted ffmpeg just starts a new feed on the same connection (timestamps stay on one clock).
  */
-export interface BroadcastTarget {
-  ingest: Ingest;
-  /** The stream key (the stream name in `publish`): a secret. */
-  streamKey: string;
-  /** Shown to the ingest as onMetaData (Twitch's inspector reads it). */
-  metadata: { width: number; height: number; fps: number; videoKbps: number; audioKbps?: number };
-}
-
 export interface BroadcastStatus {
   /** Connected, publishing, and media sent within the last 3 s. */
   running: boolean;

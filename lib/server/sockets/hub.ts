@@ -3,9 +3,9 @@
  * its old-client framing (socket-server.ts, eio3-binary-polling.ts), the hub of rooms and who may speak
  * in them (this file; rooms.ts names the rooms), each robot's live state and its `robot_state` broadcasts
  * (robot-state.ts), the events robots send (robot-sockets.ts), the events viewers and owners send
- * (viewer-sockets.ts, viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions (guests.ts)
- * and the chat log (chat-log.ts). Per-user rate limits are lib/rate-limit.ts. Every handler runs behind the
- * guard (lib/server/guard.ts).
+ * (viewer-sockets.ts, viewer-messages.ts, viewer-clicks.ts, owner-actions.ts), guest sessions and who a
+ * viewer is (guests.ts, viewer-session.ts) and the chat log (chat-log.ts). Per-user rate limits are
+ * lib/rate-limit.ts. Every handler runs behind the guard (lib/server/guard.ts).
  */
 import type { Logger } from "../../log.ts";
 import { ChatLog } from "./chat-log.ts";

@@ -4,7 +4,7 @@ import { roomOf } from "./rooms.ts";
 import { validCommand } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Refusal, parseRobotId, refuse, shown } from "./viewer-messages.ts";
-import type { ViewerSession } from "./viewer-sockets.ts";
+import type { ViewerSession } from "./viewer-session.ts";
 
 /**
  * `custom_event` `{robot_id, data}` from a viewer, relayed to the robot's control socket as
