@@ -19,7 +19,7 @@ if ("printed" in chosen) {
 const [{ realDeps }, { causeChain, errorReport, ExitCode, LetsrobotError }, { LastStops }] = await Promise.all([
   import("../lib/deps.ts"),
   import("../lib/errors.ts"),
-  import("../lib/robot/lifecycle.ts"),
+  import("../lib/process/lifecycle.ts"),
 ]);
 const verbose = argv.includes("--verbose") || argv.includes("-v");
 const level: LogLevelName = verbose ? "debug" : argv.includes("--quiet") || argv.includes("-q") ? "warn" : "info";

@@ -1,6 +1,6 @@
 import { createLogger, createStatusLine, type LogLevelName, type Logger } from "./log.ts";
 import { createOutput, type Output } from "./output.ts";
-import type { LastStops } from "./robot/lifecycle.ts";
+import type { LastStops } from "./process/lifecycle.ts";
 import { VERSION } from "./version.ts";
 
 /**

@@ -4,7 +4,7 @@ import type { RobotSettings } from "../platform/lookups.ts";
 import type { Clock } from "../clock.ts";
 import type { RobotCore } from "./core.ts";
 import type { RobotEvent } from "./events.ts";
-import type { Lifecycle } from "./lifecycle.ts";
+import type { Lifecycle } from "../process/lifecycle.ts";
 import type { MediaControl } from "./media-control.ts";
 import type { LinkStatus } from "./link-status.ts";
 import type { Roles } from "./moderation.ts";

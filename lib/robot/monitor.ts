@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import type { RunProcess } from "../process/run.ts";
 import type { Clock } from "../clock.ts";
 import { type RobotEvent, type RobotStatus, statusLine } from "./events.ts";
-import type { Lifecycle } from "./lifecycle.ts";
+import type { Lifecycle } from "../process/lifecycle.ts";
 import { startStatusServer } from "./status-server.ts";
 import { startSystemdNotify } from "./watchdog.ts";
 

@@ -8,7 +8,7 @@ import type { Connector } from "./connector.ts";
 import { connectedRobot, startCore } from "./core.ts";
 import { describeEvent, isWarning, type RobotEvent } from "./events.ts";
 import type { StopReason } from "./executor.ts";
-import { type CrashSource, installCrashStop, Lifecycle } from "./lifecycle.ts";
+import { type CrashSource, installCrashStop, Lifecycle } from "../process/lifecycle.ts";
 import { startMonitor } from "./monitor.ts";
 import { startSpeech } from "./speech-start.ts";
 

@@ -6,7 +6,7 @@ import { SpeechQueue } from "../speech/queue.ts";
 import { createSpeaker } from "../speech/speaker.ts";
 import type { Clock } from "../clock.ts";
 import type { RobotEvent } from "./events.ts";
-import type { Lifecycle } from "./lifecycle.ts";
+import type { Lifecycle } from "../process/lifecycle.ts";
 
 /** Speech for `run` (both protocols): the queue, or why chat is not spoken (said once, here, as a warning). */
 export type Speech = { queue: SpeechQueue; off?: undefined } | { queue?: undefined; off: string };

@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import type { AddressInfo, Server as NetServer } from "node:net";
-import { NetworkError, UsageError } from "../errors.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { Lifecycle } from "../process/lifecycle.ts";
 import { guardRequest, guardUpgrade } from "./guard.ts";
 import { handleRequest, type RouteContext } from "./http/routes.ts";
 import { Hub } from "./sockets/hub.ts";
@@ -14,8 +14,8 @@ import { createRemoEndpoint } from "./remo/endpoint.ts";
 import { validName } from "./store/robot-record.ts";
 import { attachRobotEvents } from "./sockets/robot-sockets.ts";
 import { startSocketServer } from "./sockets/socket-server.ts";
-import { shareWithTls } from "./tls/port.ts";
-import { type ClusterHandle, openCluster } from "./cluster/cluster.ts";
+import { openCluster } from "./cluster/cluster.ts";
+import { openPorts } from "./http/ports.ts";
 import { isWildcard, localNetwork, type NetworkView, reachableHosts } from "./http/reachable.ts";
 import { buildStatus, type PlatformStatus } from "./http/status.ts";
 import { openStore, type RobotSecrets } from "./store/store.ts";
@@ -87,37 +87,43 @@ export interface RobotCredentials {
   ownerToken: string;
 }
 
-function listen(server: NetServer, host: string, port: number, what: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const hint =
-        error.code === "EADDRINUSE" ? `another program uses port ${port}: stop it, or pass --port (0 = any free port)` : error.code === "EACCES" ? `ports below 1024 need root: pick a port above 1024` : `check --host ${host}`;
-      reject(new NetworkError(`cannot listen on ${host}:${port} for the ${what}: ${error.code ?? error.message}`, hint, { cause: error }));
-    };
-    server.once("error", onError);
-    server.listen(port, host, () => {
-      server.off("error", onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-/** Start the local robot platform: lookups, socket.io, relay and viewer pages on one port. */
+/**
+ * Start the local robot platform: lookups, socket.io, relay and viewer pages on one port. Each part registers
+ * its teardown where it opens, so `close()` and a start that fails half-way both undo exactly what opened, in
+ * reverse order: Twitch, the cluster membership, the Remo endpoint, the relay, socket.io, the ports, the hub's
+ * pending broadcasts, Redis, the store.
+ */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log.withTag("serve");
-  const store = openStore(options.dataDir);
-  let cluster: ClusterHandle | undefined;
+  const life = new Lifecycle(log);
   try {
-    cluster = options.cluster ? await openCluster({ ...options.cluster, log: options.log }) : undefined;
+    return await openPlatform(options, log, life);
   } catch (error) {
-    store.close();
+    await life.close();
     throw error;
   }
+}
+
+async function openPlatform(options: PlatformOptions, log: Logger, life: Lifecycle): Promise<Platform> {
+  const store = openStore(options.dataDir);
+  life.add("store", () => store.close());
+  const cluster = options.cluster ? await openCluster({ ...options.cluster, log: options.log }) : undefined;
+  if (cluster) life.add("Redis link", () => cluster.close());
   const limits = { ...defaultViewerLimits, ...options.limits };
   const hub = new Hub({ store, log, chat: cluster?.chat, peers: cluster, events: { perSecond: limits.eventsPerSecond, burst: limits.eventBurst } });
+  life.add("robot state broadcasts", () => hub.close());
   hub.use((socket) => attachRobotEvents(socket, hub));
   hub.use(viewerEvents(hub, limits));
   hub.use(ownerActions(hub));
+  // the ports open before the parts that hold connections on them, which therefore let go before the ports close
+  const ports = await openPorts(options);
+  life.add("ports", () => ports.close());
+  const sockets = startSocketServer([{ http: ports.main, app: false }, ...(ports.app ? [{ http: ports.app, app: true }] : [])], (socket) => hub.onConnection(socket), { adapter: cluster?.socketAdapter });
+  life.add("socket.io", async () => {
+    const done = sockets.close();
+    ports.dropConnections();
+    await done;
+  });
   const local = createRelay({
     log,
     upgrader: createWebSocketUpgrader(),
@@ -129,8 +135,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   });
   // with peers, uploads are published on Redis and viewers here follow uploads that arrived elsewhere
   const relay = cluster ? shareRelay(local, { link: cluster.link, nodeId: cluster.memberId, log, robotByCamera: (id) => store.robotByCamera(id) }) : local;
+  life.add("relay", () => relay.close());
   // Remo-style robots: websocket `/`, channel lookups, `/transmit` (docs/remo.md)
   const remo = createRemoEndpoint({ hub, relay, upgrader: createMessageSocketUpgrader({ pingMs: 30_000 }) });
+  life.add("Remo endpoint", () => remo.close());
+  hub.attach(remo.bridge(sockets));
 
   const publicHost = isWildcard(options.host) ? "127.0.0.1" : options.host.includes(":") ? `[${options.host}]` : options.host;
   let port = 0;
@@ -163,56 +172,27 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     },
   };
   let twitch: ServeTwitch | undefined;
-  const onRequest = guardRequest(log, (req: IncomingMessage, res: ServerResponse) => {
-    if (twitch?.http(req, res)) return;
-    if (remo.handleRequest(req, res)) return;
-    handleRequest(req, res, routes);
-  });
-  // uploads are long-lived requests: no overall request timeout (Node's default would cut them at 5 minutes)
-  const main = createServer({ requestTimeout: 0 }, onRequest);
-  main.on(
-    "upgrade",
-    guardUpgrade(log, (req, socket, head) => {
-      const path = req.url ?? "";
-      if (path.startsWith("/socket.io/")) return; // socket.io's own upgrade listener takes it
+  const listening = await ports.listen({
+    request: guardRequest(log, (req: IncomingMessage, res: ServerResponse) => {
+      if (twitch?.http(req, res)) return;
+      if (remo.handleRequest(req, res)) return;
+      handleRequest(req, res, routes);
+    }),
+    upgrade: guardUpgrade(log, (req, socket, head) => {
       if (remo.upgrade(req, socket, head)) return;
       if (!relay.upgrade(req, socket, head, (cameraId) => store.robotByCamera(cameraId) !== undefined)) socket.destroy();
     }),
-  );
-  const app = options.appPort !== undefined ? createServer((_req, res) => res.writeHead(404).end()) : undefined;
-  const shared = options.tls ? await shareWithTls(main, options.tls) : undefined;
-  const front = shared?.server ?? main;
-  try {
-    port = await listen(front, options.host, options.port, "platform");
-    if (app) await listen(app, options.host, options.appPort ?? 0, "app socket");
-  } catch (error) {
-    relay.close();
-    shared?.close();
-    front.close();
-    main.close();
-    app?.close();
-    await cluster?.close();
-    store.close();
-    throw error;
+  });
+  port = listening.port;
+  if (cluster) {
+    await cluster.bind(hub);
+    // peers stop counting our sockets before they close, so robots reconnect to a process that knows them
+    life.add("cluster membership", () => cluster.leave());
   }
-  const sockets = startSocketServer([{ http: main, app: false }, ...(app ? [{ http: app, app: true }] : [])], (socket) => hub.onConnection(socket), { adapter: cluster?.socketAdapter });
-  hub.attach(remo.bridge(sockets));
-  try {
-    await cluster?.bind(hub);
-    if (options.twitch?.chat || options.twitch?.extension) {
-      twitch = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning, chatLease: cluster?.lease("twitch-chat") });
-    }
-  } catch (error) {
-    relay.close();
-    await sockets.close();
-    main.closeAllConnections();
-    shared?.close();
-    front.close();
-    main.close();
-    app?.close();
-    await cluster?.close();
-    store.close();
-    throw error;
+  if (options.twitch?.chat || options.twitch?.extension) {
+    const started = await startServeTwitch({ config: options.twitch, hub, log: options.log, chatTuning: options.twitchChatTuning, chatLease: cluster?.lease("twitch-chat") });
+    life.add("Twitch", () => started.close());
+    twitch = started;
   }
   log.success(`platform listening on ${urls().join(" ")} (${store.robots().length} robot(s); data in ${options.dataDir})`);
 
@@ -221,7 +201,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     url: url(),
     urls: urls(),
     port,
-    appPort: app ? (app.address() as AddressInfo).port : undefined,
+    appPort: listening.appPort,
     async ensureRobot(input) {
       const owner = input.owner ?? "owner";
       for (const [what, value] of [["robot name", input.name], ["owner name", owner]] as const) {
@@ -239,23 +219,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     viewerUrl,
     status,
     close() {
-      closed ??= (async () => {
-        await twitch?.close();
-        // peers stop counting our sockets before they close, so robots reconnect to a process that knows them
-        await cluster?.leave();
-        remo.close();
-        relay.close();
-        hub.close();
-        const done = sockets.close();
-        main.closeAllConnections();
-        app?.closeAllConnections();
-        shared?.close();
-        await done;
-        await Promise.all([front, app].map((s) => (s?.listening ? new Promise<void>((resolve) => s.close(() => resolve())) : undefined)));
-        await cluster?.close();
-        store.close();
-        log.info("platform stopped");
-      })();
+      closed ??= life.close().then(() => log.info("platform stopped"));
       return closed;
     },
   };

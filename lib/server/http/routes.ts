@@ -1,7 +1,7 @@
 /**
- * The HTTP part (lib/server/http/): plain HTTP on the platform's port. It owns the route table (this file),
- * the LetsRobot lookups robots ask before they connect (lookups.ts), the /status report (status.ts) and the
- * addresses a phone on the LAN can reach (reachable.ts).
+ * The HTTP part (lib/server/http/): plain HTTP on the platform's port. It owns the listening ports and how
+ * they close (ports.ts), the route table (this file), the LetsRobot lookups robots ask before they connect
+ * (lookups.ts), the /status report (status.ts) and the addresses a phone on the LAN can reach (reachable.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { answerLookup, hostFromHeader, type LookupDirectory } from "./lookups.ts";

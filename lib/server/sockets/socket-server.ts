@@ -59,6 +59,9 @@ function wrap(socket: Socket, viaAppPort: boolean): ClientSocket {
   };
 }
 
+/** Where socket.io answers on every port it is attached to (requests and upgrades). */
+export const socketIoPath = "/socket.io/";
+
 /**
  * socket.io 4 with `allowEIO3`, so socket.io 2.x robots (the historical clients) and 4.x clients both
  * connect. One server per HTTP listener; rooms are looked up across all of them (and, with the Redis
@@ -67,6 +70,7 @@ function wrap(socket: Socket, viaAppPort: boolean): ClientSocket {
 export function startSocketServer(listeners: SocketListener[], onConnection: (socket: ClientSocket) => void, options: { adapter?: SocketAdapterFactory } = {}): SocketServer {
   const servers = listeners.map(({ http, app }) => {
     const io = new Server(http, {
+      path: socketIoPath,
       ...(options.adapter ? { adapter: options.adapter } : {}),
       allowEIO3: true,
       serveClient: false,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import { createLogger } from "../../lib/log.ts";
-import { installCrashStop, LastStops, Lifecycle } from "../../lib/robot/lifecycle.ts";
+import { installCrashStop, LastStops, Lifecycle } from "../../lib/process/lifecycle.ts";
 
 describe("lifecycle", () => {
   test("undoes in reverse order of start-up; a failing or stuck step does not stop the others", async () => {

@@ -1,8 +1,10 @@
 import type { Logger } from "../log.ts";
 
 /**
- * Things started, in order, each with how to undo it. `close()` undoes them in reverse order of start-up,
- * each step bounded in time and never throwing, so one stuck part cannot keep the others running.
+ * Things started, in order, each with how to undo it: each part registers its undo right where it opens.
+ * `close()` undoes them in reverse order of start-up, each step bounded in time and never throwing, so one
+ * stuck part cannot keep the others running. `run` (lib/robot/session.ts) and `serve` (lib/server/platform.ts)
+ * both shut down through one; a start that fails half-way closes it and so undoes exactly what had opened.
  */
 export class Lifecycle {
   private readonly steps: { name: string; undo: () => unknown }[] = [];
@@ -40,7 +42,7 @@ export interface CrashSource {
   off(event: "uncaughtException" | "unhandledRejection", handler: (error: unknown) => void): unknown;
 }
 
-/** On an uncaught error: stop the motors first, then report. Returns the uninstaller. */
+/** On an uncaught error, call `onCrash` (`run` stops the motors first, then reports). Returns the uninstaller. */
 export function installCrashStop(source: CrashSource, onCrash: (error: unknown) => void): () => void {
   const handler = (error: unknown) => onCrash(error);
   source.on("uncaughtException", handler);
