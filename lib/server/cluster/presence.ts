@@ -59,7 +59,13 @@ export class Presence {
 
   /** Sockets in `room` on the other processes. */
   roomSize(room: string): number {
-    return this.counting(room).reduce((n, [, count]) => n + count, 0);
+    // asked per command on a cluster: counts without building the list `counting` returns
+    const kind = roomKind(room);
+    if (!kind) return 0;
+    const robotId = roomRobot(room);
+    let n = 0;
+    for (const peer of this.peers.values()) n += peer.robots[robotId]?.[kind] ?? 0;
+    return n;
   }
 
   /** The members with sockets in `room`, and how many. */
