@@ -1,7 +1,8 @@
 /**
  * The relay part (lib/server/relay/): video and audio from a robot's ffmpeg to every viewer. It owns the
  * MPEG-TS uploads (one per camera and kind), what kind of stream an upload carries (ts-sniff.ts), the viewers'
- * websockets (ws-server.ts, also used by the Remo endpoint) and the memory bounds per viewer and in total.
+ * websockets (ws-server.ts, also used by the Remo endpoint), how many viewers it takes (viewer-caps.ts) and
+ * the memory bounds per viewer and in total (queue-budget.ts).
  * It knows robots only as records to check a stream key against; sharing streams across processes is the
  * cluster part's job.
  */
@@ -11,6 +12,8 @@ import type { Logger } from "../../log.ts";
 import { requestUrl } from "../http/routes.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
 import { type StreamKind, sniffCodec, sniffStreamKind, wholePackets } from "./ts-sniff.ts";
+import { QueueBudget } from "./queue-budget.ts";
+import { ViewerCaps } from "./viewer-caps.ts";
 import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
 
 /**
@@ -24,10 +27,8 @@ import type { ViewerSocket, WebSocketUpgrader } from "./ws-server.ts";
  * and a viewer that stays over the bound for `stallMs` is disconnected.
  *
  * Memory is bounded whoever connects: at most `maxTotalViewers` viewers (`maxViewersPerAddress` from one
- * address), each may queue `freeQueueBytes` on its own, and bytes queued beyond that by all viewers together
- * share one budget of `maxBehindBytes`. So the relay never holds more than
- * `maxTotalViewers × freeQueueBytes + maxBehindBytes` for viewers (defaults: 1000 × 64 KiB + 64 MiB ≈ 126.5 MiB),
- * and a few stalled viewers cannot take the bytes healthy viewers need (those stay under `freeQueueBytes`).
+ * address, viewer-caps.ts), and the queue budget (queue-budget.ts) holds at most
+ * `maxTotalViewers × freeQueueBytes + maxBehindBytes` for them (defaults: 1000 × 64 KiB + 64 MiB ≈ 126.5 MiB).
  */
 export interface RelayOptions {
   log: Logger;
@@ -105,25 +106,11 @@ const sniffLimit = 64 * 1024;
 export function createRelay(options: RelayOptions): Relay {
   const maxQueue = options.maxQueueBytes ?? 1024 * 1024;
   const stallMs = options.stallMs ?? 10_000;
-  const maxViewers = options.maxViewers ?? 1000;
-  const maxTotalViewers = options.maxTotalViewers ?? 1000;
-  const perAddress = options.maxViewersPerAddress ?? 32;
-  const freeQueue = options.freeQueueBytes ?? 64 * 1024;
-  const maxBehind = options.maxBehindBytes ?? 64 * 1024 * 1024;
   const now = options.now ?? Date.now;
   const streams = new Map<string, Stream>();
   const uploads = new Set<IncomingMessage>();
-  /** Viewers counted from their upgrade on, so a burst of handshakes cannot pass the caps. */
-  let open = 0;
-  const byAddress = new Map<string, number>();
-  /** Bytes queued beyond each viewer's free share, all viewers together. */
-  let behind = 0;
-  const behindOf = (queued: number) => Math.max(0, queued - freeQueue);
-  /** Queue or unqueue `size` bytes for a viewer, keeping the shared count right. */
-  const queue = (viewer: Viewer, size: number) => {
-    behind += behindOf(viewer.queued + size) - behindOf(viewer.queued);
-    viewer.queued += size;
-  };
+  const caps = new ViewerCaps({ perStream: options.maxViewers ?? 1000, total: options.maxTotalViewers ?? 1000, perAddress: options.maxViewersPerAddress ?? 32 });
+  const budget = new QueueBudget({ maxQueueBytes: maxQueue, freeQueueBytes: options.freeQueueBytes ?? 64 * 1024, maxBehindBytes: options.maxBehindBytes ?? 64 * 1024 * 1024 });
 
   const streamOf = (cameraId: string, kind: StreamKind): Stream => {
     const key = `${cameraId}/${kind}`;
@@ -135,8 +122,7 @@ export function createRelay(options: RelayOptions): Relay {
   const fanOut = (stream: Stream, chunk: Uint8Array) => {
     stream.bytesIn += chunk.length;
     for (const viewer of stream.viewers) {
-      const extra = behindOf(viewer.queued + chunk.length) - behindOf(viewer.queued);
-      if (viewer.queued + chunk.length > maxQueue || (extra > 0 && behind + extra > maxBehind)) {
+      if (!budget.fits(viewer.queued, chunk.length)) {
         viewer.dropped += chunk.length;
         stream.dropped += chunk.length;
         viewer.overSince ??= now();
@@ -148,12 +134,12 @@ export function createRelay(options: RelayOptions): Relay {
         continue;
       }
       viewer.overSince = undefined;
-      queue(viewer, chunk.length);
+      budget.queue(viewer, chunk.length);
       viewer.sent += chunk.length;
       stream.bytesOut += chunk.length;
       const size = chunk.length;
       viewer.socket.send(chunk, () => {
-        if (!viewer.closed) queue(viewer, -size);
+        if (!viewer.closed) budget.queue(viewer, -size);
       });
     }
   };
@@ -225,32 +211,22 @@ export function createRelay(options: RelayOptions): Relay {
       const kinds: StreamKind[] = match[2] ? [match[2] as StreamKind] : ["video", "audio"];
       const joined = kinds.map((kind) => streamOf(cameraId, kind));
       const address = req.socket.remoteAddress ?? "";
-      const full =
-        joined.some((stream) => stream.viewers.size >= maxViewers) ? `camera ${cameraId} has ${maxViewers} stream viewers already` : open >= maxTotalViewers ? `the relay has ${maxTotalViewers} viewers already` : undefined;
-      if (full) {
-        options.log.warn(`${full}; refusing another`);
-        socket.end("HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      const refusal = caps.refusal(cameraId, joined.map((stream) => stream.viewers.size), address);
+      if (refusal) {
+        options.log.warn(`${refusal.reason}; refusing another`);
+        socket.end(`HTTP/1.1 ${refusal.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
         return true;
       }
-      if (perAddress > 0 && (byAddress.get(address) ?? 0) >= perAddress) {
-        options.log.warn(`${address} has ${perAddress} stream viewers already; refusing another`);
-        socket.end("HTTP/1.1 429 Too Many Requests\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-        return true;
-      }
-      open += 1;
-      byAddress.set(address, (byAddress.get(address) ?? 0) + 1);
+      caps.enter(address);
       let viewer: Viewer | undefined;
       let gone = false;
       const leave = () => {
         if (gone) return;
         gone = true;
-        open -= 1;
-        const left = (byAddress.get(address) ?? 1) - 1;
-        if (left > 0) byAddress.set(address, left);
-        else byAddress.delete(address);
+        caps.leave(address);
         if (!viewer) return;
         for (const stream of joined) stream.viewers.delete(viewer);
-        queue(viewer, -viewer.queued);
+        budget.queue(viewer, -viewer.queued);
         viewer.closed = true;
       };
       socket.once("close", leave);
