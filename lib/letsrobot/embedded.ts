@@ -3,6 +3,7 @@ import { defaultDataDir } from "../config/data-dir.ts";
 import type { Config } from "../config/schema.ts";
 import { NetworkError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { Lifecycle } from "../process/lifecycle.ts";
 import type { Platform, RobotCredentials } from "../server/platform.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { type EmbeddedKeys, readKeys, saveKeys } from "./embedded-keys.ts";
@@ -43,7 +44,9 @@ export const EMBEDDED_HOST = "::";
 export async function startEmbedded(config: Config, deps: { log: Logger; env: Record<string, string | undefined> }): Promise<Embedded> {
   const { startPlatform } = await import("../server/platform.ts");
   const dataDir = defaultDataDir(config.server, deps.env);
+  const life = new Lifecycle(deps.log);
   const lock = lockDataDir(dataDir);
+  life.add("the data dir lock", () => lock.release());
   let host = config.server.host || EMBEDDED_HOST;
   let port = config.server.port;
   let started: Platform | undefined;
@@ -59,16 +62,14 @@ export async function startEmbedded(config: Config, deps: { log: Logger; env: Re
         deps.log.warn(`port ${port} is busy; the local platform uses a free port instead`);
         port = 0;
       } else {
-        lock.release();
+        await life.close();
         throw error;
       }
     }
   }
   const platform = started;
-  const close = async () => {
-    await platform.close();
-    lock.release();
-  };
+  life.add("the local platform", () => platform.close());
+  const close = () => life.close();
   try {
     lock.announce(platform.url);
     const keysFile = join(dataDir, `${EMBEDDED_ROBOT}.json`);
