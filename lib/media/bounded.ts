@@ -1,3 +1,4 @@
+import { MediaError } from "../errors.ts";
 import type { GroupSpawner } from "../process/group.ts";
 import { explainFfmpegLines, type Progress, ProgressParser } from "./progress.ts";
 
@@ -30,7 +31,13 @@ export async function runBounded(
   deps: BoundedDeps,
   options: { timeoutMs: number; feeder?: string[]; onStdout?: (chunk: Uint8Array) => void; onProgress?: (sample: ProgressSample) => void },
 ): Promise<BoundedResult> {
-  const child = deps.spawn(argv, { feeder: options.feeder });
+  let child: ReturnType<GroupSpawner>;
+  try {
+    child = deps.spawn(argv, { feeder: options.feeder });
+  } catch (error) {
+    // not installed, or not on PATH: the user's to fix, not a bug
+    throw new MediaError(`cannot start ${argv[0]}: it is not installed or not on PATH`, `install it: sudo apt-get install ${argv[0]}`, { cause: error });
+  }
   const samples: ProgressSample[] = [];
   const lastLines: string[] = [];
   let timedOut = false;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaults } from "../../lib/config/schema.ts";
@@ -111,6 +111,18 @@ describe("camera and mic against lavfi stand-ins", () => {
     const missing = await cli(["camera", "--device", "Logitech"], { LETSROBOT_SYS_ROOT: join(fixtures, "sys") });
     expect(missing.code).toBe(40);
     expect(missing.stderr).toContain('camera "Logitech" not found; found: "USB 2.0 Camera: HD USB Camera" (/dev/video0), "mmal service 16.1" (/dev/video2)');
+  }, 20000);
+
+  test("without ffmpeg on PATH, camera and mic exit 40 saying how to install it (not a bug report)", async () => {
+    const onlyBun = tmp();
+    symlinkSync(process.execPath, join(onlyBun, "bun"));
+    const [camera, mic] = await Promise.all([cli(["camera", "--seconds", "1"], { PATH: onlyBun }), cli(["mic", "--seconds", "1"], { PATH: onlyBun })]);
+    for (const run of [camera, mic]) {
+      expect(run.code).toBe(40);
+      expect(run.stderr).toContain("cannot start ffmpeg: it is not installed or not on PATH");
+      expect(run.stderr).toContain("sudo apt-get install ffmpeg");
+      expect(run.stderr).not.toContain("bug");
+    }
   }, 20000);
 
   test("camera --list from a fixture sysfs tree", async () => {
