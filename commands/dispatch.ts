@@ -82,6 +82,7 @@ export async function dispatch(root: Command, argv: readonly string[], version: 
   if (rest.includes("--version")) return { printed: version }; // `letsrobot doctor --version` too: never runs the command
   if (!command.run) {
     if (rest.some((t) => !t.startsWith("-"))) throw await usageError(`unknown command "${rest[0]}"`, () => `see \`${path} --help\``);
+    await checkFlags(path, {}, rest); // `letsrobot --versoin` is a mistake, not a request for help
     return { printed: renderUsage(command, path) };
   }
   await checkFlags(path, command.args ?? {}, rest);

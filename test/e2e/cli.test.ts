@@ -40,6 +40,18 @@ describe("compiled binary", () => {
     expect(stderr).not.toMatch(/\s+at \S+ \(/);
   });
 
+  test("a misspelt flag where no command runs (letsrobot --versoin, serve robot --lst) exits 2 with a suggestion, not the help", async () => {
+    const [root, group, bare] = await Promise.all([runCli(["--versoin"]), runCli(["serve", "robot", "--lst"]), runCli(["--verbose"])]);
+    expect(root.code).toBe(2);
+    expect(root.stdout).toBe("");
+    expect(root.stderr).toContain("unknown flag --versoin");
+    expect(root.stderr).toContain("did you mean --version?");
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain("unknown flag --lst");
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain("USAGE letsrobot <command>");
+  });
+
   test("an unknown command exits 2 and lists the commands", async () => {
     const { code, stderr } = await runCli(["fly"]);
     expect(code).toBe(2);
