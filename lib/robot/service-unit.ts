@@ -1,3 +1,5 @@
+import { ExitCode } from "../errors.ts";
+
 /**
  * The systemd unit that keeps `letsrobot run` up for months: restart always, a watchdog the robot feeds
  * while healthy, the whole process group (ffmpeg, speech) stopped with it. Pure: options in, text out.
@@ -44,6 +46,8 @@ export function systemdUnit(options: UnitOptions): string {
     "TimeoutStopSec=20",
     "KillMode=control-group",
     "KillSignal=SIGINT",
+    // `run` stopped by that SIGINT exits 130 (interrupted): a clean stop, not a failed unit
+    `SuccessExitStatus=${ExitCode.interrupted}`,
     "Environment=NO_COLOR=1",
     "",
     "[Install]",

@@ -16,9 +16,9 @@ describe("systemd unit", () => {
     ["~", "~"], // WorkingDirectory=~ is the user's home
   ])("quote %p → %p", (word, quoted) => expect(systemdQuote(word)).toBe(quoted));
 
-  test("restart always, watchdog, whole group stopped with SIGINT, config passed, no secrets", () => {
+  test("restart always, watchdog, whole group stopped with SIGINT (exit 130 counts as a clean stop), config passed, no secrets", () => {
     const unit = systemdUnit({ command: ["/opt/letsrobot"], configPath: "/home/pi/letsrobot.toml", workingDirectory: "/home/pi", user: "pi", scope: "system", watchdogSec: 30 });
-    for (const line of ["Type=notify", "Restart=always", "WatchdogSec=30", "KillMode=control-group", "KillSignal=SIGINT", "User=pi", "WantedBy=multi-user.target"]) expect(unit).toContain(`\n${line}\n`);
+    for (const line of ["Type=notify", "Restart=always", "WatchdogSec=30", "KillMode=control-group", "KillSignal=SIGINT", "SuccessExitStatus=130", "User=pi", "WantedBy=multi-user.target"]) expect(unit).toContain(`\n${line}\n`);
     expect(unit).toContain("\nExecStart=/opt/letsrobot run --config /home/pi/letsrobot.toml\n");
     const user = systemdUnit({ command: ["/usr/bin/bun", "/src/cli/main.ts"], workingDirectory: "/src", scope: "user", watchdogSec: 60 });
     expect(user).toContain("\nExecStart=/usr/bin/bun /src/cli/main.ts run\n");
