@@ -94,8 +94,9 @@ try {
   }
   clearInterval(sendTimer);
   clearInterval(chatTimer);
-  // warm-up: the first quarter of the run (at least 10 s): JIT, socket buffers and the allocator settle
-  const warm = Math.max(10, seconds / 4);
+  // warm-up: the first quarter of the run (at least 10 s): JIT, socket buffers and the allocator settle;
+  // never more than a third, so a short run (--smoke: 8 s) still has steady samples to summarise
+  const warm = Math.min(Math.max(10, seconds / 4), seconds / 3);
   const steady = samples.filter((s) => s.t >= warm);
   const half = samples.filter((s) => s.t >= seconds / 2);
   const growth = (list: { rss: number }[]) => (list.at(-1)?.rss ?? 0) - (list[0]?.rss ?? 0);
