@@ -139,8 +139,11 @@ export function configProblems(sourceName: string, problems: Problem[]): ConfigE
 /** Parse a string from an env variable or flag into the field's type. */
 export function parseText(field: Field, text: string): unknown {
   switch (field.type) {
-    case "number":
-      return text.trim() === "" ? Number.NaN : Number(text);
+    case "number": {
+      // not a number: the text itself, so the error quotes what was typed ("abc", not null)
+      const number = text.trim() === "" ? Number.NaN : Number(text);
+      return Number.isNaN(number) ? text : number;
+    }
     case "boolean":
       return ["1", "true", "yes", "on"].includes(text.toLowerCase())
         ? true

@@ -107,8 +107,9 @@ describe("environment variables", () => {
   test("unknown LETSROBOT_ variable is an error naming it", () => {
     expect(errorOf(() => envLayer({ LETSROBOT_VIDEO_FRAMERATE: "3" })).message).toContain("LETSROBOT_VIDEO_FRAMERATE");
   });
-  test("bad number from env is an error", () => {
-    expect(errorOf(() => envLayer({ LETSROBOT_VIDEO_FPS: "abc" })).message).toContain("video.fps");
+  test("bad number from env is an error quoting what was typed", () => {
+    expect(errorOf(() => envLayer({ LETSROBOT_VIDEO_FPS: "abc" })).message).toContain('video.fps: expected a whole number from 1 to 60, got "abc"');
+    expect(errorOf(() => envLayer({ LETSROBOT_VIDEO_FPS: " " })).message).toContain('video.fps: expected a whole number from 1 to 60, got " "');
   });
 });
 
