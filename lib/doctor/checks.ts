@@ -59,6 +59,16 @@ interface Check {
 }
 
 const pass = (detail: string): Outcome => ({ status: "pass", detail });
+/** "control, chat, relay: the certificate is not trusted": failed lookups grouped by cause, each cause said once. */
+function failuresByCause(failed: { name: string; error?: Error }[]): string {
+  const names = new Map<string, string[]>();
+  for (const r of failed) {
+    const cause = r.error?.message ?? "failed";
+    names.set(cause, [...(names.get(cause) ?? []), r.name]);
+  }
+  return [...names].map(([cause, which]) => `${which.join(", ")}: ${cause}`).join("; ");
+}
+
 const REMO_ONLY = "platform.protocol = remo: see the Remo server check";
 const skip = (detail: string): Outcome => ({ status: "skip", detail });
 
@@ -161,7 +171,7 @@ export const checks: Check[] = [
       const outcome: Outcome = failed.length
         ? {
             status: "fail",
-            detail: failed.map((r) => `${r.name}: ${r.error?.message}`).join("; "),
+            detail: failuresByCause(failed),
             hint: (failed[0]?.error as { hint?: string })?.hint ?? `check that ${info.host} is a LetsRobot info server`,
             hosts,
           }

@@ -112,12 +112,17 @@ describe("HTTPS and WSS on serve's port", () => {
     expect(await page.text()).toContain(robot.robotId);
   });
 
-  test("a client that does not trust the certificate gets a clear error from probe", async () => {
-    const { code, stderr } = await runCli(["probe", "--server", https, "--robot-id", robot.robotId, "--camera-id", robot.cameraId], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
+  test("a client that does not trust the certificate gets a clear error from probe, and from doctor once for every lookup", async () => {
+    const flags = ["--server", https, "--robot-id", robot.robotId, "--camera-id", robot.cameraId];
+    const { code, stderr } = await runCli(["probe", ...flags], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
     expect(code).toBe(20);
     expect(stderr).toContain("self-signed and this machine does not trust it");
     expect(stderr).toContain("NODE_EXTRA_CA_CERTS");
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const doctor = await runCli(["doctor", "--json", ...flags], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
+    const lookups = (JSON.parse(doctor.stdout) as { checks: { id: string; detail: string }[] }).checks.find((c) => c.id === "lookups");
+    expect(lookups?.detail).toStartWith("control, chat, relay, video, audio: the TLS certificate of ");
+    expect(lookups?.detail.split("does not trust it").length).toBe(2); // said once
   });
 
   test("trusting it (NODE_EXTRA_CA_CERTS) makes probe pass against the https server", async () => {
