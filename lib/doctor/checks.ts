@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
-import { statfsSync } from "node:fs";
-import type { Config } from "../config/schema.ts";
+import { readFileSync, statfsSync, statSync } from "node:fs";
+import { type Config, secretsOf } from "../config/schema.ts";
 import { broadcastIngest, streamKeyProblem } from "../media/broadcast-plan.ts";
 import { findCamera, findOnPath, findSoundCard, hardwareH264Encoder, hasPiCamera, listCameras, listSoundCards, PI_CAMERA_APPS } from "../media/devices.ts";
 import { videoSourceKind } from "../media/sources.ts";
@@ -59,6 +59,17 @@ interface Check {
 }
 
 const pass = (detail: string): Outcome => ({ status: "pass", detail });
+/** The config file holds a secret (robot key, stream key, token) and users other than its owner may read it. */
+function secretsReadableByOthers(path: string, config: Config): boolean {
+  try {
+    if ((statSync(path).mode & 0o077) === 0) return false;
+    const text = readFileSync(path, "utf8");
+    return secretsOf(config).some((secret) => text.includes(secret));
+  } catch {
+    return false;
+  }
+}
+
 /** "control, chat, relay: the certificate is not trusted": failed lookups grouped by cause, each cause said once. */
 function failuresByCause(failed: { name: string; error?: Error }[]): string {
   const names = new Map<string, string[]>();
@@ -148,7 +159,11 @@ export const checks: Check[] = [
     required: true,
     async run(ctx) {
       if (ctx.configError) return { status: "fail", detail: ctx.configError.message, hint: ctx.configError.hint };
-      return pass(ctx.configPath ? `read ${ctx.configPath}` : "no config file: embedded defaults (letsrobot init writes one)");
+      if (!ctx.configPath) return pass("no config file: embedded defaults (letsrobot init writes one)");
+      if (ctx.config && secretsReadableByOthers(ctx.configPath, ctx.config)) {
+        return { status: "warn", detail: `read ${ctx.configPath}; it holds keys that other users of this machine can read`, hint: `chmod 600 ${ctx.configPath}` };
+      }
+      return pass(`read ${ctx.configPath}`);
     },
   },
   {

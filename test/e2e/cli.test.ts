@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type FakePlatform, startFakePlatform } from "../helpers/fake-platform.ts";
 import { cleanEnv, runCli } from "../helpers/cli.ts";
@@ -80,6 +81,23 @@ describe("compiled binary", () => {
     expect(byId).toMatchObject({ config: "pass", lookups: "pass", "sockets.control": "pass", "sockets.chat": "pass", "sockets.app": "pass" });
     for (const id of ["ffmpeg", "camera", "microphone", "speech", "serial", "clock", "disk"]) expect(byId[id]).toBeDefined();
     expect(code).toBe(report.ok ? 0 : 3);
+  });
+
+  test("doctor warns when the config file holds keys that other users can read, and names the chmod", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "letsrobot-mode-"));
+    const file = join(cwd, "letsrobot.toml");
+    const configCheck = async () => {
+      const { stdout } = await runCli(["doctor", "--json"], { cwd });
+      return JSON.parse(stdout).checks.find((c: { id: string }) => c.id === "config");
+    };
+    writeFileSync(file, '[platform]\nrobot_key = "k3y-from-serve-robot-add"\n', { mode: 0o644 });
+    chmodSync(file, 0o644); // whatever the umask
+    expect(await configCheck()).toMatchObject({ status: "warn", hint: `chmod 600 ${file}` });
+    chmodSync(file, 0o600);
+    expect((await configCheck()).status).toBe("pass");
+    writeFileSync(file, "[video]\nfps = 25\n");
+    chmodSync(file, 0o644); // no keys in it: nothing to hide
+    expect((await configCheck()).status).toBe("pass");
   });
 
   test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
