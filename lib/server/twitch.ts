@@ -6,7 +6,6 @@ import { createExtensionBackend, type ExtensionBackend } from "../twitch/extensi
 import { chatPlan, type TwitchConfig } from "../twitch/plan.ts";
 import type { Lease } from "./cluster/cluster.ts";
 import type { Hub } from "./sockets/hub.ts";
-import { roomOf } from "./sockets/rooms.ts";
 import type { RobotRecord } from "./store/robot-record.ts";
 
 /**
@@ -50,14 +49,14 @@ export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotR
 /** Send a Twitch command to the robot exactly as a viewer's command goes; throws when the robot is offline. */
 export function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
   const robot = twitchRobot(config, hub.store.robots());
-  if (hub.receivers("control", robot.id) === 0) throw new TwitchRobotError(`${robot.name} is not connected`);
-  hub.emit(roomOf("control", robot.id), "command_to_robot", {
+  const sent = hub.toControl(robot.id, "command_to_robot", {
     robot_id: robot.id,
     command: command.command,
     key_position: command.keyPosition,
     user: `twitch:${command.user}`,
     anonymous: false,
   });
+  if (!sent) throw new TwitchRobotError(`${robot.name} is not connected`);
 }
 
 /** Start what `[twitch]` turns on. Config errors (ConfigError) throw here, before anything connects. */

@@ -18,7 +18,7 @@ import type { Store } from "../store/store.ts";
 import { turnClock, turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 import { type RobotLive, type RobotState, RobotStates } from "./robot-state.ts";
-import { reachesAny, roomKind, roomOf } from "./rooms.ts";
+import { RobotRooms, reachesAny, roomKind, roomOf } from "./rooms.ts";
 
 /**
  * The other `serve` processes sharing this one's Redis (lib/server/cluster/cluster.ts); absent for a single process.
@@ -58,6 +58,7 @@ export class Hub {
   private io?: SocketServer;
   private readonly handlers: ((socket: ClientSocket) => void)[] = [];
   private readonly events: RateLimiter;
+  private readonly rooms = new RobotRooms();
 
   constructor(readonly deps: HubDeps) {
     this.now = deps.now ?? turnDate;
@@ -102,6 +103,31 @@ export class Hub {
   }
 
   /**
+   * A command (or click) for a robot's control sockets (its `control:` room and its `any:` sockets), as
+   * `emit` sends it; false, and nothing sent, when no socket on any process gets it. The per-command path:
+   * each room is counted once, here and on the peers, and no room name is built or read back.
+   */
+  toControl(robotId: string, event: string, data: unknown): boolean {
+    const { control, any } = this.rooms.of(robotId);
+    const peers = this.deps.peers;
+    const controlHere = this.localRoomSize(control);
+    const anyHere = this.localRoomSize(any);
+    const controlThere = peers?.roomSize(control) ?? 0;
+    const anyThere = peers?.roomSize(any) ?? 0;
+    if (controlHere + anyHere + controlThere + anyThere === 0) return false;
+    this.dropImpostors(robotId);
+    this.sendCounted(control, controlHere, controlThere, event, data);
+    this.sendCounted(any, anyHere, anyThere, event, data);
+    return true;
+  }
+
+  /** A command room's event to this process's sockets in it and to each other process that counts some. */
+  private sendCounted(room: string, here: number, there: number, event: string, data: unknown): void {
+    if (here > 0) this.io?.emitTo(room, event, data, true);
+    if (there > 0) this.deps.peers?.deliver(room, event, data);
+  }
+
+  /**
    * A robot's command rooms (`control:`, `any:`) reach another process only when it counts sockets in them
    * (those counts already decide whether the robot is online), and then straight to that process, once:
    * a robot and its viewers on one process cost Redis nothing. Other rooms always cross through the
@@ -111,8 +137,7 @@ export class Hub {
     const peers = this.deps.peers;
     const kind = peers && roomKind(room);
     if (peers && kind !== "control" && kind !== "any") return this.io?.emitTo(room, event, data);
-    if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
-    if (peers && peers.roomSize(room) > 0) peers.deliver(room, event, data);
+    this.sendCounted(room, this.localRoomSize(room), peers?.roomSize(room) ?? 0, event, data);
   }
 
   /** An event another process delivered for this process's sockets in a robot's command room. */
@@ -124,7 +149,8 @@ export class Hub {
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */
   receivers(kind: "control" | "chat" | "app", robotId: string): number {
-    return this.roomSize(roomOf(kind, robotId)) + this.roomSize(roomOf("any", robotId));
+    const rooms = this.rooms.of(robotId);
+    return this.roomSize(rooms[kind]) + this.roomSize(rooms.any);
   }
 
   /**

@@ -3,8 +3,8 @@
  * events, `app:{id}` app events (exclusive control, settings changed), `viewers:{id}` the pages watching the
  * robot. A robot socket is in exactly one of `control:`, `chat:`, `app:` or `any:{id}`; `any:` holds the
  * sockets that identified with `identify_robot_id` without saying what they are, and gets the events of all
- * three. A name is built for every command: `roomOf` is the template literal and nothing more, and reading a
- * name back allocates nothing but the robot id.
+ * three. `roomOf` is the template literal and nothing more; the per-command path takes a robot's names from
+ * `RobotRooms`, built once, and reading a name back allocates nothing but the robot id.
  */
 
 /** What a robot socket is: which of its robot's events it gets. */
@@ -16,6 +16,22 @@ export const roomKinds = ["control", "chat", "app", "any", "viewers"] as const s
 /** The room of one kind for a robot: `control:12`. */
 export function roomOf(kind: RoomKind, robotId: string): string {
   return `${kind}:${robotId}`;
+}
+
+/** Every room name of one robot, built once per robot: a server relaying thousands of commands a second looks them up instead. */
+export class RobotRooms {
+  private readonly names = new Map<string, Readonly<Record<RoomKind, string>>>();
+
+  of(robotId: string): Readonly<Record<RoomKind, string>> {
+    let names = this.names.get(robotId);
+    if (!names) {
+      // bounded: a server has a few robots; ids come from its store
+      if (this.names.size >= 1024) this.names.clear();
+      names = { control: roomOf("control", robotId), chat: roomOf("chat", robotId), app: roomOf("app", robotId), any: roomOf("any", robotId), viewers: roomOf("viewers", robotId) };
+      this.names.set(robotId, names);
+    }
+    return names;
+  }
 }
 
 /** The kind of a robot's room (`control:12` → `control`); undefined for any other name. */

@@ -1,7 +1,6 @@
 import { type Hub, reply } from "./hub.ts";
 import type { RateLimiter } from "../../rate-limit.ts";
-import { roomOf } from "./rooms.ts";
-import { validCommand } from "../store/robot-record.ts";
+import { type RobotRecord, validCommand } from "../store/robot-record.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { type Refusal, parseRobotId, refuse, shown } from "./viewer-messages.ts";
 import type { ViewerSession } from "./viewer-session.ts";
@@ -16,7 +15,7 @@ import type { ViewerSession } from "./viewer-session.ts";
 export function relayCustomEvent(
   hub: Hub,
   socket: ClientSocket,
-  viewer: { user: ViewerSession; userKey: string; limiter: RateLimiter; mayDrive: (robotId: string) => Refusal | undefined },
+  viewer: { user: ViewerSession; userKey: string; limiter: RateLimiter; mayDrive: (robot: RobotRecord) => Refusal | undefined },
   data: unknown,
   ack: ((reply: unknown) => void) | undefined,
 ): void {
@@ -27,10 +26,10 @@ export function relayCustomEvent(
   const robot = hub.store.robot(robotId);
   if (!robot) return reply(socket, "custom_event", ack, refuse("unknown_robot", `no robot ${robotId} on this server`));
   if (!robot.settings.video_click) return reply(socket, "custom_event", ack, refuse("not_allowed", `${robot.name} takes no clicks on its video (its owner can turn video_click on)`));
-  const denied = viewer.mayDrive(robot.id);
+  const denied = viewer.mayDrive(robot);
   if (denied) return reply(socket, "custom_event", ack, denied);
   if (!viewer.limiter.take(viewer.userKey)) return reply(socket, "custom_event", ack, refuse("rate_limited", `too many clicks: at most ${viewer.limiter.perSecond} per second`));
-  if (hub.receivers("control", robot.id) === 0) return reply(socket, "custom_event", ack, refuse("robot_offline", `${robot.name} is not connected`));
-  hub.emit(roomOf("control", robot.id), "custom_event", { robot_id: robot.id, data: o.data, user: viewer.user.name, anonymous: viewer.user.anonymous });
+  const click = { robot_id: robot.id, data: o.data, user: viewer.user.name, anonymous: viewer.user.anonymous };
+  if (!hub.toControl(robot.id, "custom_event", click)) return reply(socket, "custom_event", ack, refuse("robot_offline", `${robot.name} is not connected`));
   reply(socket, "custom_event", ack, { ok: true, at: hub.now() });
 }

@@ -3,6 +3,7 @@ import { RateLimiter } from "../../rate-limit.ts";
 import { turnClock } from "../turn.ts";
 import { type Hub, reply } from "./hub.ts";
 import type { RobotLive } from "./robot-state.ts";
+import type { RobotRecord } from "../store/robot-record.ts";
 import { roomOf } from "./rooms.ts";
 import type { ClientSocket } from "./socket-server.ts";
 import { relayCustomEvent } from "./viewer-clicks.ts";
@@ -44,11 +45,9 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
     /** Commands this socket holds down (robot id + command → last `down`): a repeat ≥ 100 ms later is a refresh. */
     const held = new Map<string, { at: number; robotId: string; command: string }>();
     /** Exclusive control and anonymous driving, for commands and clicks alike. */
-    const mayDrive = (robotId: string): Refusal | undefined => {
-      const robot = hub.store.robot(robotId);
+    const mayDrive = (robot: RobotRecord): Refusal | undefined => {
       const user = me();
-      const exclusive = hub.liveOf(robotId).exclusive;
-      if (!robot) return refuse("unknown_robot", `no robot ${robotId} on this server`);
+      const exclusive = hub.liveOf(robot.id).exclusive;
       if (exclusive && user.owner !== robot.owner && !holdsExclusive(exclusive, user)) return refuse("not_allowed", `${exclusive.user} has exclusive control of ${robot.name}`);
       if (user.anonymous && !robot.settings.anonymous_control) return refuse("not_allowed", `${robot.name} does not take commands from anonymous viewers: connect with a name`);
       return undefined;
@@ -62,7 +61,7 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       const robot = hub.store.robot(request.robotId);
       if (!robot) return reply(socket, "command_to_robot", ack, refuse("unknown_robot", `no robot ${request.robotId} on this server`));
       const user = me();
-      const denied = mayDrive(robot.id);
+      const denied = mayDrive(robot);
       if (denied) return reply(socket, "command_to_robot", ack, denied);
       const hold = `${robot.id}/${request.command}`;
       const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold)?.at ?? Infinity) >= minRefreshMs;
@@ -70,18 +69,12 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       if (!bucket.take(userKey())) {
         return reply(socket, "command_to_robot", ack, refuse("rate_limited", `too many commands: at most ${bucket.perSecond} per second`));
       }
-      if (hub.receivers("control", robot.id) === 0) {
+      const command = { robot_id: robot.id, command: request.command, key_position: request.keyPosition, user: user.name, anonymous: user.anonymous };
+      if (!hub.toControl(robot.id, "command_to_robot", command)) {
         return reply(socket, "command_to_robot", ack, refuse("robot_offline", `${robot.name} is not connected`));
       }
       if (request.keyPosition === "up") held.delete(hold);
       else if (request.keyPosition === "down" && (held.has(hold) || held.size < 16)) held.set(hold, { at: hub.now(), robotId: robot.id, command: request.command });
-      hub.emit(roomOf("control", robot.id), "command_to_robot", {
-        robot_id: robot.id,
-        command: request.command,
-        key_position: request.keyPosition,
-        user: user.name,
-        anonymous: user.anonymous,
-      });
       reply(socket, "command_to_robot", ack, { ok: true, at: hub.now() });
     });
 

@@ -143,13 +143,12 @@ export function openStore(dataDir: string): Store {
     seen = version.get()?.data_version ?? -1;
   };
   /** The database's change counter: asked once per turn of the event loop, not per lookup (lib/server/turn.ts). */
-  const dataVersion = perTurn(() => version.get()?.data_version ?? -1);
+  const dataVersion = perTurn(() => guarded(() => version.get()?.data_version ?? -1));
   /** Pick up robots another process added or changed (`letsrobot serve robot add` while `serve` runs). */
-  const fresh = () =>
-    guarded(() => {
-      if (dataVersion() !== seen) load();
-      return rows;
-    });
+  const fresh = () => {
+    if (dataVersion() !== seen) guarded(load);
+    return rows;
+  };
   guarded(load);
   const record = (row: RobotRow | undefined) => {
     if (!row) return undefined;
