@@ -23,9 +23,13 @@ export interface RateLimit {
 /** Tolerance for float refills: 300 ms at 1000/300 tokens a second must count as one whole token. */
 const EPSILON = 1e-9;
 
+/** A key's tokens, and its place in the keys from least to most recently used (a list: no map writes per take). */
 interface Bucket {
+  key: string;
   tokens: number;
   at: number;
+  older: Bucket | undefined;
+  newer: Bucket | undefined;
 }
 
 export class RateLimiter {
@@ -35,6 +39,8 @@ export class RateLimiter {
   readonly unlimited: boolean;
   private readonly maxKeys: number;
   private readonly buckets = new Map<string, Bucket>();
+  private oldest: Bucket | undefined;
+  private newest: Bucket | undefined;
 
   constructor(
     limit: RateLimit,
@@ -69,16 +75,29 @@ export class RateLimiter {
     let bucket = this.buckets.get(key);
     const tokens = bucket ? this.refilled(bucket, at) : this.burst;
     if (tokens < 1 - EPSILON) return false;
-    if (bucket) this.buckets.delete(key); // taken again: now the most recently used
-    else bucket = { tokens, at };
+    if (bucket) this.unlink(bucket); // taken again: now the most recently used
+    else this.buckets.set(key, (bucket = { key, tokens, at, older: undefined, newer: undefined }));
     bucket.tokens = Math.max(0, tokens - 1);
     bucket.at = at;
-    this.buckets.set(key, bucket);
-    if (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
+    bucket.older = this.newest;
+    if (this.newest) this.newest.newer = bucket;
+    else this.oldest = bucket;
+    this.newest = bucket;
+    if (this.buckets.size > this.maxKeys && this.oldest) {
+      const oldest = this.oldest;
+      this.unlink(oldest);
+      this.buckets.delete(oldest.key);
     }
     return true;
+  }
+
+  private unlink(bucket: Bucket): void {
+    if (bucket.older) bucket.older.newer = bucket.newer;
+    else this.oldest = bucket.newer;
+    if (bucket.newer) bucket.newer.older = bucket.older;
+    else this.newest = bucket.older;
+    bucket.older = undefined;
+    bucket.newer = undefined;
   }
 
   /** Milliseconds until `key` has a token again (0 = now). */
