@@ -154,6 +154,20 @@ describe("owner, stdin and watch", () => {
   });
 });
 
+describe("watch without the robot's key", () => {
+  test.each([
+    ["no key", {}, "key_required"],
+    ["a wrong key", { LETSROBOT_PLATFORM_ROBOT_KEY: "not-the-key" }, "bad_key: wrong robot key"],
+  ])("%s: exits 11 naming the refusal and where the key is, instead of watching nothing", async (_, env, refusal) => {
+    const { code, stderr } = await runCli(["watch", "--count", "1", ...flags()], { env: cleanEnv(env as Record<string, string>), timeoutMs: 10000 });
+    expect(code).toBe(11);
+    expect(stderr).toContain(`the server refused watch as robot ${robot.robotId}`);
+    expect(stderr).toContain(refusal);
+    expect(stderr).toContain("platform.robot_key");
+    expect(stderr).not.toContain("watching robot");
+  });
+});
+
 describe("bad input has a clear error and a distinct exit code", () => {
   test("empty command → 2", async () => {
     const { code, stderr } = await runCli(["send", "", ...flags()]);
