@@ -55,6 +55,8 @@ interface Check {
   id: string;
   title: string;
   required: boolean;
+  /** Reads settings only the config gives (server, keys, tts): skipped while the config is invalid. */
+  needsConfig?: boolean;
   run(ctx: DoctorContext, earlier: CheckResult[]): Promise<Outcome | Outcome[]>;
 }
 
@@ -168,12 +170,12 @@ export const checks: Check[] = [
   },
   {
     id: "lookups",
+    needsConfig: true,
     title: "platform lookups",
     required: true,
     async run(ctx) {
       const platform = ctx.config?.platform;
-      if (!platform) return skip("config invalid");
-      if (!platform.server) return skip("no platform.server: `letsrobot run` starts the embedded local platform");
+      if (!platform?.server) return skip("no platform.server: `letsrobot run` starts the embedded local platform");
       if (platform.protocol === "remo") return skip(REMO_ONLY);
       if (!platform.robot_id) return { status: "fail", detail: "platform.robot_id is empty", hint: "set platform.robot_id, or pass --robot-id" };
       const results = await probeLookups(platform, { fetch: ctx.fetch });
@@ -196,6 +198,7 @@ export const checks: Check[] = [
   },
   {
     id: "sockets",
+    needsConfig: true,
     title: "socket.io handshakes",
     required: true,
     async run(ctx, earlier) {
@@ -207,6 +210,7 @@ export const checks: Check[] = [
   },
   {
     id: "identity",
+    needsConfig: true,
     title: "robot identity (key)",
     required: false,
     async run(ctx, earlier) {
@@ -244,6 +248,7 @@ export const checks: Check[] = [
   },
   {
     id: "remo",
+    needsConfig: true,
     title: "Remo server (robot key, channel)",
     required: true,
     async run(ctx) {
@@ -254,7 +259,7 @@ export const checks: Check[] = [
     },
   },
   { id: "ffmpeg", title: "ffmpeg with MPEG-1/MP2/v4l2/alsa", required: true, run: (ctx) => ffmpegFeatures(ctx) },
-  { id: "twitch", title: "Twitch broadcast (stream key, ingest)", required: true, run: (ctx) => broadcastCheck(ctx) },
+  { id: "twitch", title: "Twitch broadcast (stream key, ingest)", required: true, needsConfig: true, run: (ctx) => broadcastCheck(ctx) },
   {
     id: "camera",
     title: "camera",
@@ -305,6 +310,7 @@ export const checks: Check[] = [
   },
   {
     id: "speech",
+    needsConfig: true,
     title: "speaker and text-to-speech",
     required: false,
     async run(ctx) {
@@ -371,6 +377,11 @@ export async function runChecks(ctx: DoctorContext, list: Check[] = checks): Pro
   const results: CheckResult[] = [];
   for (const check of list) {
     let outcomes: Outcome[];
+    if (check.needsConfig && !ctx.config) {
+      // not "no platform.server" or "tts disabled": the settings are unknown until the config is fixed
+      results.push({ status: "skip", detail: "config invalid (see the config check)", id: check.id, title: check.title, required: check.required });
+      continue;
+    }
     try {
       const outcome = await check.run(ctx, results);
       outcomes = Array.isArray(outcome) ? outcome : [outcome];

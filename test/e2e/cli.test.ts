@@ -100,6 +100,16 @@ describe("compiled binary", () => {
     expect((await configCheck()).status).toBe("pass");
   });
 
+  test("doctor with an invalid config fails the config check and skips what depends on it as 'config invalid', not 'no server' or 'tts disabled'", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "letsrobot-bad-"));
+    writeFileSync(join(cwd, "letsrobot.toml"), "[video]\nwidht = 640\n");
+    const { code, stdout } = await runCli(["doctor", "--json"], { cwd });
+    expect(code).toBe(3);
+    const byId = Object.fromEntries(JSON.parse(stdout).checks.map((c: { id: string; status: string; detail: string }) => [c.id, `${c.status}: ${c.detail}`]));
+    expect(byId.config).toContain("video.widht: unknown key");
+    for (const id of ["lookups", "sockets", "identity", "remo", "twitch", "speech"]) expect(byId[id]).toBe("skip: config invalid (see the config check)");
+  });
+
   test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
     const url = await deadServer();
     const { code, stdout } = await runCli(["doctor", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });
