@@ -4,7 +4,7 @@ import type { Deps } from "../lib/deps.ts";
 /** Flags shared by the commands that talk to a robot platform. Each maps to a config key (configFlags in args.ts). */
 const configArgs = {
   config: { type: "string", description: "Config file (default: ./letsrobot.toml, then ~/.config/letsrobot/letsrobot.toml)", valueHint: "file" },
-  server: { type: "string", description: "Info server URL (overrides platform.server)", valueHint: "url" },
+  server: { type: "string", description: "Info server URL, or a viewer page http://HOST:PORT/robot/ID (server and robot id; overrides platform.server)", valueHint: "url" },
   "robot-id": { type: "string", description: "Robot id (overrides platform.robot_id)", valueHint: "id" },
   "camera-id": { type: "string", description: "Camera id (overrides platform.camera_id)", valueHint: "id" },
 } as const;

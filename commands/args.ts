@@ -5,9 +5,11 @@ import { UsageError } from "../lib/errors.ts";
 /** The config overlay from the shared flags. */
 export function configFlags(args: Record<string, unknown>): Record<string, string | undefined> {
   const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+  // --server also takes a viewer page as `run` and `serve` print it (http://HOST:PORT/robot/ID): server and robot id
+  const page = /^(https?:\/\/[^/?#]+)\/robot\/(\d+)\/?(?:[?#].*)?$/.exec(text(args.server) ?? "");
   return {
-    "platform.server": text(args.server),
-    "platform.robot_id": text(args["robot-id"]),
+    "platform.server": page ? page[1] : text(args.server),
+    "platform.robot_id": text(args["robot-id"]) ?? page?.[2],
     "platform.camera_id": text(args["camera-id"]),
   };
 }

@@ -39,7 +39,7 @@ export const sendAction: Action<"send"> = async (args, deps) => {
     }
     return;
   }
-  if (!config.platform.server) throw new ConfigError("no platform server configured", "pass --server URL (e.g. the URL `letsrobot serve` or `letsrobot run` printed), or set platform.server");
+  if (!config.platform.server) throw new ConfigError("no platform server configured", "pass --server with the viewer page `letsrobot run` or `letsrobot serve` printed (http://HOST:PORT/robot/ID: it names the robot too), or set platform.server");
   if (!config.platform.robot_id) throw new ConfigError("no robot id configured", "pass --robot-id, or set platform.robot_id");
   if (args["as-owner"] && !config.platform.owner_token) throw new ConfigError("--as-owner needs the owner token", "set platform.owner_token in letsrobot.toml or LETSROBOT_PLATFORM_OWNER_TOKEN");
   const session = await openViewer(

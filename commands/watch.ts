@@ -8,7 +8,7 @@ import { configFlags } from "./args.ts";
 
 export const watchAction: Action<"watch"> = async (args, deps) => {
   const { config } = resolveConfig({ path: args.config, flags: configFlags(args), env: deps.env, cwd: deps.cwd });
-  if (!config.platform.server || !config.platform.robot_id) throw new ConfigError("watch needs a server and a robot id", "pass --server URL --robot-id ID");
+  if (!config.platform.server || !config.platform.robot_id) throw new ConfigError("watch needs a server and a robot id", "pass --server with the viewer page `letsrobot run` or `letsrobot serve` printed (http://HOST:PORT/robot/ID), or --server URL --robot-id ID");
   const limit = args.count ? Number(args.count) : Number.POSITIVE_INFINITY;
   if (args.count && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--count must be a whole number ≥ 1, got "${args.count}"`, "e.g. --count 10");
   let seen = 0;

@@ -154,6 +154,15 @@ describe("owner, stdin and watch", () => {
   });
 });
 
+test("--server takes the viewer page run and serve print (http://HOST:PORT/robot/ID): no --robot-id needed", async () => {
+  const before = received.length;
+  const { code, stdout } = await runCli(["send", "R", "--server", `${platform.url}/robot/${robot.robotId}`]);
+  expect(code).toBe(0);
+  expect(stdout).toContain("R: acknowledged");
+  await until(() => received.length > before);
+  expect(received.at(-1)?.command).toBe("R");
+});
+
 describe("watch without the robot's key", () => {
   test.each([
     ["no key", {}, "key_required"],
