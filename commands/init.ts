@@ -14,8 +14,13 @@ export const initAction: Action<"init"> = (args, deps) => {
   if (args.server) platform.server = args.server;
   if (args["robot-id"]) platform.robot_id = args["robot-id"];
   if (args["camera-id"]) platform.camera_id = args["camera-id"];
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, configTemplate({ platform }), { mode: 0o600 });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, configTemplate({ platform }), { mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`cannot write ${path} (${code})`, "give a path in a folder you can write to, e.g. letsrobot init ./letsrobot.toml", { cause: error });
+  }
   deps.log.success(`wrote ${path}`);
   deps.out.text(path);
 };

@@ -126,6 +126,8 @@ function rejectionHint(code: string | undefined): string {
       return "check platform.robot_id / --robot-id";
     case "not_allowed":
       return "the robot is under exclusive control or you are blocked; owner actions need --as-owner";
+    case "robot_offline":
+      return "start the robot (`letsrobot run` with its config) and send again once it says it is online";
     default:
       return "check the command and its length";
   }

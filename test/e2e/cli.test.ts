@@ -110,6 +110,15 @@ describe("compiled binary", () => {
     for (const id of ["lookups", "sockets", "identity", "remo", "twitch", "speech"]) expect(byId[id]).toBe("skip: config invalid (see the config check)");
   });
 
+  test("init to a path it cannot write exits 10 naming the path, not as a bug", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "letsrobot-init-"));
+    writeFileSync(join(cwd, "file"), "");
+    const { code, stderr } = await runCli(["init", "file/letsrobot.toml"], { cwd });
+    expect(code).toBe(10);
+    expect(stderr).toContain(`cannot write ${join(cwd, "file/letsrobot.toml")} (E`); // EEXIST or ENOTDIR: a file where a folder must be
+    expect(stderr).not.toContain("bug");
+  });
+
   test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
     const url = await deadServer();
     const { code, stdout } = await runCli(["doctor", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });

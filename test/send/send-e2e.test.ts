@@ -163,6 +163,14 @@ test("--server takes the viewer page run and serve print (http://HOST:PORT/robot
   expect(received.at(-1)?.command).toBe("R");
 });
 
+test("a command to a robot that is not connected exits 22 saying to start the robot", async () => {
+  const idle = await platform.ensureRobot({ name: "idlebot", owner: "olive" });
+  const { code, stderr } = await runCli(["send", "F", "--server", platform.url, "--robot-id", idle.robotId]);
+  expect(code).toBe(22);
+  expect(stderr).toContain("idlebot is not connected");
+  expect(stderr).toContain("start the robot");
+});
+
 describe("watch without the robot's key", () => {
   test.each([
     ["no key", {}, "key_required"],
