@@ -67,7 +67,9 @@ export function resolveConfig(request: ConfigRequest): ResolvedConfig {
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      throw new ConfigError(`cannot read config file ${path}`, "check its permissions", { cause: error });
+      const code = (error as NodeJS.ErrnoException).code;
+      const hint = code === "EISDIR" ? `it is a folder: name the file in it, e.g. --config ${join(path, CONFIG_NAME)}` : "check its permissions";
+      throw new ConfigError(`cannot read config file ${path}${code ? ` (${code})` : ""}`, hint, { cause: error });
     }
     fileLayer = parseConfigText(text, path);
   }

@@ -45,6 +45,13 @@ describe("precedence: flags > env > file > defaults", () => {
     });
   }
 
+  test("--config naming a folder says so and names the file to give instead", () => {
+    const cwd = dirWith(undefined);
+    const error = errorOf(() => resolveConfig({ cwd, env: { HOME: cwd }, path: cwd }));
+    expect(error.message).toBe(`cannot read config file ${cwd} (EISDIR)`);
+    expect(error.hint).toBe(`it is a folder: name the file in it, e.g. --config ${join(cwd, "letsrobot.toml")}`);
+  });
+
   test("untouched keys keep their defaults when a section is partly set", () => {
     const merged = merge(defaults(), { video: { fps: 5 } });
     expect(merged.video.width).toBe(640);
