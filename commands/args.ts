@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { UsageError } from "../lib/errors.ts";
 
 // What the parsed flags mean for the config: each flag declared in about.ts maps to a config key.
@@ -36,4 +38,16 @@ export function secondsFlag(value: unknown, flag: string): number | undefined {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) throw new UsageError(`${flag} must be a number of seconds above 0, got ${JSON.stringify(value)}`, `e.g. ${flag} 5`);
   return seconds;
+}
+
+/** A file an --out flag names: its folder must exist and be writable, checked before any recording starts. */
+export function outputFile(path: string, flag: string): string {
+  const folder = dirname(path);
+  try {
+    accessSync(folder, constants.W_OK);
+    if (statSync(folder).isDirectory()) return path;
+  } catch {
+    // said below
+  }
+  throw new UsageError(`${flag}: cannot write ${path}: ${folder} is not a folder this user can write to`, `pass ${flag} with a path in an existing folder, e.g. ${flag} ./out`);
 }

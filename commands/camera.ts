@@ -7,7 +7,7 @@ import { describeCameras, formatSummary } from "../lib/media/formats.ts";
 import { formatTable } from "../lib/output.ts";
 import { spawnGroup } from "../lib/process/group.ts";
 import { runProcess } from "../lib/process/run.ts";
-import { mediaFlags, secondsFlag } from "./args.ts";
+import { mediaFlags, outputFile, secondsFlag } from "./args.ts";
 
 function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
@@ -31,7 +31,7 @@ export const cameraAction: Action<"camera"> = async (args, deps) => {
   }
   const seconds = secondsFlag(args.seconds, "--seconds") ?? 3;
   const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
-  const png = resolve(deps.cwd, args.out || `camera-${stamp(new Date())}.png`);
+  const png = outputFile(resolve(deps.cwd, args.out || `camera-${stamp(new Date())}.png`), "--out");
   const plan = toCameraPlan(config.video, devices, png, seconds);
   deps.log.start(`reading ${plan.source} for ${seconds} s`);
   const report = await checkCamera(plan, { spawn: spawnGroup, shutdown: deps.shutdown });

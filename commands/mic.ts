@@ -12,7 +12,7 @@ import { recordMic, toMicPlan, toPlaybackArgv } from "../lib/media/mic.ts";
 import { resolveSpeaker } from "../lib/media/sources.ts";
 import { formatTable } from "../lib/output.ts";
 import { spawnGroup } from "../lib/process/group.ts";
-import { mediaFlags, secondsFlag } from "./args.ts";
+import { mediaFlags, outputFile, secondsFlag } from "./args.ts";
 
 export const micAction: Action<"mic"> = async (args, deps) => {
   const cards = listSoundCards(systemRoots(deps.env).proc);
@@ -27,6 +27,7 @@ export const micAction: Action<"mic"> = async (args, deps) => {
   const { config } = resolveConfig({ path: args.config, flags: mediaFlags(args), env: deps.env, cwd: deps.cwd });
   const speaker = args.play ? resolveSpeaker(args.speaker ?? config.tts.speaker, cards) : undefined;
   const plan = toMicPlan(config.audio, { soundCards: cards }, seconds);
+  const saved = args.out ? outputFile(resolve(deps.cwd, args.out), "--out") : undefined;
   deps.log.start(`recording ${plan.source} for ${seconds} s`);
   const live = deps.interactive ? deps.statusLine : undefined;
   const recording = await recordMic(plan, { spawn: spawnGroup, shutdown: deps.shutdown }, live ? (level) => live(`level ${meter(level.peakDb)}`) : undefined);
@@ -34,7 +35,6 @@ export const micAction: Action<"mic"> = async (args, deps) => {
 
   const { level } = recording;
   const verdict = judgeLevel(level);
-  const saved = args.out ? resolve(deps.cwd, args.out) : undefined;
   if (saved) writeFileSync(saved, toWav(recording.samples, recording.rate));
   if (args.json) deps.out.json({ source: recording.source, seconds, peakDbfs: level.peakDb, rmsDbfs: level.rmsDb, clippedSamples: level.clipped, verdict, file: saved });
   else deps.out.text(`peak ${formatDb(level.peakDb)}  rms ${formatDb(level.rmsDb)}  (${recording.source}, ${seconds} s)${saved ? `\n${saved}` : ""}`);

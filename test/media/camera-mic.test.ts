@@ -125,6 +125,17 @@ describe("camera and mic against lavfi stand-ins", () => {
     }
   }, 20000);
 
+  test("--out in a folder that does not exist: camera and mic exit 2 naming the path before recording", async () => {
+    const dir = tmp();
+    const [camera, mic] = await Promise.all([cli(["camera", "--seconds", "1", "--out", join(dir, "none/x.png")]), cli(["mic", "--seconds", "1", "--out", join(dir, "none/x.wav")])]);
+    for (const [run, file] of [[camera, "none/x.png"], [mic, "none/x.wav"]] as const) {
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`--out: cannot write ${join(dir, file)}: ${join(dir, "none")} is not a folder this user can write to`);
+      expect(run.stderr).not.toContain("reading");
+      expect(run.stderr).not.toContain("recording");
+    }
+  }, 20000);
+
   test("camera --list from a fixture sysfs tree", async () => {
     const { code, stdout } = await cli(["camera", "--list", "--json"], { LETSROBOT_SYS_ROOT: join(fixtures, "sys") });
     expect(code).toBe(0);
