@@ -1,7 +1,8 @@
 /**
  * The store part (lib/server/store/): what the platform keeps on disk. It owns the SQLite database (this
  * file), what a robot is (robot-record.ts: settings, buttons, validation), secrets and ids (credentials.ts:
- * only hashes are stored) and what a database failure means to a user (errors.ts).
+ * only hashes are stored), what a database failure means to a user (errors.ts) and when to ask whether
+ * another process changed it (write-watch.ts).
  */
 import { Database } from "bun:sqlite";
 import { chmodSync, mkdirSync } from "node:fs";
@@ -11,6 +12,7 @@ import { busyTimeoutMs, storeError } from "./errors.ts";
 import { hashSecret, newNumericId, newSecret } from "./credentials.ts";
 import { type ButtonDef, defaultButtons, defaultSettings, type RobotRecord, type RobotSettings } from "./robot-record.ts";
 import { perTurn } from "../turn.ts";
+import { changeWindow, type WatchWrites } from "./write-watch.ts";
 
 /** Plain-text secrets of a robot, returned once when it is created or re-keyed. */
 export interface RobotSecrets {
@@ -113,7 +115,8 @@ function openDatabase(file: string): Database {
   }
 }
 
-export function openStore(dataDir: string): Store {
+/** `watch`: how writes to the data directory are seen (tests pass one that sees none). */
+export function openStore(dataDir: string, options: { watch?: WatchWrites } = {}): Store {
   const file = join(dataDir, "platform.db");
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -144,9 +147,10 @@ export function openStore(dataDir: string): Store {
   };
   /** The database's change counter: asked once per turn of the event loop, not per lookup (lib/server/turn.ts). */
   const dataVersion = perTurn(() => guarded(() => version.get()?.data_version ?? -1));
+  const written = changeWindow(dataDir, options.watch);
   /** Pick up robots another process added or changed (`letsrobot serve robot add` while `serve` runs). */
   const fresh = () => {
-    if (dataVersion() !== seen) guarded(load);
+    if (written.open() && dataVersion() !== seen) guarded(load);
     return rows;
   };
   guarded(load);
@@ -247,6 +251,9 @@ export function openStore(dataDir: string): Store {
       guarded(load);
       return record(rows.get(id)) as RobotRecord;
     },
-    close: () => db.close(),
+    close: () => {
+      written.close();
+      db.close();
+    },
   };
 }
