@@ -28,5 +28,9 @@ export const runAction: Action<"run"> = async (args, deps) => {
     env: deps.env,
     cwd: deps.cwd,
   });
+  if (config.platform.server && (config.twitch.chat || config.twitch.extension)) {
+    // Twitch chat commands and the extension panel are the platform's to serve, not the robot's
+    deps.log.warn("[twitch] chat and extension are served by the platform (letsrobot serve, or run's own one when platform.server is empty): set them there; here they do nothing");
+  }
   await runRobot({ config, json: args.json === true }, { ...deps, runProcess, crashSource: process });
 };

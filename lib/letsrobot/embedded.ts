@@ -52,7 +52,8 @@ export async function startEmbedded(config: Config, deps: { log: Logger; env: Re
   let started: Platform | undefined;
   while (!started) {
     try {
-      started = await startPlatform({ host, port, dataDir, log: deps.log });
+      // the robot's own platform also takes its Twitch chat commands and extension panel, as `serve` does
+      started = await startPlatform({ host, port, dataDir, log: deps.log, twitch: config.twitch });
     } catch (error) {
       const message = error instanceof NetworkError ? error.message : "";
       if (host === "::" && /EAFNOSUPPORT|EADDRNOTAVAIL/.test(message)) {

@@ -119,6 +119,14 @@ describe("compiled binary", () => {
     expect(stderr).not.toContain("bug");
   });
 
+  test("run against another server says that [twitch] chat is the platform's to serve, not the robot's", async () => {
+    const url = await deadServer();
+    const env = cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0", LETSROBOT_TWITCH_CHAT: "true", LETSROBOT_TWITCH_CHANNEL: "somechannel" });
+    const { code, stderr } = await runCli(["run", "--server", url, "--robot-id", "100"], { env });
+    expect(code).toBe(20); // nothing listens there
+    expect(stderr).toContain("[twitch] chat and extension are served by the platform");
+  });
+
   test("doctor exits 3 when the server is down, with a hint naming host and port", async () => {
     const url = await deadServer();
     const { code, stdout } = await runCli(["doctor", "--json", "--server", url, "--robot-id", "100"], { env: cleanEnv({ LETSROBOT_PLATFORM_RETRIES: "0" }) });

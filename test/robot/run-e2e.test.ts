@@ -242,6 +242,26 @@ describe("letsrobot run with no config (embedded platform, sim driver, test patt
   }, 20_000);
 });
 
+describe("letsrobot run's own platform and Twitch", () => {
+  test("[twitch] extension = true: the embedded platform serves the panel's backend at /twitch/ext", async () => {
+    const env = { LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" };
+    const twitch = { LETSROBOT_TWITCH_EXTENSION: "true", LETSROBOT_TWITCH_EXT_CLIENT_ID: "panelclient", LETSROBOT_TWITCH_EXT_CHANNEL_ID: "123", LETSROBOT_TWITCH_EXT_SECRET: "YS10ZXN0LWV4dGVuc2lvbi1zZWNyZXQtMzItYnl0ZXM=" };
+    const robot = spawnRun(["--port", "0", "--json"], cleanEnv({ ...env, ...twitch }));
+    try {
+      const online = await robot.waitForJson<{ viewer_url: string }>((e) => e.type === "online", 20_000);
+      const origin = new URL(online.viewer_url).origin;
+      const headers = { Origin: "https://panelclient.ext-twitch.tv" };
+      const preflight = await fetch(`${origin}/twitch/ext/status`, { method: "OPTIONS", headers: { ...headers, "Access-Control-Request-Method": "GET" } });
+      expect(preflight.status).toBe(204);
+      const anonymous = await fetch(`${origin}/twitch/ext/status`, { headers });
+      expect(anonymous.status).toBe(401);
+      expect(((await anonymous.json()) as { error: string }).error).toBe("missing_token");
+    } finally {
+      expect(await robot.interrupt()).toBe(130);
+    }
+  }, 30_000);
+});
+
 describe("letsrobot run in text mode", () => {
   test("the first line on stdout is the viewer URL, the second where the owner link is (stdout is not a terminal); Ctrl-C exits 130", async () => {
     const text = spawnRun(["--port", "0"], cleanEnv({ LETSROBOT_VIDEO_ENABLED: "false", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" }));
