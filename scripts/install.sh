@@ -12,8 +12,9 @@ prefix=/usr/local
 while [ $# -gt 0 ]; do
   case "$1" in
     --binary) mode=binary ;;
+    -h|--help) sed -n '2,7p' "$0" | cut -c3-; exit 0 ;;
     --prefix) [ $# -ge 2 ] || { echo "install: --prefix needs a directory" >&2; exit 2; }; prefix=$2; shift ;;
-    *) echo "install: unknown option $1 (use --binary, --prefix DIR)" >&2; exit 2 ;;
+    *) echo "install: unknown option $1 (use --binary, --prefix DIR, --help)" >&2; exit 2 ;;
   esac
   shift
 done

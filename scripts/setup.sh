@@ -10,6 +10,7 @@ with_tests=0
 for arg in "$@"; do
   case "$arg" in
     --test) with_tests=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | cut -c3-; exit 0 ;;
     *) echo "setup: unknown option $arg (use --test to install the test tools too)" >&2; exit 2 ;;
   esac
 done

@@ -14,7 +14,7 @@ function freshMachine(): { path: string; calls: () => string[] } {
   const stash = mkdtempSync(join(tmpdir(), "letsrobot-stash-")); // what apt-get and npm would install
   const log = join(stash, "calls.log");
   writeFileSync(log, "");
-  for (const tool of ["dirname", "id", "grep", "env"]) symlinkSync(Bun.which(tool) ?? `/usr/bin/${tool}`, join(bin, tool));
+  for (const tool of ["dirname", "id", "grep", "env", "sed", "cut"]) symlinkSync(Bun.which(tool) ?? `/usr/bin/${tool}`, join(bin, tool));
   const script = (dir: string, name: string, body: string) => {
     writeFileSync(join(dir, name), `#!/bin/bash\necho "${name} $*" >> ${log}\n${body}\n`);
     chmodSync(join(dir, name), 0o755);
@@ -51,6 +51,15 @@ describe("scripts/setup.sh on a fresh Debian machine without npm or bun", () => 
     expect((await setup(["--test"], machine.path)).code).toBe(0);
     const packages = installed(machine.calls());
     for (const p of ["ffmpeg", "espeak-ng", "sox", "chromium", "redis-server", "socat", "qemu-user", "libc6-arm64-cross", "nginx", "libnginx-mod-rtmp", "openssl", "npm"]) expect(packages).toContain(p);
+  });
+
+  test("--help prints what each form installs and installs nothing", async () => {
+    const machine = freshMachine();
+    const child = Bun.spawn(["/bin/bash", join(root, "scripts/setup.sh"), "--help"], { env: { PATH: machine.path, HOME: machine.path }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const [stdout, code] = await Promise.all([new Response(child.stdout).text(), child.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("./scripts/setup.sh --test   that, plus the tools the test suite uses");
+    expect(machine.calls().filter(Boolean)).toEqual([]);
   });
 
   test("an unknown option exits 2 naming --test", async () => {

@@ -100,6 +100,13 @@ describe("install.sh", () => {
     expect(existsSync(join(prefix, "bin/letsrobot"))).toBe(false);
   });
 
+  test("--help prints the three ways to install and installs nothing", async () => {
+    const result = await runTool(["sh", join(dist, "install.sh"), "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("sh install.sh --binary --prefix DIR only the binary, into DIR/bin (no root needed)");
+    expect(result.stdout).not.toContain("config file valid"); // doctor did not run
+  });
+
   test("an unknown option exits 2 naming it", async () => {
     const result = await runTool(["sh", join(dist, "install.sh"), "--frobnicate"]);
     expect(result.code).toBe(2);
