@@ -102,10 +102,13 @@ export async function startServeTwitch(options: ServeTwitchOptions): Promise<Ser
     // a failure is logged by hold(); the renewal goes on
     renew = setInterval(() => hold().catch(() => undefined), lease.renewMs);
   }
+  const robots = hub.store.robots();
   try {
-    twitchRobot(config, hub.store.robots());
+    twitchRobot(config, robots);
   } catch (error) {
-    if (config.chat || config.extension) log.warn(`Twitch commands have no robot yet: ${(error as Error).message}`);
+    // no robot yet is only the start (serve says to add one; run's own platform adds its robot next): the
+    // commands find it once it exists. A robot_id that names none, or several robots to choose from, is a mistake.
+    if (config.chat || config.extension) (robots.length === 0 ? log.debug : log.warn)(`Twitch commands have no robot yet: ${(error as Error).message}`);
   }
   return {
     http: (req, res) => backend?.node(req, res) ?? false,

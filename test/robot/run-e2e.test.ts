@@ -256,6 +256,9 @@ describe("letsrobot run's own platform and Twitch", () => {
       const anonymous = await fetch(`${origin}/twitch/ext/status`, { headers });
       expect(anonymous.status).toBe(401);
       expect(((await anonymous.json()) as { error: string }).error).toBe("missing_token");
+      // the first start creates the robot just after the platform: no warning about a robot that is coming
+      expect(robot.stderr()).toContain("Twitch extension backend on /twitch/ext");
+      expect(robot.stderr()).not.toContain("no robot yet");
     } finally {
       expect(await robot.interrupt()).toBe(130);
     }
