@@ -37,6 +37,12 @@ const listenArgs = {
   port: { type: "string", description: "Port for lookups, sockets, relay and viewer pages (default: server.port, 8080; 0 = any free port)", valueHint: "port" },
 } as const;
 
+/** `serve robot add/list` listen on nothing: --host/--port only name the server in the viewer pages they print. */
+const printedUrlArgs = {
+  host: { type: "string", description: "Host in the viewer pages it prints (default: the last serve of this data dir, else server.host)", valueHint: "addr" },
+  port: { type: "string", description: "Port in the viewer pages it prints (default: the last serve of this data dir, else server.port)", valueHint: "port" },
+} as const;
+
 const hardwareArgs = {
   config: configArgs.config,
   driver: { type: "string", description: "Body driver: sim, firmata, serial or none (overrides hardware.driver)", valueHint: "name" },
@@ -149,11 +155,11 @@ export const about = {
       owner: { type: "string", description: "Owner's user name (default: owner)", valueHint: "name" },
       "require-key": { type: "boolean", description: "Refuse robot sockets that do not present the robot key (on for new robots; --no-require-key lets old key-less clients in)" },
       ...serverArgs,
-      ...listenArgs,
+      ...printedUrlArgs,
       ...jsonArg,
     },
   },
-  "serve robot list": { meta: { name: "list", description: "List the robots in the data dir (no keys)" }, args: { ...serverArgs, ...listenArgs, ...jsonArg } },
+  "serve robot list": { meta: { name: "list", description: "List the robots in the data dir (no keys)" }, args: { ...serverArgs, ...printedUrlArgs, ...jsonArg } },
   "serve robot set": {
     meta: { name: "set", description: "Change a robot's settings: key requirement, resolution, mic, anonymous driving" },
     args: {
@@ -178,7 +184,7 @@ export const about = {
       json: { type: "boolean", description: "Event log on stdout, one JSON object per line (sockets, commands, chat, stops)" },
       host: { type: "string", description: "Address the local platform listens on (server.host; default :: = every interface, so phones on the network can drive; 127.0.0.1 = this machine only)", valueHint: "addr" },
       port: { type: "string", description: "Port of the local platform when none is configured (server.port; 0 = any free port)", valueHint: "port" },
-      "status-port": { type: "string", description: "Serve live status JSON on http://127.0.0.1:PORT/status (behaviour.status_port)", valueHint: "port" },
+      "status-port": { type: "string", description: "Serve live status JSON on http://127.0.0.1:PORT/status (behaviour.status_port; 0 = off, the default)", valueHint: "port" },
     },
   },
   hw: { meta: { name: "hw", description: "The robot's body: list serial ports, self-test the motors/servos/LED, drive one command locally" } },
