@@ -153,7 +153,7 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Direct children of this process (from /proc), e.g. an ffmpeg some library started and never ended. */
-export function childProcesses(): { pid: number; command: string }[] {
+function childProcesses(): { pid: number; command: string }[] {
   const out: { pid: number; command: string }[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -7,7 +7,7 @@ import type { BenchRecord, RunRecord } from "./report.ts";
 import type { BenchOptions, Suite } from "./types.ts";
 
 /** Every benchmark by name, loaded only when run. Order = the order `bun run bench` runs them in. */
-export const suiteLoaders: Record<string, () => Promise<Suite>> = {
+const suiteLoaders: Record<string, () => Promise<Suite>> = {
   startup: () => import("../suites/startup.ts").then((m) => m.startupSuite),
   latency: () => import("../suites/latency.ts").then((m) => m.latencySuite),
   encoder: () => import("../suites/encoder.ts").then((m) => m.encoderSuite),

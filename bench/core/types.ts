@@ -2,7 +2,7 @@
  * The data every benchmark returns. A suite measures several rounds and reports, per metric, one value
  * per round; the runner summarises (median/min/max) and compares with the goal in docs/performance.md.
  */
-export type Comparison = "<=" | ">=";
+type Comparison = "<=" | ">=";
 
 export interface Target {
   op: Comparison;

@@ -6,7 +6,7 @@
  * row A is white where bit i of n is 1, row B is white where it is 0. A reading is valid only when the two
  * rows disagree on every bit, so a smeared or half-decoded picture is never mistaken for another frame.
  */
-export const BITS = 16;
+const BITS = 16;
 export const BAND_HEIGHT = 64;
 const BOX = 32;
 const X0 = 64;

@@ -17,7 +17,7 @@ export interface BrowserSink {
   animationFrames: { at: number; count: number }[];
 }
 
-export const emptySink = (): BrowserSink => ({ decodedAt: new Map(), misreads: 0, reportLagMs: [], animationFrames: [] });
+const emptySink = (): BrowserSink => ({ decodedAt: new Map(), misreads: 0, reportLagMs: [], animationFrames: [] });
 
 export interface BrowserViewer {
   /** Current sink for (n → page time); swap per round. */

@@ -2,7 +2,7 @@ import { cpuMeter, epochMs, loadAverage, rssMb } from "../core/proc.ts";
 import { startServe } from "../core/serve.ts";
 import { percentile } from "../core/stats.ts";
 import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts";
-import { type BrowserSink, type BrowserViewer, emptySink, startBrowserViewer } from "./browser-viewer.ts";
+import { type BrowserSink, type BrowserViewer, startBrowserViewer } from "./browser-viewer.ts";
 import { FPS, startFfmpegViewer, startSender, startTap, testFrames } from "./video-loop.ts";
 import { startViewerLoad, type ViewerLoad } from "./viewer-load.ts";
 

@@ -30,7 +30,7 @@ export function testFrames(count: number): Uint8Array[] {
 }
 
 /** The stream plan's encoder argv (lib/media/plan.ts) on raw frames from stdin, barcode drawn after scaling. */
-export function encoderArgv(video: Config["video"] = defaults().video): string[] {
+function encoderArgv(video: Config["video"] = defaults().video): string[] {
   const rawIn = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-video_size", `${WIDTH}x${HEIGHT}`, "-framerate", String(FPS), "-i", "pipe:0"];
   return [...FFMPEG_GLOBAL, ...rawIn, ...videoOutputArgs(video, `scale=${WIDTH}:${HEIGHT},${barcodeFilters()}`)];
 }

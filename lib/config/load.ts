@@ -24,7 +24,7 @@ export interface ResolvedConfig {
 export const CONFIG_NAME = "letsrobot.toml";
 
 /** Where a config file is looked for when none is named: ./letsrobot.toml, then ~/.config/letsrobot/letsrobot.toml. */
-export function configCandidates(cwd: string, env: Record<string, string | undefined>): string[] {
+function configCandidates(cwd: string, env: Record<string, string | undefined>): string[] {
   const home = env.HOME ?? homedir();
   const xdg = env.XDG_CONFIG_HOME ?? join(home, ".config");
   return [join(cwd, CONFIG_NAME), join(xdg, "letsrobot", CONFIG_NAME)];

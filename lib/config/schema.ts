@@ -2,7 +2,7 @@
  * The config schema as data: every key with its type, default, limits and one line of help.
  * Validation, env-variable mapping and the `init` template are all derived from this table.
  */
-export type FieldType = "string" | "number" | "boolean" | "strings" | "table";
+type FieldType = "string" | "number" | "boolean" | "strings" | "table";
 
 export interface Field {
   type: FieldType;
@@ -197,7 +197,7 @@ export const schema = {
   },
 } as const satisfies Record<string, Section>;
 
-export type Schema = typeof schema;
+type Schema = typeof schema;
 type ValueOf<F> = F extends { type: "number" }
   ? number
   : F extends { type: "boolean" }

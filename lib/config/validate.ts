@@ -6,7 +6,7 @@ import { ROOT_VARIABLES } from "../deps.ts";
 /** One layer of settings: section → key → value, already typed. */
 export type Layer = Record<string, Record<string, unknown>>;
 
-export interface Problem {
+interface Problem {
   key: string;
   message: string;
   fix: string;
@@ -55,7 +55,7 @@ function describe(field: Field): string {
 }
 
 /** Check one value against its field; returns a problem text or undefined. */
-export function checkValue(field: Field, value: unknown): string | undefined {
+function checkValue(field: Field, value: unknown): string | undefined {
   switch (field.type) {
     case "number": {
       if (typeof value !== "number" || Number.isNaN(value)) return `expected ${describe(field)}, got ${JSON.stringify(value)}`;
@@ -129,7 +129,7 @@ export function validateLayer(raw: unknown, source: LayerSource): Layer {
   return layer;
 }
 
-export function configProblems(sourceName: string, problems: Problem[]): ConfigError {
+function configProblems(sourceName: string, problems: Problem[]): ConfigError {
   const lines = problems.map((p) => `  ${sourceName}${p.line ? `:${p.line}` : ""}: ${p.key}: ${p.message}`);
   const hints = problems.map((p) => `${p.key}: ${p.fix}`);
   const noun = problems.length === 1 ? "problem" : "problems";

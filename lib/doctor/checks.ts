@@ -16,7 +16,7 @@ import type { SocketFactory } from "../net/channel.ts";
 import type { RunProcess } from "../process/run.ts";
 import { h264EncoderOutcome } from "./h264.ts";
 
-export type Status = "pass" | "warn" | "fail" | "skip";
+type Status = "pass" | "warn" | "fail" | "skip";
 
 export interface CheckResult {
   id: string;

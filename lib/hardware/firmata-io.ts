@@ -51,7 +51,7 @@ const MODES = { output: 1, pwm: 3, servo: 4 } as const;
 type Need = keyof typeof MODES;
 
 /** Which config keys name pins, and what each pin must be able to do for the configured wiring. */
-export function pinNeeds(hw: Hardware): [key: string, pin: number, need: Need][] {
+function pinNeeds(hw: Hardware): [key: string, pin: number, need: Need][] {
   // dual wiring drives PWM on the first pin and a plain level on the second, exactly like pwm-dir
   const needs: [string, number, Need][] = [
     ["left_pwm", hw.left_pwm, "pwm"],

@@ -15,7 +15,7 @@ export function parsePortSpec(text: string): PortSpec {
   return { kind: "path", path: value };
 }
 
-export function describePort(p: SerialPortInfo): string {
+function describePort(p: SerialPortInfo): string {
   const usb = p.vendorId ? ` (usb:${p.vendorId}:${p.productId}${p.product ? ` ${p.product}` : ""}${p.manufacturer ? `, ${p.manufacturer}` : ""})` : "";
   return `${p.path}${usb}`;
 }

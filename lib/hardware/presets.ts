@@ -5,7 +5,7 @@ import type { Hardware } from "./kinematics.ts";
  * Pin maps of common motor kits, so an owner with one of them sets hardware.preset instead of every pin.
  * Facts from the kits' documentation.
  */
-export const presets: Record<string, Partial<Hardware>> = {
+const presets: Record<string, Partial<Hardware>> = {
   // DFRobot L298P motor shield / Romeo boards: E1 = 5, M1 = 4, E2 = 6, M2 = 7 (our defaults)
   "dfrobot-l298p": { motor_style: "pwm-dir", left_pwm: 5, left_dir: 4, right_pwm: 6, right_dir: 7 },
   // Arduino Motor Shield Rev3: channel A PWM 3 / DIR 12 / BRAKE 9, channel B PWM 11 / DIR 13 / BRAKE 8.

@@ -9,7 +9,7 @@ import { withPreset } from "./presets.ts";
  * literal `import()` so commands that never touch hardware never load johnny-five or serial code, and so
  * `bun build --compile` still bundles them.
  */
-export async function createDriver(config: Config, deps: { log: Logger }): Promise<HardwareDriver> {
+async function createDriver(config: Config, deps: { log: Logger }): Promise<HardwareDriver> {
   const name = config.hardware.driver;
   const hw = withPreset(config.hardware);
   switch (name) {

@@ -9,7 +9,7 @@ import { lockDataDir } from "./data-dir-lock.ts";
 import { type EmbeddedKeys, readKeys, saveKeys } from "./embedded-keys.ts";
 
 /** The robot a fresh install creates on its own embedded platform. */
-export const EMBEDDED_ROBOT = "my-robot";
+const EMBEDDED_ROBOT = "my-robot";
 
 export interface Embedded {
   platform: Platform;
@@ -33,7 +33,7 @@ export interface Embedded {
  * robot's owner opens its page from a phone or laptop on the same network (viewers drive; only the owner
  * link moderates). 127.0.0.1 keeps it on this machine.
  */
-export const EMBEDDED_HOST = "::";
+const EMBEDDED_HOST = "::";
 
 /**
  * No platform.server configured: run the local platform in this process (server.host/server.port, any free

@@ -30,7 +30,7 @@ export interface LinkOptions {
   random?: () => number;
 }
 
-export const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
+const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
 
 /**
  * One robot socket that stays up by itself: identify on every connect, ping with the identify event

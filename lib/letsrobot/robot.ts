@@ -1,9 +1,8 @@
 import type { Config } from "../config/schema.ts";
-import type { Logger } from "../log.ts";
 import type { SocketFactory } from "../net/channel.ts";
 import type { Endpoints } from "../platform/client.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
-import type { Clock, TimerHandle } from "../clock.ts";
+import type { TimerHandle } from "../clock.ts";
 import type { Connection } from "../robot/connector.ts";
 import type { LinkState } from "../robot/link-status.ts";
 import { type CoreDeps, connectedRobot, type Robot, type RobotCore, startCore } from "../robot/core.ts";

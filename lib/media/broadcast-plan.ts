@@ -26,7 +26,7 @@ export interface BroadcastPlan {
 }
 
 /** Seconds between keyframes: Twitch's requirement. */
-export const BROADCAST_KEYFRAME_SECONDS = 2;
+const BROADCAST_KEYFRAME_SECONDS = 2;
 
 /** FLV on fd 3, each packet written at once. */
 const FLV_OUT = ["-f", "flv", "-flvflags", "no_duration_filesize", "-flush_packets", "1", "pipe:3"];

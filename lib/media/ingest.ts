@@ -20,7 +20,7 @@ export interface AttemptEvents {
   relayLost?(error: string): void;
 }
 
-export interface AttemptEnd {
+interface AttemptEnd {
   /** Why it ended, in plain words; undefined when it was asked to stop. */
   error?: string;
   requested: boolean;

@@ -11,7 +11,7 @@ export interface Level {
 
 const FULL_SCALE = 32768;
 
-export function toDb(amplitude: number): number {
+function toDb(amplitude: number): number {
   return amplitude > 0 ? 20 * Math.log10(amplitude) : Number.NEGATIVE_INFINITY;
 }
 

@@ -54,7 +54,7 @@ export interface PlanOptions {
 }
 
 /** Frame rates the MPEG-1 encoder accepts; the output uses the first one at or above the capture rate. */
-export const MPEG1_RATES = [24, 25, 30, 50, 60] as const;
+const MPEG1_RATES = [24, 25, 30, 50, 60] as const;
 
 /** Every ffmpeg we start: quiet logs, machine-readable progress on stderr twice a second, no keyboard. */
 export const FFMPEG_GLOBAL = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "warning", "-progress", "pipe:2", "-stats_period", "0.5"];
@@ -172,7 +172,7 @@ export function redactArgv(argv: string[], secrets: string[]): string[] {
 }
 
 /** One argument as shell text, quoted only when needed. */
-export function shellQuote(arg: string): string {
+function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -10,7 +10,7 @@ export type { KnownDevices } from "./devices.ts";
  * for a real camera or microphone (tests, demos): it is read in real time from ffmpeg's lavfi generator.
  */
 export type VideoSourceKind = "test" | "v4l2" | "libcamera" | "http" | "lavfi";
-export type AudioSourceKind = "test" | "alsa" | "pulse" | "lavfi";
+type AudioSourceKind = "test" | "alsa" | "pulse" | "lavfi";
 
 export interface SourceInput {
   /** Human words for logs: "camera USB Camera (/dev/video0)". */
@@ -40,14 +40,14 @@ export function videoSourceKind(video: Config["video"], devices: KnownDevices = 
   return devices.piCamera ? "libcamera" : "test";
 }
 
-export function audioSourceKind(audio: Config["audio"]): AudioSourceKind {
+function audioSourceKind(audio: Config["audio"]): AudioSourceKind {
   if (audio.device.startsWith(LAVFI)) return "lavfi";
   if (audio.source !== "auto") return audio.source as AudioSourceKind;
   return audio.device ? "alsa" : "test";
 }
 
 /** A camera by name or path; a missing name lists the cameras that exist. */
-export function resolveCamera(wanted: string, cameras: Camera[]): Camera {
+function resolveCamera(wanted: string, cameras: Camera[]): Camera {
   const found = findCamera(cameras, wanted);
   if (found) return found;
   if (wanted.startsWith("/dev/")) return { name: wanted, path: wanted };
@@ -56,7 +56,7 @@ export function resolveCamera(wanted: string, cameras: Camera[]): Camera {
 }
 
 /** An ALSA capture device by card name or id, as `plughw:CARD=<id>` (never by number). */
-export function resolveMicrophone(wanted: string, cards: SoundCard[]): { label: string; pcm: string } {
+function resolveMicrophone(wanted: string, cards: SoundCard[]): { label: string; pcm: string } {
   if (/^(plughw|hw|default|sysdefault|dsnoop):?/.test(wanted)) return { label: wanted, pcm: wanted };
   const capture = cards.filter((c) => c.capture);
   const card = findSoundCard(capture, wanted);

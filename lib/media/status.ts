@@ -22,7 +22,7 @@ export interface StreamStatus {
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? "-" : value.toFixed(digits));
 
-export function formatStreamStatus(kind: string, status: StreamStatus | undefined): string {
+function formatStreamStatus(kind: string, status: StreamStatus | undefined): string {
   if (!status || status.disabled) return `${kind} off`;
   if (!status.running) return `${kind} DOWN${status.restarts ? ` (${status.restarts} restarts)` : ""}`;
   const parts = [kind];
@@ -35,7 +35,7 @@ export function formatStreamStatus(kind: string, status: StreamStatus | undefine
 }
 
 /** The broadcast's part of the status line: `twitch 2510 kbit/s`, `twitch DOWN (2 restarts)`. */
-export function formatBroadcastStatus(status: BroadcastStatus): string {
+function formatBroadcastStatus(status: BroadcastStatus): string {
   if (!status.running) return `twitch DOWN${status.restarts ? ` (${status.restarts} restarts)` : ""}`;
   const parts = ["twitch", `${fixed(status.kbps, 0)} kbit/s`];
   if (status.restarts) parts.push(`${status.restarts} restarts`);

@@ -10,8 +10,6 @@ import { advanced } from "./progress.ts";
 import { newRunner, relayStall, type Runner, runnerStatus } from "./runner.ts";
 import { formatStatusLine, type StreamStatus } from "./status.ts";
 
-export type { StreamStatus } from "./status.ts";
-
 /**
  * Runs the plan's ffmpeg processes and never gives up: a stalled or failed stream is killed and restarted
  * with capped exponential backoff plus jitter; after repeated failures the relay target is looked up again.
@@ -55,7 +53,7 @@ export interface SupervisorOptions {
   logEveryMs?: number;
 }
 
-export const streamBackoff: BackoffOptions = { baseMs: 500, capMs: 5000, jitter: 0.2 };
+const streamBackoff: BackoffOptions = { baseMs: 500, capMs: 5000, jitter: 0.2 };
 /** A stream that ran this long without trouble starts its backoff from scratch. */
 const HEALTHY_MS = 10000;
 

@@ -58,7 +58,7 @@ function readTable(path: string): string {
   }
 }
 
-export class UploadError extends Error {
+class UploadError extends Error {
   constructor(
     message: string,
     readonly code: string,

@@ -1,5 +1,5 @@
 /** Run a short-lived program to completion and collect its output. The one place that spawns one-shot tools. */
-export interface ProcessResult {
+interface ProcessResult {
   code: number | null;
   stdout: string;
   stderr: string;

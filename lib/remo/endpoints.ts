@@ -14,7 +14,7 @@ export interface RemoEndpoints {
   transmit: string;
 }
 
-export const REMO_TRANSMIT_PORT = 1567;
+const REMO_TRANSMIT_PORT = 1567;
 
 export function remoEndpoints(platform: Config["platform"]): RemoEndpoints {
   const info = infoUrl(platform);

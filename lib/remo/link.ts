@@ -36,7 +36,7 @@ export interface RemoLinkOptions {
   random?: () => number;
 }
 
-export const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
+const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
 
 /**
  * The robot's one Remo socket, kept up by itself: authenticate on every connect, look up and join the

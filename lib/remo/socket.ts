@@ -13,7 +13,7 @@ export interface FrameSocket {
   close(): void;
 }
 
-export interface FrameSocketEvents {
+interface FrameSocketEvents {
   open(): void;
   frame(frame: RemoFrame): void;
   /** The server said something: a frame, a ping or a pong. */

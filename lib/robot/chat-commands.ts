@@ -5,7 +5,7 @@ import { isSilenced, type ModerationState, type Role, type Roles, roleOf, type S
  * Owner and moderator chat commands (`.table on`, `.ban USER`, …). Pure: a command and the current
  * moderation state in, the state changed in place plus a list of effects for the robot to carry out.
  */
-export type StreamOp = "start" | "stop" | "restart";
+type StreamOp = "start" | "stop" | "restart";
 
 export type ChatEffect =
   | { kind: "stop" }
@@ -30,9 +30,9 @@ export interface ParsedChatCommand {
   args: string[];
 }
 
-export const DEFAULT_TIMEOUT_S = 300;
+const DEFAULT_TIMEOUT_S = 300;
 
-export const chatCommandHelp: Record<string, string> = {
+const chatCommandHelp: Record<string, string> = {
   help: ".help - list the commands",
   table: ".table on|off - block forward/back",
   devmode: ".devmode on|off|mods - only the owner (or mods) drive",

@@ -10,7 +10,7 @@ import type { LinkStatus } from "./link-status.ts";
 import type { Roles } from "./moderation.ts";
 
 /** What a connector may use while it brings its platform up. */
-export interface ConnectorContext {
+interface ConnectorContext {
   log: Logger;
   clock: Clock;
   /** The run's event sink (one JSON line with --json, a log line otherwise). */
@@ -34,7 +34,7 @@ export interface Connector {
 }
 
 /** The robot's platform once found: what the runtime needs to build the robot and connect it. */
-export interface Platform {
+interface Platform {
   /** The config the robot runs with (an embedded platform fills in ids and keys). */
   config: Config;
   robotId: string;

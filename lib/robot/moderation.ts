@@ -53,7 +53,7 @@ export function isSilenced(state: ModerationState, user: string, now: number): b
 }
 
 /** Forward or back: both sides turning the same way. */
-export function isStraight(action: Action): boolean {
+function isStraight(action: Action): boolean {
   return isMotion(action) && action.kind === "drive" && Math.sign(action.left) === Math.sign(action.right);
 }
 

@@ -36,13 +36,13 @@ function truthy(value: unknown): boolean {
 }
 
 /** A payload's robot id matches ours; a payload without one is accepted (some servers only send to the robot). */
-export function isForRobot(payload: Record<string, unknown>, robotId: string): boolean {
+function isForRobot(payload: Record<string, unknown>, robotId: string): boolean {
   const id = word(payload.robot_id);
   return id === "" || id === robotId;
 }
 
 /** The user field arrives as a name string or as `{username, anonymous}`. */
-export function normaliseUser(payload: Record<string, unknown>): { user: string; anonymous: boolean } {
+function normaliseUser(payload: Record<string, unknown>): { user: string; anonymous: boolean } {
   const user = payload.user;
   const nested = record(user);
   if (nested) {

@@ -13,7 +13,7 @@ export interface WatchedEvent {
   data: unknown;
 }
 
-export const robotEvents = ["command_to_robot", "custom_event", "chat_message_with_name", "exclusive_control", "robot_settings_changed", "message_removed", "user_blocked", "user_timeout"] as const;
+const robotEvents = ["command_to_robot", "custom_event", "chat_message_with_name", "exclusive_control", "robot_settings_changed", "message_removed", "user_blocked", "user_timeout"] as const;
 
 export interface WatchDeps {
   fetch: typeof fetch;

@@ -30,7 +30,7 @@ export interface ServeTwitchOptions {
   chatLease?: Lease;
 }
 
-export class TwitchRobotError extends Error {}
+class TwitchRobotError extends Error {}
 
 /** The robot Twitch drives: twitch.robot_id, or the only robot (an error names what to configure). */
 export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotRecord {
@@ -47,7 +47,7 @@ export function twitchRobot(config: TwitchConfig, robots: RobotRecord[]): RobotR
 }
 
 /** Send a Twitch command to the robot exactly as a viewer's command goes; throws when the robot is offline. */
-export function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
+function forwardTwitchCommand(hub: Hub, config: TwitchConfig, command: TwitchCommand): void {
   const robot = twitchRobot(config, hub.store.robots());
   const sent = hub.toControl(robot.id, "command_to_robot", {
     robot_id: robot.id,

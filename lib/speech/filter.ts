@@ -11,7 +11,7 @@ export function withoutUrls(text: string): string {
 }
 
 /** Control characters out, whitespace collapsed. */
-export function cleanText(text: string): string {
+function cleanText(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   return text.replace(/[\u0000-\u001f\u007f]/g, " ").replace(/\s+/g, " ").trim();
 }

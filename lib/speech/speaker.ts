@@ -41,7 +41,7 @@ export function noSpeaker(tts: Config["tts"], procRoot = "/proc"): MediaError | 
 }
 
 /** Where speech goes: tts.output_dir (one WAV per message) or the speaker chosen by ALSA card name. */
-export function speechOutput(tts: Config["tts"], procRoot = "/proc"): { output: (n: number) => SpeechOutput; describe: string } {
+function speechOutput(tts: Config["tts"], procRoot = "/proc"): { output: (n: number) => SpeechOutput; describe: string } {
   if (tts.output_dir) {
     mkdirSync(tts.output_dir, { recursive: true });
     return { output: (n) => ({ kind: "file", path: join(tts.output_dir, `speech-${String(n).padStart(6, "0")}.wav`) }), describe: `WAV files in ${tts.output_dir}` };

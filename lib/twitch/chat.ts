@@ -13,9 +13,9 @@ import type { Clock } from "../clock.ts";
 import { chatPlan, type TwitchConfig } from "./plan.ts";
 import { connectLineSocket, type LineSocketFactory } from "./socket.ts";
 
-export type ChatState = "connecting" | "joined" | "reconnecting" | "failed" | "closed";
+type ChatState = "connecting" | "joined" | "reconnecting" | "failed" | "closed";
 
-export interface ChatStatus {
+interface ChatStatus {
   state: ChatState;
   channel: string;
   /** The login used; justinfan… when reading anonymously. */
@@ -51,7 +51,7 @@ export interface ChatTuning extends ConnectionTuning {
   startTimeoutMs: number;
 }
 
-export const defaultTuning: ChatTuning = {
+const defaultTuning: ChatTuning = {
   backoff: { baseMs: 1000, capMs: 30_000, jitter: 0.2 },
   pingIntervalMs: 60_000,
   pongTimeoutMs: 10_000,

@@ -31,7 +31,7 @@ export interface TwitchCommand {
 }
 
 /** Chat words understood without configuration (case-insensitive). */
-export const builtinAliases: Readonly<Record<string, string>> = {
+const builtinAliases: Readonly<Record<string, string>> = {
   f: "F",
   fwd: "F",
   forward: "F",
@@ -51,7 +51,7 @@ export const builtinAliases: Readonly<Record<string, string>> = {
 };
 
 /** Commands that make the robot safer: never rate-limited, never put to a vote, never mod-only. */
-export const safetyCommands: ReadonlySet<string> = new Set(["stop"]);
+const safetyCommands: ReadonlySet<string> = new Set(["stop"]);
 
 export interface Vocabulary {
   /** Longest first, so `!!` wins over `!`. May contain "" (bare words are commands). */

@@ -5,9 +5,9 @@
  * with an Authorization header anyway).
  */
 
-export const allowedMethods = "GET, POST, OPTIONS";
-export const allowedHeaders = "Authorization, Content-Type";
-export const preflightMaxAgeS = 600;
+const allowedMethods = "GET, POST, OPTIONS";
+const allowedHeaders = "Authorization, Content-Type";
+const preflightMaxAgeS = 600;
 
 /** Headers for an actual response: the origin echoed when allowed; `Vary: Origin` always (caches must key on it). */
 export function corsHeaders(origin: string | undefined, allowed: readonly string[]): Record<string, string> {

@@ -10,7 +10,7 @@ import type { TwitchConfig } from "./plan.ts";
 
 export type FetchHandler = (request: Request) => Promise<Response | undefined>;
 /** True when the request was taken (the response is written asynchronously); false = not ours. */
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export interface ExtensionBackend {
   /** Path prefix served, e.g. /twitch/ext. */

@@ -27,7 +27,7 @@ export interface ExtRequest {
   body: () => Promise<string | undefined>;
 }
 
-export interface ExtResponse {
+interface ExtResponse {
   status: number;
   headers: Record<string, string>;
   body: string;

@@ -17,7 +17,7 @@ export interface ExtensionClaims {
   exp: number;
 }
 
-export type TokenProblem = "malformed" | "bad_alg" | "bad_signature" | "expired" | "wrong_channel" | "bad_claims";
+type TokenProblem = "malformed" | "bad_alg" | "bad_signature" | "expired" | "wrong_channel" | "bad_claims";
 
 export type Verified = { ok: true; claims: ExtensionClaims } | { ok: false; problem: TokenProblem };
 

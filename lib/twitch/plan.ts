@@ -34,7 +34,7 @@ export interface ExtensionPlan {
 
 const channelName = /^[a-z0-9_]{1,25}$/;
 
-export function vocabularyOf(config: TwitchConfig): Vocabulary {
+function vocabularyOf(config: TwitchConfig): Vocabulary {
   return buildVocabulary({ prefixes: config.prefixes, aliases: config.aliases, modOnly: config.mod_only });
 }
 

@@ -10,7 +10,7 @@ export interface LineSocket {
   close(): void;
 }
 
-export interface LineSocketEvents {
+interface LineSocketEvents {
   open(): void;
   line(line: string): void;
   /** Exactly once per socket, whether it failed to connect or closed later. */

@@ -49,7 +49,7 @@ export const wireHostile: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
 );
 
 /** In-process only (never over the wire): getters that throw, proxies, symbols, functions, bigints. */
-export const inProcessHostile: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
+const inProcessHostile: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
   new Proxy(
     {},
     {
@@ -86,7 +86,7 @@ export const inProcessHostile: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
 export const json: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 4 });
 
 /** Objects shaped like the platform's messages, with each field random, plausible or hostile. */
-export function message(plausible: { robotIds: unknown[]; words: string[] }): fc.Arbitrary<unknown> {
+function message(plausible: { robotIds: unknown[]; words: string[] }): fc.Arbitrary<unknown> {
   const field = fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom<unknown>(...plausible.robotIds, ...plausible.words) },
     { weight: 2, arbitrary: json },

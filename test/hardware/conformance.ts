@@ -31,7 +31,7 @@ export function hardware(overrides: Partial<Hardware> = {}): Hardware {
 }
 
 /** Poll the body until `check` passes (bounded): emulated boards act a few milliseconds after the write. */
-export async function eventually(target: Pick<ConformanceTarget, "observe">, check: (view: BodyView) => void, timeoutMs = 4000): Promise<BodyView> {
+async function eventually(target: Pick<ConformanceTarget, "observe">, check: (view: BodyView) => void, timeoutMs = 4000): Promise<BodyView> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const view = await target.observe();

@@ -13,7 +13,7 @@ export interface PinSnapshot {
   servo: Record<string, number>;
 }
 
-export interface EmulatorStats {
+interface EmulatorStats {
   simSeconds: number;
   wallSeconds: number;
   /** Simulated seconds per second of CPU spent emulating: >1 means faster than a real Uno. */

@@ -7,10 +7,10 @@ import { root } from "../helpers/cli.ts";
  * Fetched once with `npm pack` (the package registry is the only download allowed) into a cache that is
  * never committed.
  */
-export const FIRMATA_PACKAGE = "avrgirl-arduino@5.0.1";
+const FIRMATA_PACKAGE = "avrgirl-arduino@5.0.1";
 const ENTRY = "package/junk/hex/uno/StandardFirmata.cpp.hex";
-export const firmwareCache = join(root, "node_modules/.cache/letsrobot-firmata");
-export const firmataHexPath = join(firmwareCache, "StandardFirmata.uno.hex");
+const firmwareCache = join(root, "node_modules/.cache/letsrobot-firmata");
+const firmataHexPath = join(firmwareCache, "StandardFirmata.uno.hex");
 
 export async function ensureFirmataHex(): Promise<string> {
   if (existsSync(firmataHexPath)) return firmataHexPath;

@@ -7,7 +7,7 @@
  */
 
 /** Decode a binary-framed v3 payload; throws on text framing or any malformed byte. */
-export function decodeBinaryPayload(body: Uint8Array): string[] {
+function decodeBinaryPayload(body: Uint8Array): string[] {
   const packets: string[] = [];
   let i = 0;
   while (i < body.length) {
@@ -29,7 +29,7 @@ export function decodeBinaryPayload(body: Uint8Array): string[] {
   return packets;
 }
 
-export function encodeBinaryPayload(packets: string[]): Uint8Array {
+function encodeBinaryPayload(packets: string[]): Uint8Array {
   const parts: number[] = [];
   for (const packet of packets) {
     const bytes = new TextEncoder().encode(packet);

@@ -15,7 +15,7 @@ export interface FakePlatform {
   close(): Promise<void>;
 }
 
-export type RawAnswer = { status: number; body: string };
+type RawAnswer = { status: number; body: string };
 
 export async function startFakePlatform(): Promise<FakePlatform> {
   const routes = new Map<string, unknown>();

@@ -7,7 +7,7 @@ import { join } from "node:path";
  * A real RTMP server for tests and benchmarks: Debian's nginx with libnginx-mod-rtmp, started with its own
  * config in a temp dir on 127.0.0.1 (no system-wide config), recording every published stream to FLV files.
  */
-export const NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
+const NGINX_RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
 export interface NginxRtmp {
   port: number;

@@ -5,12 +5,12 @@ import type { Server, ServerWebSocket } from "bun";
  * the channel list, and `/transmit` uploads (Bearer robot key). It records what robots send and lets a
  * test push BUTTON_COMMAND / MESSAGE_RECEIVED frames to them.
  */
-export interface Received {
+interface Received {
   e: string;
   d: unknown;
 }
 
-export interface Upload {
+interface Upload {
   name: string;
   authorized: boolean;
   bytes: number;
@@ -32,7 +32,7 @@ export interface RemoTestServer {
 }
 
 export const REMO_KEY = "eyJhbGciOiJIUzI1NiJ9.test-robot.signature";
-export const CHANNELS = [
+const CHANNELS = [
   { id: "chan-lobby", name: "lobby", chat: "chat-lobby" },
   { id: "chan-rover", name: "rover", chat: "chat-rover" },
 ];

@@ -3,7 +3,7 @@
  * `{e, d}` frames, AUTHENTICATE_ROBOT → ROBOT_VALIDATED, channel lookup over REST, JOIN_CHANNEL, GET_CHAT.
  * It records every frame it receives so tests can wait for the one they expect.
  */
-export interface Frame {
+interface Frame {
   e: string;
   d: unknown;
 }

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
  * - blackhole: connections stay open but every byte is swallowed (a "connected" but silent server);
  * - drop: every connection is reset, and new ones are refused until the mode changes.
  */
-export type FaultMode = "pass" | "blackhole" | "drop";
+type FaultMode = "pass" | "blackhole" | "drop";
 
 export interface FaultProxy {
   port: number;

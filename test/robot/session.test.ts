@@ -9,7 +9,6 @@ import { LetsrobotError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { waitConnected } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
-import { runRobot } from "../../commands/run.ts";
 import { startPlatform } from "../../lib/server/platform.ts";
 import { cleanEnv } from "../helpers/cli.ts";
 import { runInProcess, until } from "./harness.ts";

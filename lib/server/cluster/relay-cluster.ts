@@ -35,7 +35,7 @@ export interface SharedRelayStats {
   cameras_followed: string[];
 }
 
-export const tsChannel = (cameraId: string) => `letsrobot:ts:${cameraId}`;
+const tsChannel = (cameraId: string) => `letsrobot:ts:${cameraId}`;
 const packet = 188;
 const DATA = 0;
 const END = 1;

@@ -29,7 +29,7 @@ export interface LookupAnswer {
 const notFound = (what: string): LookupAnswer => ({ status: 404, body: { error: "not_found", message: what } });
 
 /** Public settings of a robot, as `/api/v1/robots/{id}` serves them. */
-export function robotSettingsJson(robot: RobotRecord): Record<string, unknown> {
+function robotSettingsJson(robot: RobotRecord): Record<string, unknown> {
   return {
     robot_id: robot.id,
     robot_name: robot.name,

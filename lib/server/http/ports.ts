@@ -16,7 +16,7 @@ export interface PortsOptions {
 }
 
 /** What socket.io (attached to the ports before they listen) leaves: everything outside its path. */
-export interface PortHandlers {
+interface PortHandlers {
   /** Requests to the main port (the app port answers them all with 404). */
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;

@@ -1,7 +1,7 @@
 import { hostname, networkInterfaces } from "node:os";
 
 /** What `os.networkInterfaces()` reports per address (family is a number on old Node versions). */
-export interface InterfaceAddress {
+interface InterfaceAddress {
   address: string;
   family: string | number;
   internal: boolean;

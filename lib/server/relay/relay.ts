@@ -48,7 +48,7 @@ export interface RelayOptions {
   now?: () => number;
 }
 
-export interface ViewerStats {
+interface ViewerStats {
   queued: number;
   buffered: number;
   sent: number;

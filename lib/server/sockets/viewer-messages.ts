@@ -12,7 +12,7 @@ export type Ack = { ok: true; at: number; [extra: string]: unknown } | Refusal;
 export const refuse = (error: ErrorCode, message: string): Refusal => ({ ok: false, error, message });
 export const isRefusal = (value: unknown): value is Refusal => typeof value === "object" && value !== null && (value as Refusal).ok === false;
 
-export type KeyPosition = "" | "down" | "up";
+type KeyPosition = "" | "down" | "up";
 
 export interface CommandRequest {
   robotId: string;

@@ -43,7 +43,7 @@ function identityOf(certPath: string, keyPath: string): TlsIdentity {
 }
 
 /** PEM files the owner gave (server.tls_cert, server.tls_key). */
-export function readTlsFiles(certPath: string, keyPath: string): TlsIdentity {
+function readTlsFiles(certPath: string, keyPath: string): TlsIdentity {
   if (!certPath || !keyPath) throw new ConfigError("server.tls_cert and server.tls_key go together", "set both PEM files, or neither (or use serve --tls self-signed)");
   return identityOf(certPath, keyPath);
 }
