@@ -41,10 +41,10 @@ function authenticate(url: string, token: string, factory: FrameSocketFactory, t
  */
 export async function checkRemoServer(platform: Config["platform"], deps: { fetch: typeof fetch; factory?: FrameSocketFactory }): Promise<RemoVerdict> {
   if (!platform.server) return { ok: false, detail: "platform.protocol = remo needs platform.server", hint: "set platform.server, e.g. https://remo.tv" };
-  if (!platform.robot_key) return { ok: false, detail: "no platform.robot_key", hint: "put the robot's API key from the Remo site in platform.robot_key or LETSROBOT_PLATFORM_ROBOT_KEY" };
+  if (!platform.robot_key) return { ok: false, detail: "no platform.robot_key", hint: "put the robot's API key (from the Remo site, or `letsrobot serve robot add` on your own server) in platform.robot_key or LETSROBOT_PLATFORM_ROBOT_KEY" };
   const endpoints = remoEndpoints(platform);
   const answer = await authenticate(endpoints.socket, platform.robot_key, deps.factory ?? connectFrameSocket, platform.timeout_ms);
-  if (answer.kind === "refused") return { ok: false, detail: `${endpoints.socket} refused the robot key (${answer.why})`, hint: "copy the robot's API key from the Remo site into platform.robot_key" };
+  if (answer.kind === "refused") return { ok: false, detail: `${endpoints.socket} refused the robot key (${answer.why})`, hint: "copy the robot's API key (from the Remo site, or `letsrobot serve robot add` on your own server) into platform.robot_key" };
   if (answer.kind === "failed") return { ok: false, detail: `${endpoints.socket}: ${answer.why}`, hint: `check that ${platform.server} is a Remo server and reachable` };
   try {
     const channels = await lookupChannels(endpoints.api, answer.identity.host, { fetch: deps.fetch, timeoutMs: platform.timeout_ms });

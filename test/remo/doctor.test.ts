@@ -38,6 +38,7 @@ test("a wrong robot key fails the Remo check, required, with the fix", async () 
   expect(results.remo).toMatchObject({ status: "fail", required: true });
   expect(results.remo?.detail).toContain("refused the robot key");
   expect(results.remo?.hint).toContain("platform.robot_key");
+  expect(results.remo?.hint).toContain("`letsrobot serve robot add` on your own server");
 });
 
 test("a server that is not there fails the Remo check, naming it", async () => {
