@@ -31,6 +31,6 @@ export const doctorAction: Action<"doctor"> = async (args, deps) => {
   }
   const results = await runChecks(ctx);
   if (args.json) deps.out.json(reportJson(results));
-  else deps.out.text(reportText(results));
+  else deps.out.text(reportText(results, deps.columns));
   if (hasRequiredFailure(results)) throw new VerdictError("a required check failed", ExitCode.doctorFailed);
 };

@@ -18,6 +18,8 @@ export interface Deps {
   version: string;
   /** True when stdout is a terminal (live status lines, prompts). */
   interactive: boolean;
+  /** The terminal's width when stdout is one (tables wrap to it); undefined for a pipe or file. */
+  columns?: number;
   /** Rewrites the one live status line under the log (only when stderr is a terminal; "" clears it). */
   statusLine?: (text: string) => void;
   /** Run before a forced exit (a second Ctrl-C): `run` puts its motor stop here. */
@@ -63,6 +65,9 @@ export function realDeps(options: { level: LogLevelName; shutdown: AbortSignal; 
     get interactive() {
       interactive ??= process.stdout.isTTY === true;
       return interactive;
+    },
+    get columns() {
+      return process.stdout.isTTY ? process.stdout.columns : undefined;
     },
     out: createOutput(),
     env: process.env,

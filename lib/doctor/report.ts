@@ -16,10 +16,10 @@ export function reportJson(results: CheckResult[]) {
   };
 }
 
-export function reportText(results: CheckResult[]): string {
+export function reportText(results: CheckResult[], columns?: number): string {
   const rows = results.map((r) => [marks[r.status], r.title, r.detail]);
   const hints = results.filter((r) => (r.status === "fail" || r.status === "warn") && r.hint).map((r) => `  ${r.title}: ${r.hint}`);
   const counts = (["pass", "warn", "fail", "skip"] as const).map((s) => `${results.filter((r) => r.status === s).length} ${s}`).join(", ");
   const verdict = hasRequiredFailure(results) ? "a required check failed" : "ready";
-  return [formatTable(["", "check", "result"], rows), ...(hints.length ? ["", "What to do:", ...hints] : []), "", `${counts}: ${verdict}`].join("\n");
+  return [formatTable(["", "check", "result"], rows, columns), ...(hints.length ? ["", "What to do:", ...hints] : []), "", `${counts}: ${verdict}`].join("\n");
 }
