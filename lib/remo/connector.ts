@@ -68,6 +68,8 @@ export function remoConnector(config: Config, deps: RemoConnectorDeps): Connecto
               emit({ type: "online", robot_id: joined.id });
               log.success(`joined Remo channel ${joined.channel.name || joined.channel.id} on ${joined.host}`);
               if (!config.video.enabled && !config.audio.enabled) return;
+              // Remo.tv's relay listens on its own port; `letsrobot serve` takes uploads on its one port
+              if (!config.platform.transmit_url) log.info(`video and audio go to ${endpoints.transmit} (platform.transmit_url is empty: Remo's relay port; on a letsrobot serve, set transmit_url to the server's URL)`);
               try {
                 const where = { transmit: endpoints.transmit, channelId: () => link.where?.channel.id, robotKey: config.platform.robot_key, devices: scanDevices(deps.env) };
                 media.attach(createRemoMedia({ config, ...where }, { log, fetch: deps.fetch, shutdown: deps.shutdown, interactive: false }));

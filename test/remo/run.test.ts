@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { startFaultProxy } from "../robot/fault-proxy.ts";
+import { cleanEnv } from "../helpers/cli.ts";
 import { runInProcess, until } from "../robot/harness.ts";
+import { spawnRun } from "../robot/run-process.ts";
 import { REMO_KEY, type RemoTestServer, startRemoTestServer } from "./remo-server.ts";
 
 /** `run` with platform.protocol = "remo" against a Remo-style test server (real websocket and HTTP on 127.0.0.1). */
@@ -100,5 +102,18 @@ describe("run in Remo mode against a Remo-style server", () => {
     await until(() => ["chan-rover-video", "chan-rover-audio"].every((name) => server.uploads.some((u) => u.name === name && u.authorized && u.bytes > 188 * 4)), 15_000, "both uploads at the server");
     expect(server.uploads.every((u) => u.authorized)).toBe(true);
     await session.stop();
+  }, 20_000);
+
+  test("with no transmit_url the robot says where video goes, and that a letsrobot serve wants its own URL there", async () => {
+    const server = startRemoTestServer();
+    cleanups.push(() => server.stop());
+    const env = { LETSROBOT_PLATFORM_PROTOCOL: "remo", LETSROBOT_PLATFORM_SERVER: server.url, LETSROBOT_PLATFORM_ROBOT_KEY: REMO_KEY, LETSROBOT_PLATFORM_CHANNEL: "rover" };
+    const robot = spawnRun([], cleanEnv({ ...env, LETSROBOT_VIDEO_SOURCE: "test", LETSROBOT_AUDIO_ENABLED: "false", LETSROBOT_TTS_ENABLED: "false" }));
+    try {
+      await until(() => robot.stderr().includes("video and audio go to"), 10_000, "where the video goes");
+      expect(robot.stderr()).toContain(`video and audio go to http://127.0.0.1:1567/ (platform.transmit_url is empty: Remo's relay port; on a letsrobot serve, set transmit_url to the server's URL)`);
+    } finally {
+      await robot.interrupt();
+    }
   }, 20_000);
 });
