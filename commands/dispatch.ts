@@ -9,16 +9,18 @@ function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-/** Every spelling of every flag a command accepts. */
-function knownFlags(args: ArgsDef): Set<string> {
-  const known = new Set<string>(globalFlags);
+type FlagDef = ArgsDef[string];
+
+/** Every spelling of every flag a command accepts, with its definition (none for the global flags). */
+function knownFlags(args: ArgsDef): Map<string, FlagDef | undefined> {
+  const known = new Map<string, FlagDef | undefined>(globalFlags.map((flag) => [flag, undefined]));
   for (const [name, def] of Object.entries(args)) {
     if (def.type === "positional") continue;
     const names = [name, kebab(name), ...([] as string[]).concat((def as { alias?: string | string[] }).alias ?? [])];
     for (const n of names) {
       const flag = n.length === 1 ? `-${n}` : `--${n}`;
-      known.add(flag);
-      if (def.type === "boolean") known.add(`--no-${n}`);
+      known.set(flag, def);
+      if (def.type === "boolean") known.set(`--no-${n}`, def);
     }
   }
   return known;
@@ -35,16 +37,23 @@ async function usageError(message: string, hint: (closest: (word: string, candid
 
 async function checkFlags(path: string, args: ArgsDef, rawArgs: readonly string[]): Promise<void> {
   const known = knownFlags(args);
-  for (const token of rawArgs) {
+  for (const [index, token] of rawArgs.entries()) {
     if (token === "--") break;
     if (token === "-" || !token.startsWith("-") || /^-\d/.test(token)) continue;
     const flag = token.split("=")[0] ?? token;
     if (!known.has(flag)) {
-      const long = [...known].filter((f) => f.startsWith("--") && !f.startsWith("--no-"));
+      const long = [...known.keys()].filter((f) => f.startsWith("--") && !f.startsWith("--no-"));
       throw await usageError(`unknown flag ${flag} for \`${path}\``, (closest) => {
-        const guess = closest(flag, [...known].filter((f) => f.startsWith("--")));
+        const guess = closest(flag, [...known.keys()].filter((f) => f.startsWith("--")));
         return guess ? `did you mean ${guess}? see \`${path} --help\`` : `valid flags: ${long.join(" ")}; see \`${path} --help\``;
       });
+    }
+    // `run --host` with nothing after it would run with an empty value (for --host: every interface)
+    const def = known.get(flag);
+    const next = rawArgs[index + 1];
+    if (def?.type === "string" && !token.includes("=") && (next === undefined || next.startsWith("--"))) {
+      const example = `${flag} <${(def as { valueHint?: string }).valueHint ?? "value"}>`;
+      throw await usageError(`${flag} needs a value`, () => `e.g. \`${path} ${example}\`; see \`${path} --help\``);
     }
   }
 }

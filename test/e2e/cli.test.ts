@@ -53,6 +53,16 @@ describe("compiled binary", () => {
     expect(bare.stdout).toContain("USAGE letsrobot <command>");
   });
 
+  test("a flag that takes a value but got none (last, or followed by a flag) exits 2 naming it", async () => {
+    const [last, followed, given] = await Promise.all([runCli(["probe", "--server"]), runCli(["send", "F", "--hold", "--json"]), runCli(["send", "F", "--hold", "-5"])]);
+    expect(last.code).toBe(2);
+    expect(last.stderr).toContain("--server needs a value");
+    expect(last.stderr).toContain("letsrobot probe --server <url>");
+    expect(followed.code).toBe(2);
+    expect(followed.stderr).toContain("--hold needs a value");
+    expect(given.stderr).not.toContain("needs a value"); // a negative number is a value (then refused by the command)
+  });
+
   test("an unknown command exits 2 and lists the commands", async () => {
     const { code, stderr } = await runCli(["fly"]);
     expect(code).toBe(2);
