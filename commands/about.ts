@@ -154,6 +154,7 @@ export const about = {
       name: { type: "positional", required: true, description: "Robot name (letters, digits, _ . -)", valueHint: "name" },
       owner: { type: "string", description: "Owner's user name (default: owner)", valueHint: "name" },
       "require-key": { type: "boolean", description: "Refuse robot sockets that do not present the robot key (on for new robots; --no-require-key lets old key-less clients in)" },
+      out: { type: "string", description: "Write the robot's letsrobot.toml with its keys to FILE (mode 600). Keys are printed on a terminal only: otherwise they go to {data dir}/keys/NAME.toml", valueHint: "file" },
       ...serverArgs,
       ...printedUrlArgs,
       ...jsonArg,

@@ -25,7 +25,7 @@ function serverConfig(args: { config?: string; host?: string; port?: string; "da
 
 export const robotAddAction: Action<"serve robot add"> = (args, deps) => {
   const { dataDir, baseUrl } = serverConfig(args, deps);
-  addRobot({ dataDir, name: args.name, owner: args.owner || "owner", requireKey: args["require-key"], server: baseUrl, json: args.json === true }, deps);
+  addRobot({ dataDir, name: args.name, owner: args.owner || "owner", requireKey: args["require-key"], server: baseUrl, json: args.json === true, out: args.out, interactive: deps.interactive }, deps);
 };
 
 export const robotListAction: Action<"serve robot list"> = (args, deps) => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Child, startChild } from "./proc.ts";
@@ -31,8 +31,10 @@ export async function startServe(cli: string[]): Promise<ServeProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), "letsrobot-bench-"));
   const add = Bun.spawnSync([...cli, "serve", "robot", "add", "bench", "--data-dir", dataDir, "--json", "--quiet"], { stdout: "pipe", stderr: "pipe" });
   if (add.exitCode !== 0) throw new Error(`letsrobot serve robot add failed: ${new TextDecoder().decode(add.stderr).slice(-500)}`);
-  const r = JSON.parse(new TextDecoder().decode(add.stdout)) as { robot_id: string; camera_id: string; stream_key: string; robot_key: string };
-  const robot = { robotId: r.robot_id, cameraId: r.camera_id, streamKey: r.stream_key, robotKey: r.robot_key };
+  // stdout is a pipe: the keys are in the 0600 file it names
+  const r = JSON.parse(new TextDecoder().decode(add.stdout)) as { robot_id: string; camera_id: string; keys_file: string };
+  const { platform } = Bun.TOML.parse(readFileSync(r.keys_file, "utf8")) as { platform: { stream_key: string; robot_key: string } };
+  const robot = { robotId: r.robot_id, cameraId: r.camera_id, streamKey: platform.stream_key, robotKey: platform.robot_key };
   const launch = async (port: number) => {
     // every benchmark viewer comes from 127.0.0.1: lift the relay's per-address cap (its total caps still hold)
     const child = startChild([...cli, "serve", "--data-dir", dataDir, "--host", "127.0.0.1", "--port", String(port), "--quiet"], { env: { ...process.env, LETSROBOT_SERVER_VIEWERS_PER_ADDRESS: "0" } });

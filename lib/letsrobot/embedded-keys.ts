@@ -1,4 +1,5 @@
-import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
+import { writePrivateFile } from "../private-file.ts";
 import type { RobotSecrets } from "../server/store/store.ts";
 
 /**
@@ -25,13 +26,5 @@ export function readKeys(file: string): EmbeddedKeys | undefined {
 
 /** Write the keys (readable by this user only); throws the file system's error, e.g. ENOSPC. */
 export function saveKeys(file: string, keys: EmbeddedKeys): void {
-  const text = `${JSON.stringify(Object.fromEntries(Object.entries(fields).map(([key, name]) => [name, keys[key as keyof EmbeddedKeys]])), null, 2)}\n`;
-  const next = `${file}.new`;
-  try {
-    writeFileSync(next, text, { mode: 0o600 });
-    renameSync(next, file);
-  } catch (error) {
-    rmSync(next, { force: true });
-    throw error;
-  }
+  writePrivateFile(file, `${JSON.stringify(Object.fromEntries(Object.entries(fields).map(([key, name]) => [name, keys[key as keyof EmbeddedKeys]])), null, 2)}\n`);
 }

@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
 import { ConfigError, UsageError } from "../errors.ts";
 import { formatTable } from "../output.ts";
+import { writePrivateFile } from "../private-file.ts";
 import { type PlatformOptions, startPlatform } from "./platform.ts";
 import { newShortId } from "./store/credentials.ts";
 import { mergeSettings, validName } from "./store/robot-record.ts";
@@ -65,7 +66,7 @@ export async function serve(plan: ServePlan, deps: Pick<Deps, "log" | "out" | "s
     writeFileSync(servedUrlFile(plan.dataDir), `${platform.urls[0] ?? platform.url}\n`);
     for (const url of platform.urls) deps.out.text(url);
     for (const robot of robots) deps.out.text(`${robot.name}\t${robot.viewer_url}`);
-    if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME` (it prints the keys)");
+    if (robots.length === 0) deps.log.info("no robots yet: add one with `letsrobot serve robot add NAME --out letsrobot.toml` (the robot's config, with its keys)");
     for (const warning of platform.status().warnings) deps.log.warn(warning);
     if (plan.appPort !== undefined) deps.log.info(`app sockets also on port ${platform.appPort}`);
     if (!deps.shutdown.aborted) await new Promise((resolve) => deps.shutdown.addEventListener("abort", resolve, { once: true }));
@@ -82,46 +83,71 @@ export interface AddRobotPlan {
   /** Base URL to print in the config snippet. */
   server: string;
   json: boolean;
+  /** `--out FILE`: where the robot's config section with its keys goes. */
+  out?: string;
+  /** stdout is a terminal: without --out the keys are shown there, and only there. */
+  interactive: boolean;
 }
 
-/** Create (or re-key) a robot in the data dir and print its ids and secrets, the only time they are shown. */
+/** Where `robot add` writes the keys when stdout is not a terminal and no --out is given. */
+export function keysFileOf(dataDir: string, name: string): string {
+  return join(dataDir, "keys", `${name}.toml`);
+}
+
+/**
+ * Create (or re-key) a robot in the data dir and hand over its ids and secrets, the only time they exist in
+ * plain text. Secrets go to a terminal, or into a 0600 file (`--out`, else `{data dir}/keys/NAME.toml` when
+ * stdout is a pipe or a journal), never into a pipe.
+ */
 export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): void {
   for (const [what, value] of [["robot name", plan.name], ["owner", plan.owner]] as const) {
     if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
   }
+  const file = plan.out ?? (plan.interactive ? undefined : keysFileOf(plan.dataDir, plan.name));
+  // checked before the robot gets new keys, so a typo in --out loses nothing
+  if (plan.out !== undefined && !isFolder(dirname(resolve(plan.out)))) {
+    throw new UsageError(`--out ${plan.out}: the folder ${dirname(resolve(plan.out))} does not exist`, "give --out a file in a folder that exists, e.g. --out letsrobot.toml");
+  }
   const store = openStore(plan.dataDir);
   try {
     const { robot, secrets, change } = store.ensureRobot({ name: plan.name, owner: plan.owner, requireKey: plan.requireKey });
-    const result = {
-      robot_id: robot.id,
-      camera_id: robot.cameraId,
-      name: robot.name,
-      owner: robot.owner,
-      require_key: robot.requireKey,
-      viewer_url: `${plan.server}/robot/${robot.id}`,
-      stream_key: secrets.streamKey,
-      robot_key: secrets.robotKey,
-      owner_token: secrets.ownerToken,
-    };
-    deps.log.success(`${change} robot ${robot.name}; the keys below are shown only now`);
-    if (plan.json) return deps.out.json(result);
-    deps.out.text(
-      [
-        `# robot ${robot.name} (owner ${robot.owner}); viewer page ${result.viewer_url}`,
-        "# Put this in the robot's letsrobot.toml (mode 600). The keys are stored hashed: they cannot be shown again.",
-        "[platform]",
-        `server = "${plan.server}"`,
-        `robot_id = "${robot.id}"`,
-        `camera_id = "${robot.cameraId}"`,
-        `owner = "${robot.owner}"`,
-        `stream_key = "${secrets.streamKey}"`,
-        `robot_key = "${secrets.robotKey}"`,
-        `# owner token: sign in as ${robot.owner} (letsrobot send --as-owner)`,
-        `owner_token = "${secrets.ownerToken}"`,
-      ].join("\n"),
-    );
+    const ids = { robot_id: robot.id, camera_id: robot.cameraId, name: robot.name, owner: robot.owner, require_key: robot.requireKey, viewer_url: `${plan.server}/robot/${robot.id}` };
+    const section = [
+      `# robot ${robot.name} (owner ${robot.owner}); viewer page ${ids.viewer_url}`,
+      "# The robot's letsrobot.toml (keep it mode 600). The keys are stored hashed: they cannot be shown again.",
+      "[platform]",
+      `server = "${plan.server}"`,
+      `robot_id = "${robot.id}"`,
+      `camera_id = "${robot.cameraId}"`,
+      `owner = "${robot.owner}"`,
+      `stream_key = "${secrets.streamKey}"`,
+      `robot_key = "${secrets.robotKey}"`,
+      `# owner token: sign in as ${robot.owner} (letsrobot send --as-owner)`,
+      `owner_token = "${secrets.ownerToken}"`,
+    ].join("\n");
+    if (file === undefined) {
+      deps.log.success(`${change} robot ${robot.name}; the keys below are shown only now`);
+      if (plan.json) return deps.out.json({ ...ids, stream_key: secrets.streamKey, robot_key: secrets.robotKey, owner_token: secrets.ownerToken });
+      return deps.out.text(section);
+    }
+    try {
+      writePrivateFile(file, `${section}\n`, { makeFolder: plan.out === undefined });
+    } catch (error) {
+      throw new ConfigError(`cannot write the keys of robot ${robot.name} to ${file}: ${(error as Error).message}`, "free space or fix the folder's permissions, then run the same command again: it gives the robot new keys");
+    }
+    deps.log.success(`${change} robot ${robot.name}; its keys are in ${file} (mode 600), the only copy: copy it to the robot as its letsrobot.toml`);
+    if (plan.json) return deps.out.json({ ...ids, keys_file: file });
+    deps.out.text(`# robot ${robot.name} (owner ${robot.owner}); viewer page ${ids.viewer_url}\n# keys: ${file}`);
   } finally {
     store.close();
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

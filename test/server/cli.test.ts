@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
@@ -30,14 +30,18 @@ async function run(args: string[]) {
 describe("letsrobot serve", () => {
   let keys: Record<string, string>;
 
-  test("robot add --json prints ids and keys once", async () => {
+  test("robot add --json on a pipe prints the ids and writes the keys, once, to a 0600 file named in its output", async () => {
     const { code, stdout, stderr } = await run(["serve", "robot", "add", "bot", "--owner", "ann", "--data-dir", data.dir, "--json"]);
     expect(code).toBe(0);
-    keys = JSON.parse(stdout);
-    expect({ ...keys }).toMatchObject({ name: "bot", owner: "ann", robot_id: expect.stringMatching(/^\d+$/), camera_id: expect.stringMatching(/^\d+$/) });
+    const added = JSON.parse(stdout) as Record<string, string>;
+    expect({ ...added }).toMatchObject({ name: "bot", owner: "ann", robot_id: expect.stringMatching(/^\d+$/), camera_id: expect.stringMatching(/^\d+$/), keys_file: join(data.dir, "keys", "bot.toml") });
+    expect(statSync(added.keys_file ?? "").mode & 0o777).toBe(0o600);
+    const { platform } = Bun.TOML.parse(readFileSync(added.keys_file ?? "", "utf8")) as { platform: Record<string, string> };
+    expect({ ...platform }).toMatchObject({ robot_id: added.robot_id, camera_id: added.camera_id, owner: "ann" });
+    keys = { ...added, stream_key: platform.stream_key, robot_key: platform.robot_key, owner_token: platform.owner_token } as Record<string, string>;
     for (const secret of [keys.stream_key, keys.robot_key, keys.owner_token]) {
       expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      expect(stderr).not.toContain(secret);
+      expect(stdout + stderr).not.toContain(secret);
     }
   });
 
