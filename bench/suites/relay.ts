@@ -160,7 +160,7 @@ export const relaySuite: Suite = {
     const runs: Record<string, FanOut[]> = { ours: [], reference: [] };
     const scaling: Record<string, unknown>[] = [];
     const stall: Record<string, StallResult[]> = { ours: [], reference: [] };
-    const measure = async (which: string, make: () => Promise<RelayUnderTest>, viewers: number) => {
+    const measure = async (make: () => Promise<RelayUnderTest>, viewers: number) => {
       const target = await make();
       try {
         const result = await fanOut(target, viewers, seconds);
@@ -171,10 +171,10 @@ export const relaySuite: Suite = {
       }
     };
     for (const viewers of curve) {
-      for (const [which, make] of targets) scaling.push({ relay: which, viewers, ...(await measure(which, make, viewers)) });
+      for (const [which, make] of targets) scaling.push({ relay: which, viewers, ...(await measure(make, viewers)) });
     }
     for (let r = 0; r < rounds; r++) {
-      for (const [which, make] of targets) runs[which]?.push(await measure(which, make, main));
+      for (const [which, make] of targets) runs[which]?.push(await measure(make, main));
     }
     // the bound must hold every time: `--long` repeats the burst 10 times (a fresh relay each time)
     const bursts = options.long ? 10 : 1;

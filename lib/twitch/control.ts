@@ -39,7 +39,7 @@ export class ChatControl {
   constructor(
     private readonly policy: ChatPolicy,
     private readonly vocabulary: Vocabulary,
-    private readonly now: Clock["now"],
+    now: Clock["now"],
   ) {
     this.cooldowns = cooldown(policy.userCooldownMs, now);
     this.userRate = perPeriod(policy.userPerMinute, 60_000, now);

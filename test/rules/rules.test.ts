@@ -30,3 +30,10 @@ test("knip: no unused files, exports or dependencies", async () => {
   expect(output).toBe("");
   expect(code).toBe(0);
 }, 60_000);
+
+/** tsconfig.json: the whole tree (lib, commands, cli, test, bench, scripts) type-checks, strict, with no unused names. */
+test("tsc: everything type-checks", async () => {
+  const { code, output } = await runTool("tsc", ["--noEmit", "-p", "."]);
+  expect(output).toBe("");
+  expect(code).toBe(0);
+}, 120_000);
