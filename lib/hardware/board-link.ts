@@ -3,6 +3,9 @@ import type { Logger } from "../log.ts";
 import { parsePortSpec, selectPort } from "./port-select.ts";
 import { listSerialPorts, type SerialPortInfo } from "./ports.ts";
 import { type SerialLink, TtyPort } from "./tty-port.ts";
+import { BodyState } from "./body-state.ts";
+import { DriverLife } from "./driver-life.ts";
+import type { Hardware } from "./kinematics.ts";
 
 export interface BoardLinkOptions<T> {
   /** What is on the other end, for messages: "Firmata board", "serial board". */
@@ -32,7 +35,7 @@ export interface BoardLinkOptions<T> {
  * caller's handshake, and after the device disappears keeps trying (every retryMs) until it returns or
  * close() is called. Reports both transitions in the log.
  */
-export class BoardLink<T> {
+class BoardLink<T> {
   private link: SerialLink | undefined;
   private session: T | undefined;
   private path: string | undefined;
@@ -127,4 +130,28 @@ export class BoardLink<T> {
     await link?.close().catch(() => {});
     if (session !== undefined) this.options.release?.(session);
   }
+}
+
+/** What a tty board driver is given besides its config: the logger and, in tests, the ports and links. */
+export type BoardDeps = Pick<BoardLinkOptions<unknown>, "log" | "listPorts" | "makeLink" | "retryMs">;
+
+/**
+ * The parts every driver of a board on a tty has: the state of the body (what the motors, servos and lights
+ * should be doing), the driver's open/closed life, and the link to the board, on hardware.port at
+ * hardware.baud (or the sketch's usual rate), which halts the state whenever the board goes away.
+ */
+export function boardParts<T>(hw: Hardware, deps: BoardDeps, board: { label: string; what: string; baud: number } & Pick<BoardLinkOptions<T>, "connect" | "onBack" | "release">) {
+  const state = new BodyState(hw);
+  const life = new DriverLife(board.label);
+  const link = new BoardLink<T>({
+    ...deps,
+    what: board.what,
+    port: hw.port,
+    baud: hw.baud || board.baud,
+    connect: board.connect,
+    release: board.release,
+    onBack: board.onBack,
+    onLost: () => state.halt(), // a board that lost power or USB stops its motors
+  });
+  return { state, life, link };
 }

@@ -1,34 +1,21 @@
 import { HardwareError } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
-import { BoardLink } from "../board-link.ts";
-import { BodyState } from "../body-state.ts";
-import { DriverLife } from "../driver-life.ts";
+import { type BoardDeps, boardParts } from "../board-link.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import { checkPins, createFirmataIo, firmwareName } from "../firmata-io.ts";
 import { type Body, connectBody } from "../johnny-five.ts";
 import type { Hardware } from "../kinematics.ts";
-import type { SerialPortInfo } from "../ports.ts";
-import type { SerialLink } from "../tty-port.ts";
 
-export interface FirmataDriverDeps {
-  log: Logger;
-  listPorts?: () => SerialPortInfo[];
-  makeLink?: (path: string, baud: number) => SerialLink;
+export interface FirmataDriverDeps extends BoardDeps {
   /** How long to wait for the Firmata handshake; default hardware.handshake_ms (a real Uno takes ~2 s to boot after open). */
   handshakeMs?: number;
-  retryMs?: number;
 }
 
 /** An Arduino running StandardFirmata, driven pin by pin through johnny-five over the tty link. */
 export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): HardwareDriver {
-  const state = new BodyState(hw);
-  const life = new DriverLife("Firmata");
-
-  const link = new BoardLink<Body>({
-    ...deps, // log, listPorts, makeLink, retryMs
+  const { state, life, link } = boardParts<Body>(hw, deps, {
+    label: "Firmata",
     what: "Firmata board",
-    port: hw.port,
-    baud: hw.baud || 57600,
+    baud: 57600,
     async connect(serial, path) {
       const { io, stopAsking } = createFirmataIo(serial);
       let body: Body;
@@ -39,9 +26,6 @@ export function createFirmataDriver(hw: Hardware, deps: FirmataDriverDeps): Hard
       }
       deps.log.debug(`${path}: ${firmwareName(io)}`);
       return body;
-    },
-    onLost() {
-      state.halt(); // a board that lost power or USB stops its motors
     },
     release: (body) => body.dispose(),
     onBack(body) {

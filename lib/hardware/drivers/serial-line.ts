@@ -1,18 +1,10 @@
 import { HardwareError } from "../../errors.ts";
-import type { Logger } from "../../log.ts";
-import { BoardLink } from "../board-link.ts";
-import { BodyState } from "../body-state.ts";
-import { DriverLife } from "../driver-life.ts";
+import { type BoardDeps, boardParts } from "../board-link.ts";
 import type { Action, DriverState, HardwareDriver } from "../driver.ts";
 import type { Hardware } from "../kinematics.ts";
-import type { SerialPortInfo } from "../ports.ts";
 import type { SerialLink } from "../tty-port.ts";
 
-export interface SerialLineDriverDeps {
-  log: Logger;
-  listPorts?: () => SerialPortInfo[];
-  makeLink?: (path: string, baud: number) => SerialLink;
-  retryMs?: number;
+export interface SerialLineDriverDeps extends BoardDeps {
   /** How long to wait for an OK/ERR reply when hardware.serial_ack is on. */
   replyMs?: number;
 }
@@ -52,14 +44,10 @@ interface Session {
 
 /** A classic serial sketch: one lower-cased word plus CRLF per command at 9600 baud; reads back OK/ERR. */
 export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps): HardwareDriver {
-  const state = new BodyState(hw);
-  const life = new DriverLife("serial");
-
-  const link = new BoardLink<Session>({
-    ...deps, // log, listPorts, makeLink, retryMs
+  const { state, life, link } = boardParts<Session>(hw, deps, {
+    label: "serial",
     what: "serial board",
-    port: hw.port,
-    baud: hw.baud || 9600,
+    baud: 9600,
     async connect(serial) {
       const session: Session = { link: serial, replies: [] };
       let pending = "";
@@ -79,9 +67,6 @@ export function createSerialLineDriver(hw: Hardware, deps: SerialLineDriverDeps)
       });
       await serial.open();
       return session;
-    },
-    onLost() {
-      state.halt();
     },
     onBack() {
       halt(); // a board with its own power may still be running the last command
