@@ -1,7 +1,8 @@
 import type { Action } from "./about.ts";
 import { resolveConfig } from "../lib/config/load.ts";
 import { systemRoots } from "../lib/deps.ts";
-import { type DoctorContext, runChecks } from "../lib/doctor/checks.ts";
+import type { DoctorContext } from "../lib/doctor/check.ts";
+import { runChecks } from "../lib/doctor/checks.ts";
 import { hasRequiredFailure, reportJson, reportText } from "../lib/doctor/report.ts";
 import { ExitCode, LetsrobotError, VerdictError } from "../lib/errors.ts";
 import { connectSocket } from "../lib/net/socket-client.ts";

@@ -1,5 +1,5 @@
 import { formatTable } from "../output.ts";
-import type { CheckResult } from "./checks.ts";
+import type { CheckResult } from "./check.ts";
 
 const marks = { pass: "ok", warn: "warn", fail: "FAIL", skip: "skip" } as const;
 

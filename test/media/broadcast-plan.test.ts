@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type Config, defaults } from "../../lib/config/schema.ts";
-import { checks, type DoctorContext, runChecks } from "../../lib/doctor/checks.ts";
+import type { DoctorContext } from "../../lib/doctor/check.ts";
+import { checks, runChecks } from "../../lib/doctor/checks.ts";
 import { type Broadcaster, startBroadcast } from "../../lib/media/broadcast.ts";
 import { toBroadcastPlan, streamKeyProblem } from "../../lib/media/broadcast-plan.ts";
 import { FLV_AUDIO, FLV_VIDEO, type FlvTag } from "../../lib/media/flv.ts";
