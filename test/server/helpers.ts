@@ -1,3 +1,4 @@
+import { afterAll } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,19 @@ export const quietLog = () => createLogger((process.env.LETSROBOT_TEST_LOG as "d
 export function tempDataDir(): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), "letsrobot-serve-"));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh data dir on each call; all of them are removed after the calling file's tests. */
+export function tempDataDirs(): () => string {
+  const dirs: { remove(): void }[] = [];
+  afterAll(() => {
+    for (const d of dirs.splice(0)) d.remove();
+  });
+  return () => {
+    const d = tempDataDir();
+    dirs.push(d);
+    return d.dir;
+  };
 }
 
 export function startTestPlatform(dataDir: string, extra: Partial<PlatformOptions> = {}): Promise<Platform> {

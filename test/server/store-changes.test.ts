@@ -2,21 +2,13 @@
  * The store picks up robots another process changed: it asks SQLite for a while after the data directory
  * is written (lib/server/store/write-watch.ts), and on every turn when the directory cannot be watched.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { openStore } from "../../lib/server/store/store.ts";
 import { changeWindow, type WatchWrites } from "../../lib/server/store/write-watch.ts";
-import { tempDataDir, until } from "./helpers.ts";
+import { tempDataDirs, until } from "./helpers.ts";
 
-const dirs: { remove(): void }[] = [];
-const temp = () => {
-  const d = tempDataDir();
-  dirs.push(d);
-  return d.dir;
-};
-afterAll(() => {
-  for (const d of dirs) d.remove();
-});
+const temp = tempDataDirs();
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 

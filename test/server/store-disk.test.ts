@@ -7,17 +7,9 @@ import { connectSocket } from "../../lib/net/socket-client.ts";
 import { openStore } from "../../lib/server/store/store.ts";
 import { runCli } from "../helpers/cli.ts";
 import { smallDisk } from "../helpers/small-disk.ts";
-import { connect, emitAck, startTestPlatform, tempDataDir } from "./helpers.ts";
+import { connect, emitAck, startTestPlatform, tempDataDirs } from "./helpers.ts";
 
-const dirs: { remove(): void }[] = [];
-const temp = () => {
-  const d = tempDataDir();
-  dirs.push(d);
-  return d.dir;
-};
-afterAll(() => {
-  for (const d of dirs) d.remove();
-});
+const temp = tempDataDirs();
 
 const writer = join(import.meta.dir, "store-writer.ts");
 
