@@ -1,11 +1,8 @@
-import type { Logger } from "../log.ts";
 import type { SocketChannel, SocketFactory } from "../net/channel.ts";
-import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock } from "../clock.ts";
-import { KeptLink } from "../robot/kept-link.ts";
-import type { LinkName, LinkState, LinkStatus } from "../robot/link-status.ts";
+import { KeptLink, type KeptLinkTuning } from "../robot/kept-link.ts";
+import type { LinkName, LinkStatus } from "../robot/link-status.ts";
 
-export interface LinkOptions {
+export interface LinkOptions extends KeptLinkTuning {
   name: LinkName;
   /** Where to connect (http://host:port); asked again before every connection attempt. */
   url: () => string;
@@ -15,22 +12,12 @@ export interface LinkOptions {
   identify: { event: string; data: unknown };
   /** Server → robot events and their handlers (any of them counts as a sign of life). */
   handlers: Record<string, (data: unknown) => void>;
-  clock: Clock;
-  /** A server that acks our pings but has been silent this long is considered dead. */
-  livenessMs: number;
   /** Re-identify this often even when the server never acks (docs/protocol.md 1.3: 60 s). */
   reidentifyMs?: number;
-  connectTimeoutMs?: number;
-  backoff?: BackoffOptions;
   /** After this many failures in a row, call `relookup` before the next attempt. */
   relookupAfter?: number;
   relookup?: () => Promise<void>;
-  onState?: (state: LinkState, detail?: string) => void;
-  log?: Logger;
-  random?: () => number;
 }
-
-const linkBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
 
 /**
  * One robot socket that stays up by itself: identify on every connect, ping with the identify event
@@ -49,7 +36,7 @@ export class RobotLink extends KeptLink {
   private unackedConnects = 0;
 
   constructor(private readonly options: LinkOptions) {
-    super({ label: `${options.name} socket`, clock: options.clock, log: options.log, onState: options.onState });
+    super({ ...options, label: `${options.name} socket` });
   }
 
   get connected(): boolean {
@@ -165,7 +152,7 @@ export class RobotLink extends KeptLink {
   }
 
   protected retryDelay(): number {
-    return backoffDelay(this.failures - 1, this.options.backoff ?? linkBackoff, this.options.random);
+    return this.backoffDelay();
   }
 
   /** After every `relookupAfter` failures in a row, look the server up again before the next attempt. */

@@ -1,7 +1,4 @@
-import type { Logger } from "../log.ts";
-import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
-import type { Clock } from "../clock.ts";
-import { KeptLink } from "../robot/kept-link.ts";
+import { KeptLink, type KeptLinkTuning } from "../robot/kept-link.ts";
 import type { LinkState } from "../robot/link-status.ts";
 import type { RobotCommand } from "../robot/payload.ts";
 import { parseValidated, pickChannel, type RemoChannel, type RemoChat, RemoEvent, type RemoIdentity, robotMessage, toChatMessage, toRobotCommand } from "./protocol.ts";
@@ -12,7 +9,7 @@ export interface RemoJoined extends RemoIdentity {
   channel: RemoChannel;
 }
 
-export interface RemoLinkOptions {
+export interface RemoLinkOptions extends KeptLinkTuning {
   /** ws:// or wss:// URL of the Remo server's websocket. */
   url: string;
   /** The robot key (a JWT on Remo.tv). Sent only inside AUTHENTICATE_ROBOT, never logged. */
@@ -22,21 +19,10 @@ export interface RemoLinkOptions {
   /** `GET /api/dev/channels/list/{host}` → the server's channels. */
   lookupChannels: (host: string) => Promise<RemoChannel[]>;
   factory: FrameSocketFactory;
-  clock: Clock;
-  backoff?: BackoffOptions;
-  /** How long the server has to validate us and the channel lookup to answer. */
-  connectTimeoutMs?: number;
-  /** A server silent this long (no frame, no answer to our pings) is dead: reconnect. */
-  livenessMs: number;
-  onState?: (state: LinkState, detail?: string) => void;
   onJoined?: (joined: RemoJoined) => void;
   onCommand: (command: RobotCommand) => void;
   onChat: (message: RemoChat) => void;
-  log?: Logger;
-  random?: () => number;
 }
-
-const remoBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
 
 /**
  * The robot's one Remo socket, kept up by itself: authenticate on every connect, look up and join the
@@ -50,7 +36,7 @@ export class RemoLink extends KeptLink {
   private refused = false;
 
   constructor(private readonly options: RemoLinkOptions) {
-    super({ label: "Remo socket", clock: options.clock, log: options.log, onState: options.onState });
+    super({ ...options, label: "Remo socket" });
   }
 
   get where(): RemoJoined | undefined {
@@ -165,8 +151,7 @@ export class RemoLink extends KeptLink {
 
   /** A refused key waits the longest backoff: the owner may fix the key on the site. */
   protected retryDelay(): number {
-    const backoff = this.options.backoff ?? remoBackoff;
-    return this.refused ? backoff.capMs : backoffDelay(this.failures - 1, backoff, this.options.random);
+    return this.refused ? this.backoff.capMs : this.backoffDelay();
   }
 
   protected drop(): void {

@@ -1,14 +1,27 @@
 import type { Logger } from "../log.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
+import { type BackoffOptions, backoffDelay } from "../net/backoff.ts";
 import type { LinkState } from "./link-status.ts";
 
-export interface KeptLinkOptions {
+/** What every connector's link is tuned by, besides what it connects to. */
+export interface KeptLinkTuning {
+  clock: Clock;
+  /** A server silent this long (no answer to our pings, no event) is considered dead: reconnect. */
+  livenessMs: number;
+  connectTimeoutMs?: number;
+  /** Delay between attempts (default: 250 ms, doubling to 2 s, ±20 %). */
+  backoff?: BackoffOptions;
+  onState?: (state: LinkState, detail?: string) => void;
+  log?: Logger;
+  random?: () => number;
+}
+
+export interface KeptLinkOptions extends Pick<KeptLinkTuning, "clock" | "log" | "onState" | "backoff" | "random"> {
   /** How log lines name the link ("control socket", "Remo socket"). */
   label: string;
-  clock: Clock;
-  log?: Logger;
-  onState?: (state: LinkState, detail?: string) => void;
 }
+
+const defaultBackoff: BackoffOptions = { baseMs: 250, capMs: 2000, jitter: 0.2 };
 
 /**
  * The part every connector's socket shares: a state that is reported on change, timers that die with the
@@ -34,6 +47,16 @@ export abstract class KeptLink {
     this.closed = true;
     this.teardown();
     this.setState("closed");
+  }
+
+  /** The backoff this link retries by. */
+  protected get backoff(): BackoffOptions {
+    return this.kept.backoff ?? defaultBackoff;
+  }
+
+  /** The backoff's delay after the failures counted so far. */
+  protected backoffDelay(): number {
+    return backoffDelay(this.failures - 1, this.backoff, this.kept.random);
   }
 
   protected abstract connect(): void;
