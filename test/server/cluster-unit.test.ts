@@ -59,10 +59,19 @@ function memoryBus() {
   return { link };
 }
 
-/** A member: a Hub on the shared store, rooms set by the test, and the events its hub emitted. */
-async function member(bus: ReturnType<typeof memoryBus>, nodeId: string, clock: { now: number }) {
+/** The shared store, opened once more (as each process opens it), closed after the file's tests. */
+function sharedStore(): Store {
   const store = openStore(data.dir);
   stores.push(store);
+  return store;
+}
+
+/** A robot in the shared store. */
+const robotNamed = (name: string) => sharedStore().ensureRobot({ name, owner: "una" }).robot;
+
+/** A member: a Hub on the shared store, rooms set by the test, and the events its hub emitted. */
+async function member(bus: ReturnType<typeof memoryBus>, nodeId: string, clock: { now: number }) {
+  const store = sharedStore();
   const rooms = new Map<string, number>();
   const emitted = new EventEmitter();
   const io: SocketServer = {
@@ -81,9 +90,7 @@ async function member(bus: ReturnType<typeof memoryBus>, nodeId: string, clock: 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe("cluster bookkeeping", () => {
-  const setup = openStore(data.dir);
-  stores.push(setup);
-  const { robot } = setup.ensureRobot({ name: "unit", owner: "una" });
+  const robot = robotNamed("unit");
 
   test("peers count each other's sockets; a silent peer stops counting after three heartbeats; bye is immediate", async () => {
     const clock = { now: 1_000 };
@@ -167,9 +174,7 @@ describe("cluster bookkeeping", () => {
 });
 
 describe("commands across processes", () => {
-  const setup = openStore(data.dir);
-  stores.push(setup);
-  const { robot } = setup.ensureRobot({ name: "unit-commands", owner: "una" });
+  const robot = robotNamed("unit-commands");
 
   test("a command goes once, only to the process that holds the robot's control socket; a local robot costs no message", async () => {
     const clock = { now: 1_000 };
@@ -207,8 +212,7 @@ describe("commands across processes", () => {
 describe("relay across processes", () => {
   test("a remote upload replaced by a newer one here is ignored from then on (no ping-pong between transmitters)", async () => {
     const bus = memoryBus();
-    const store = openStore(data.dir);
-    stores.push(store);
+    const store = sharedStore();
     const { robot } = store.ensureRobot({ name: "cam2", owner: "una" });
     // a relay stand-in: one transmitter per camera, a new ingest destroys the previous one (as relay.ts does)
     const ingests: string[] = [];
