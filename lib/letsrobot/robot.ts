@@ -66,42 +66,21 @@ export function connectLinks(options: RobotOptions, core: RobotCore, lookup: () 
     if (name === "app" && state === "connected") reportStatus();
   };
 
-  const control = new RobotLink({
-    ...common,
-    name: "control",
-    url: () => hostUrl(endpoints.control),
-    auth: auth("control"),
-    identify: { event: "robot_id", data: robotId },
-    handlers: { command_to_robot: (d) => onCommand(ctx, d), custom_event: (d) => onCustomEvent(ctx, d) },
-    onState: onLink("control"),
+  /** One of the three sockets: where it connects, how it identifies, what the server sends it. */
+  const link = (name: "control" | "chat" | "app", identify: string, handlers: Record<string, (data: unknown) => void>) =>
+    new RobotLink({ ...common, name, url: () => hostUrl(endpoints[name]), auth: auth(name), identify: { event: identify, data: robotId }, handlers, onState: onLink(name) });
+  const control = link("control", "robot_id", { command_to_robot: (d) => onCommand(ctx, d), custom_event: (d) => onCustomEvent(ctx, d) });
+  const chat = link("chat", "identify_robot_id", {
+    chat_message_with_name: (d) => onChat(ctx, d),
+    message_removed: (d) => onMessageRemoved(ctx, d),
+    user_blocked: (d) => onUserModerated(ctx, d, "blocked"),
+    user_timeout: (d) => onUserModerated(ctx, d, "timeout"),
   });
-  const chat = new RobotLink({
-    ...common,
-    name: "chat",
-    url: () => hostUrl(endpoints.chat),
-    auth: auth("chat"),
-    identify: { event: "identify_robot_id", data: robotId },
-    handlers: {
-      chat_message_with_name: (d) => onChat(ctx, d),
-      message_removed: (d) => onMessageRemoved(ctx, d),
-      user_blocked: (d) => onUserModerated(ctx, d, "blocked"),
-      user_timeout: (d) => onUserModerated(ctx, d, "timeout"),
-    },
-    onState: onLink("chat"),
-  });
-  const app = new RobotLink({
-    ...common,
-    name: "app",
-    url: () => hostUrl(endpoints.app),
-    auth: auth("app"),
-    identify: { event: "identify_robot_id", data: robotId },
-    handlers: {
-      command_to_robot: (d) => onCommand(ctx, d),
-      exclusive_control: (d) => onExclusive(ctx, d),
-      robot_settings_changed: () => void onSettingsChanged(ctx),
-      message_removed: (d) => onMessageRemoved(ctx, d),
-    },
-    onState: onLink("app"),
+  const app = link("app", "identify_robot_id", {
+    command_to_robot: (d) => onCommand(ctx, d),
+    exclusive_control: (d) => onExclusive(ctx, d),
+    robot_settings_changed: () => void onSettingsChanged(ctx),
+    message_removed: (d) => onMessageRemoved(ctx, d),
   });
   const links = [control, chat, app];
 
