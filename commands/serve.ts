@@ -6,6 +6,8 @@ import { isWildcard } from "../lib/server/http/reachable.ts";
 import { defaultDataDir } from "../lib/config/data-dir.ts";
 import { addRobot, clusterOf, lastServedUrl, listRobots, parsePortFlag, serve, setRobot } from "../lib/server/serve.ts";
 import { runProcess } from "../lib/process/run.ts";
+import { outputFile } from "./args.ts";
+import { resolve } from "node:path";
 import { tlsOf } from "../lib/server/tls/identity.ts";
 
 /** Config with the server flags applied (flags > env > file > defaults), and the data dir resolved. */
@@ -25,7 +27,7 @@ function serverConfig(args: { config?: string; host?: string; port?: string; "da
 
 export const robotAddAction: Action<"serve robot add"> = (args, deps) => {
   const { dataDir, baseUrl } = serverConfig(args, deps);
-  addRobot({ dataDir, name: args.name, owner: args.owner || "owner", requireKey: args["require-key"], server: baseUrl, json: args.json === true, out: args.out, interactive: deps.interactive }, deps);
+  addRobot({ dataDir, name: args.name, owner: args.owner || "owner", requireKey: args["require-key"], server: baseUrl, json: args.json === true, out: args.out === undefined ? undefined : outputFile(resolve(deps.cwd, args.out), "--out"), interactive: deps.interactive }, deps);
 };
 
 export const robotListAction: Action<"serve robot list"> = (args, deps) => {

@@ -1,6 +1,6 @@
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Deps } from "../deps.ts";
 import { ConfigError, UsageError } from "../errors.ts";
@@ -83,7 +83,7 @@ export interface AddRobotPlan {
   /** Base URL to print in the config snippet. */
   server: string;
   json: boolean;
-  /** `--out FILE`: where the robot's config section with its keys goes. */
+  /** `--out FILE`: where the robot's config section with its keys goes (its folder checked by the command, before the robot is touched). */
   out?: string;
   /** stdout is a terminal: without --out the keys are shown there, and only there. */
   interactive: boolean;
@@ -104,10 +104,6 @@ export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): v
     if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
   }
   const file = plan.out ?? (plan.interactive ? undefined : keysFileOf(plan.dataDir, plan.name));
-  // checked before the robot gets new keys, so a typo in --out loses nothing
-  if (plan.out !== undefined && !isFolder(dirname(resolve(plan.out)))) {
-    throw new UsageError(`--out ${plan.out}: the folder ${dirname(resolve(plan.out))} does not exist`, "give --out a file in a folder that exists, e.g. --out letsrobot.toml");
-  }
   const store = openStore(plan.dataDir);
   try {
     const { robot, secrets, change } = store.ensureRobot({ name: plan.name, owner: plan.owner, requireKey: plan.requireKey });
@@ -143,13 +139,6 @@ export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): v
   }
 }
 
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The robots in the data dir, without secrets. */
 export function listRobots(plan: { dataDir: string; server: string; json: boolean }, deps: Pick<Deps, "out">): void {

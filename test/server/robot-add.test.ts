@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { UsageError } from "../../lib/errors.ts";
 import { createLogger } from "../../lib/log.ts";
 import { createOutput } from "../../lib/output.ts";
 import { addRobot, keysFileOf } from "../../lib/server/serve.ts";
 import { openStore } from "../../lib/server/store/store.ts";
+import { runCli } from "../helpers/cli.ts";
 import { tempDataDir } from "./helpers.ts";
 
 const data = tempDataDir();
@@ -58,11 +58,13 @@ describe("serve robot add: the keys go to a terminal or a 0600 file, never into 
     expect(secretsIn(readFileSync(out, "utf8"))).toHaveLength(3);
   });
 
-  test("--out in a folder that does not exist is refused before the robot is touched", () => {
-    const before = add("kept", { interactive: false });
+  test("--out in a folder that does not exist is refused (exit 2, naming it) before the robot is touched", async () => {
+    add("kept", { interactive: false });
     const keptKeys = readFileSync(keysFileOf(data.dir, "kept"), "utf8");
-    expect(before).toContain("keys");
-    expect(() => add("kept", { interactive: false, out: join(data.dir, "no-such-folder", "x.toml") })).toThrow(UsageError);
+    const missing = join(data.dir, "no-such-folder");
+    const refused = await runCli(["serve", "robot", "add", "kept", "--out", join(missing, "x.toml"), "--data-dir", data.dir]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(missing);
     // the robot still has the keys written before: nothing was re-keyed
     const store = openStore(data.dir);
     try {
