@@ -41,7 +41,7 @@ export function startRobot(options: RobotOptions, deps: RobotDeps): Robot {
 /** Control, chat and app sockets wired to the robot's core: commands, chat, moderation, video status. */
 export function connectLinks(options: RobotOptions, core: RobotCore, lookup: () => Promise<Endpoints>): Connection {
   const { config, robotId, cameraId } = options;
-  const { ctx, executor, deps } = core;
+  const { ctx, deps } = core;
   let endpoints = options.endpoints;
   let relooking: Promise<void> | undefined;
   const relookup = () =>
@@ -57,12 +57,9 @@ export function connectLinks(options: RobotOptions, core: RobotCore, lookup: () 
   const key = config.platform.robot_key;
   const auth = (role: string): Record<string, string> => (key ? { robot_key: key, role } : { role });
   const common = { factory: options.factory, clock: deps.clock, livenessMs: config.behaviour.liveness_s * 1000, relookup, log: deps.log };
-  let controlWasUp = false;
   const onLink = (name: "control" | "chat" | "app") => (state: LinkState, detail?: string) => {
     deps.emit({ type: "link", link: name, state, detail });
-    // Lost control socket: stop at once. While it keeps failing to reconnect, only if something still moves.
-    if (name === "control" && (state === "down" || state === "refused") && (controlWasUp || deps.driver.state().moving)) executor.halt("disconnect");
-    if (name === "control") controlWasUp = state === "connected";
+    if (name === "control") core.commandLink(state);
     if (name === "app" && state === "connected") reportStatus();
   };
 

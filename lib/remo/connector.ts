@@ -43,9 +43,8 @@ export function remoConnector(config: Config, deps: RemoConnectorDeps): Connecto
         fetchSettings: async () => settings,
         startMedia: async () => media,
         connect(core) {
-          const { ctx, executor } = core;
+          const { ctx } = core;
           let online = false;
-          let wasUp = false;
           const link: RemoLink = new RemoLink({
             url: endpoints.socket,
             token: config.platform.robot_key,
@@ -58,8 +57,7 @@ export function remoConnector(config: Config, deps: RemoConnectorDeps): Connecto
             log,
             onState: (state, detail) => {
               emit({ type: "link", link: "remo", state, detail });
-              if (state === "down" && (wasUp || core.deps.driver.state().moving)) executor.halt("disconnect");
-              wasUp = state === "connected";
+              core.commandLink(state);
             },
             onJoined: (joined) => {
               ctx.robotId = joined.id;

@@ -4,7 +4,7 @@ import type { Logger } from "../log.ts";
 import type { RobotSettings } from "../platform/lookups.ts";
 import type { SpeechQueue } from "../speech/queue.ts";
 import type { Clock } from "../clock.ts";
-import type { LinkStatus } from "./link-status.ts";
+import type { LinkState, LinkStatus } from "./link-status.ts";
 import type { RobotEvent, RobotStatus } from "./events.ts";
 import { CommandExecutor } from "./executor.ts";
 import type { HandlerContext } from "./handlers.ts";
@@ -39,6 +39,11 @@ export interface RobotCore {
   readonly ctx: HandlerContext;
   readonly deps: CoreDeps;
   status(links: LinkStatus[]): RobotStatus;
+  /**
+   * The link that carries commands changed state (each connector reports its own): lost or refused, the
+   * motors stop at once; while it keeps failing to come back, only if something still moves.
+   */
+  commandLink(state: LinkState): void;
 }
 
 /** A connected robot: what `run`, the status endpoint and the tests see. */
@@ -76,11 +81,16 @@ export function startCore(options: CoreOptions, deps: CoreDeps): RobotCore {
     settings: options.settings,
   };
   if (config.tts.boot_message) deps.speech?.enqueue({ id: "", user: "", text: config.tts.boot_message });
+  let commandLinkUp = false;
   return {
     config,
     executor,
     ctx,
     deps,
+    commandLink(state) {
+      if ((state === "down" || state === "refused") && (commandLinkUp || deps.driver.state().moving)) executor.halt("disconnect");
+      commandLinkUp = state === "connected";
+    },
     status: (links) => {
       const driver = deps.driver.state();
       const media = deps.media.status();
