@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { Lifecycle } from "../process/lifecycle.ts";
 import { guardRequest, guardUpgrade } from "./guard.ts";
@@ -11,7 +10,7 @@ import { indexPage, viewerPage } from "./page/viewer-page.ts";
 import { createRelay } from "./relay/relay.ts";
 import { shareRelay } from "./cluster/relay-cluster.ts";
 import { createRemoEndpoint } from "./remo/endpoint.ts";
-import { validName } from "./store/robot-record.ts";
+import { requireNames } from "./store/robot-record.ts";
 import { attachRobotEvents } from "./sockets/robot-sockets.ts";
 import { startSocketServer } from "./sockets/socket-server.ts";
 import { openCluster } from "./cluster/cluster.ts";
@@ -204,9 +203,7 @@ async function openPlatform(options: PlatformOptions, log: Logger, life: Lifecyc
     appPort: listening.appPort,
     async ensureRobot(input) {
       const owner = input.owner ?? "owner";
-      for (const [what, value] of [["robot name", input.name], ["owner name", owner]] as const) {
-        if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
-      }
+      requireNames(input.name, owner);
       const { robot, secrets, change } = store.ensureRobot({ name: input.name, owner, requireKey: input.requireKey, secrets: input.secrets });
       log.info(`${change} robot ${robot.name} (${robot.id}, camera ${robot.cameraId}, owner ${robot.owner})`);
       const { streamKey, robotKey, ownerToken } = secrets;

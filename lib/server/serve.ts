@@ -8,7 +8,7 @@ import { formatTable } from "../output.ts";
 import { writePrivateFile } from "../private-file.ts";
 import { type PlatformOptions, startPlatform } from "./platform.ts";
 import { newShortId } from "./store/credentials.ts";
-import { mergeSettings, validName } from "./store/robot-record.ts";
+import { mergeSettings, requireNames } from "./store/robot-record.ts";
 import { openStore } from "./store/store.ts";
 import type { TlsIdentity } from "./tls/identity.ts";
 
@@ -100,9 +100,7 @@ export function keysFileOf(dataDir: string, name: string): string {
  * stdout is a pipe or a journal), never into a pipe.
  */
 export function addRobot(plan: AddRobotPlan, deps: Pick<Deps, "log" | "out">): void {
-  for (const [what, value] of [["robot name", plan.name], ["owner", plan.owner]] as const) {
-    if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
-  }
+  requireNames(plan.name, plan.owner);
   const file = plan.out ?? (plan.interactive ? undefined : keysFileOf(plan.dataDir, plan.name));
   const store = openStore(plan.dataDir);
   try {

@@ -1,3 +1,5 @@
+import { UsageError } from "../../errors.ts";
+
 /** What the local platform knows about a robot (no secrets: those live only as hashes in the store). */
 export interface RobotRecord {
   id: string;
@@ -46,6 +48,13 @@ const nameRule = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 /** A robot or user name: 1–32 letters, digits, `_`, `.`, `-`, starting with a letter or digit. */
 export function validName(name: string): boolean {
   return nameRule.test(name);
+}
+
+/** A new robot's name and its owner's, or a UsageError saying which one is wrong and what is allowed. */
+export function requireNames(robot: string, owner: string): void {
+  for (const [what, value] of [["robot name", robot], ["owner", owner]] as const) {
+    if (!validName(value)) throw new UsageError(`invalid ${what} ${JSON.stringify(value)}`, "use 1-32 letters, digits, _ . - (starting with a letter or digit)");
+  }
 }
 
 /** Settings with unknown keys dropped and each known key type-checked; undefined when the patch is bad. */
