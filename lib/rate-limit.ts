@@ -8,6 +8,9 @@
  * (`twitch.user_per_minute = 0`). Pure apart from the injected clock; no timers: a bucket is refilled when
  * it is next read. Memory is bounded by forgetting the least recently used key (it comes back full). A
  * `take` allocates nothing once its key has a bucket: it runs for every command a server relays.
+ *
+ * A limit that belongs to one thing that lives and dies with it (a socket's budget of inbound events) is a
+ * `TokenBucket`: the same refill, without a key, a map or a place in the least-recently-used list.
  */
 import type { Clock } from "./clock.ts";
 
@@ -22,6 +25,44 @@ export interface RateLimit {
 
 /** Tolerance for float refills: 300 ms at 1000/300 tokens a second must count as one whole token. */
 const EPSILON = 1e-9;
+
+/** Tokens after `elapsedMs` at `perSecond`, never above `burst` (a clock that steps back adds nothing). */
+function refill(burst: number, perSecond: number, tokens: number, elapsedMs: number): number {
+  return Math.min(burst, tokens + (Math.max(0, elapsedMs) * perSecond) / 1000);
+}
+
+const isUnlimited = (limit: RateLimit) => !(limit.burst > 0 && limit.perSecond > 0);
+
+/** One bucket for one owner (not keyed): starts full. */
+export class TokenBucket {
+  readonly burst: number;
+  readonly perSecond: number;
+  readonly unlimited: boolean;
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    limit: RateLimit,
+    private readonly now: Clock["now"],
+  ) {
+    this.burst = limit.burst;
+    this.perSecond = limit.perSecond;
+    this.unlimited = isUnlimited(limit);
+    this.tokens = limit.burst;
+    this.at = now();
+  }
+
+  /** Take a token; false (and nothing taken) when there is none. */
+  take(): boolean {
+    if (this.unlimited) return true;
+    const at = this.now();
+    const tokens = refill(this.burst, this.perSecond, this.tokens, at - this.at);
+    if (tokens < 1 - EPSILON) return false;
+    this.tokens = Math.max(0, tokens - 1);
+    this.at = at;
+    return true;
+  }
+}
 
 /** A key's tokens, and its place in the keys from least to most recently used (a list: no map writes per take). */
 interface Bucket {
@@ -48,7 +89,7 @@ export class RateLimiter {
   ) {
     this.burst = limit.burst;
     this.perSecond = limit.perSecond;
-    this.unlimited = !(limit.burst > 0 && limit.perSecond > 0);
+    this.unlimited = isUnlimited(limit);
     this.maxKeys = Math.max(1, limit.maxKeys ?? 10_000);
   }
 
@@ -108,7 +149,7 @@ export class RateLimiter {
   }
 
   private refilled(bucket: Bucket, at: number): number {
-    return Math.min(this.burst, bucket.tokens + (Math.max(0, at - bucket.at) * this.perSecond) / 1000);
+    return refill(this.burst, this.perSecond, bucket.tokens, at - bucket.at);
   }
 }
 

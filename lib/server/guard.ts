@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../log.ts";
-import type { RateLimiter } from "../rate-limit.ts";
+import { type RateLimit, TokenBucket } from "../rate-limit.ts";
 import type { ClientSocket } from "./sockets/socket-server.ts";
 
 /**
@@ -13,8 +13,9 @@ import type { ClientSocket } from "./sockets/socket-server.ts";
  */
 export interface SocketGuardOptions {
   log: Logger;
-  /** Every inbound event of every socket takes one token, keyed by socket id. */
-  events: RateLimiter;
+  /** Every inbound event takes one token from its socket's own bucket (gone with the socket). */
+  events: RateLimit;
+  /** Milliseconds, for the bucket and the refusal notices (default `performance.now`). */
   now?: () => number;
 }
 
@@ -24,7 +25,8 @@ export function errorText(error: unknown): string {
 }
 
 export function guardSocket(socket: ClientSocket, options: SocketGuardOptions): ClientSocket {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
+  const budget = new TokenBucket(options.events, now);
   let lastNotice = -Infinity;
   const refuse = (event: string, ack: ((reply: unknown) => void) | undefined, error: string, message: string) => {
     const answer = { ok: false, error, message };
@@ -45,7 +47,7 @@ export function guardSocket(socket: ClientSocket, options: SocketGuardOptions): 
     disconnect: () => socket.disconnect(),
     on(event, handler) {
       socket.on(event, (data, ack) => {
-        if (!options.events.take(socket.id)) {
+        if (!budget.take()) {
           return refuse(event, ack, "rate_limited", `too many events: at most ${options.events.perSecond} per second`);
         }
         try {

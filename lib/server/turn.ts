@@ -1,9 +1,9 @@
 /**
- * A value read at most once per turn of the event loop. Per command the server would otherwise read the
- * clock several times and ask SQLite whether another process changed the robots: on a virtual machine a
- * clock read can be a system call, and at thousands of commands per second these reads were a large share
- * of the server's CPU. Within one turn the answer cannot usefully change for these uses (token buckets,
- * timestamps to the millisecond, robots another process edits), so the first read of a turn is reused.
+ * A value read at most once per turn of the event loop. The store asks SQLite whether another process
+ * changed the robots for a while after a write in the data directory; at thousands of commands a second
+ * that query was a large share of the server's CPU, and within one turn its answer cannot usefully change,
+ * so the first read of a turn is reused. (Clock reads are not worth it: reading the cached value touches
+ * more memory than reading the clock, and a command runs with a cold cache.)
  */
 export function perTurn<T>(read: () => T): () => T {
   let cached: { value: T } | undefined;
@@ -17,9 +17,3 @@ export function perTurn<T>(read: () => T): () => T {
     return value;
   };
 }
-
-/** `performance.now()`, read once per turn. */
-export const turnClock = perTurn(() => performance.now());
-
-/** `Date.now()`, read once per turn. */
-export const turnDate = perTurn(() => Date.now());

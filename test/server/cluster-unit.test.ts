@@ -76,6 +76,11 @@ async function member(bus: ReturnType<typeof memoryBus>, nodeId: string, clock: 
   const emitted = new EventEmitter();
   const io: SocketServer = {
     emitTo: (room, event, payload) => void emitted.emit("emit", { room, event, payload }),
+    emitHere: (room, event, payload) => {
+      const here = rooms.get(room) ?? 0;
+      if (here > 0) emitted.emit("emit", { room, event, payload });
+      return here;
+    },
     roomSize: (room) => rooms.get(room) ?? 0,
     connections: () => 0,
     close: async () => undefined,

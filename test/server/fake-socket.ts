@@ -14,8 +14,13 @@ export class FakeSocketServer implements SocketServer {
   emitted = 0;
 
   emitTo(room: string, event: string, data: unknown): void {
+    this.emitHere(room, event, data);
+  }
+  emitHere(room: string, event: string, data: unknown): number {
     this.emitted += 1;
-    for (const socket of this.rooms.get(room) ?? []) socket.received.push({ event, data });
+    const sockets = this.rooms.get(room) ?? new Set();
+    for (const socket of sockets) socket.received.push({ event, data });
+    return sockets.size;
   }
   roomSize(room: string): number {
     return this.rooms.get(room)?.size ?? 0;

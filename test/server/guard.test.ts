@@ -4,7 +4,6 @@ import type { AddressInfo } from "node:net";
 import { connect as tcpConnect } from "node:net";
 import { guardRequest, guardSocket, guardUpgrade } from "../../lib/server/guard.ts";
 import type { RobotCredentials } from "../../lib/server/platform.ts";
-import { RateLimiter } from "../../lib/rate-limit.ts";
 import { FakeSocket, FakeSocketServer, inProcessPlatform } from "./fake-socket.ts";
 import { quietLog, tempDataDir } from "./helpers.ts";
 
@@ -38,7 +37,7 @@ const hostile = () => {
 describe("socket guard", () => {
   test("a handler that throws is answered with invalid, and the socket goes on working", () => {
     const raw = new FakeSocket(new FakeSocketServer());
-    const socket = guardSocket(raw, { log: quietLog(), events: new RateLimiter({ burst: 100, perSecond: 100 }, () => performance.now()) });
+    const socket = guardSocket(raw, { log: quietLog(), events: { burst: 100, perSecond: 100 } });
     let calls = 0;
     socket.on("boom", (data) => {
       calls += 1;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { cooldown, perPeriod, RateLimiter } from "../../lib/rate-limit.ts";
+import { cooldown, perPeriod, RateLimiter, TokenBucket } from "../../lib/rate-limit.ts";
 
 /** A clock the test moves by hand. */
 function manualClock(start = 1_000_000) {
@@ -149,5 +149,32 @@ describe("one meaning of 0, past the refill, least recently used", () => {
         }
       }),
     );
+  });
+});
+
+describe("one bucket (a socket's own budget)", () => {
+  test("takes exactly as a limiter's key does, whatever the steps, and 0 means no limit", () => {
+    const step = fc.oneof(fc.record({ advance: fc.integer({ min: -50, max: 5000 }) }), fc.constant({ take: true }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 20 }), fc.double({ min: 0, max: 100, noNaN: true }), fc.array(step, { maxLength: 80 }), (burst, perSecond, steps) => {
+        const clock = manualClock();
+        const bucket = new TokenBucket({ burst, perSecond }, clock.now);
+        const limiter = new RateLimiter({ burst, perSecond }, clock.now);
+        for (const s of steps) {
+          if ("advance" in s) clock.advance(s.advance);
+          else expect(bucket.take()).toBe(limiter.take("socket"));
+        }
+      }),
+    );
+  });
+
+  test("a burst, then one token per 1/rate", () => {
+    const clock = manualClock();
+    const bucket = new TokenBucket({ burst: 3, perSecond: 10 }, clock.now);
+    expect([bucket.take(), bucket.take(), bucket.take(), bucket.take()]).toEqual([true, true, true, false]);
+    clock.advance(99);
+    expect(bucket.take()).toBe(false);
+    clock.advance(1);
+    expect([bucket.take(), bucket.take()]).toEqual([true, false]);
   });
 });

@@ -2,8 +2,8 @@ import { decodeFrame, encodeFrame, RemoEvent } from "../../remo/protocol.ts";
 import { type ChatMessage, chatMessage } from "../sockets/chat-log.ts";
 import { errorText } from "../guard.ts";
 import type { Hub } from "../sockets/hub.ts";
-import { RateLimiter } from "../../rate-limit.ts";
-import { turnClock } from "../turn.ts";
+import { TokenBucket } from "../../rate-limit.ts";
+import { realClock } from "../../clock.ts";
 import { buttonCommand, messageReceived, PressFilter, remoChannel, remoServerId, robotIdOf } from "./messages.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
 import type { SocketServer } from "../sockets/socket-server.ts";
@@ -33,8 +33,6 @@ const authTimeoutMs = 10_000;
 export function createRemoRobots(hub: Hub): RemoRobots {
   const byRobot = new Map<string, Set<MessageSocket>>();
   const log = hub.log.withTag("remo");
-  const events = new RateLimiter({ burst: 60, perSecond: 30 }, turnClock);
-  let accepted = 0;
 
   const robotByKey = (token: string) => (token ? hub.store.robots().find((r) => hub.store.robotKeyMatches(r.id, token)) : undefined);
   const socketsOf = (robotId: string) => byRobot.get(robotId) ?? new Set<MessageSocket>();
@@ -66,7 +64,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
 
   function accept(socket: MessageSocket): void {
     let robot: RobotRecord | undefined;
-    const budgetKey = String((accepted += 1));
+    const budget = new TokenBucket({ burst: 60, perSecond: 30 }, realClock.now);
     const deadline = setTimeout(() => {
       if (!robot) socket.close(1008, "authenticate first");
     }, authTimeoutMs);
@@ -74,7 +72,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
 
     // the same guard as socket.io events: a budget per socket, and nothing a frame holds can throw past here
     socket.onMessage((text) => {
-      if (!events.take(budgetKey)) return refuse("too many frames: at most 30 per second");
+      if (!budget.take()) return refuse("too many frames: at most 30 per second");
       try {
         onFrame(text);
       } catch (error) {
@@ -137,19 +135,19 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     });
   }
 
-  /** A hub event for a room → the Remo frames for the robots in it. */
-  function forward(room: string, event: string, data: unknown): void {
-    if (byRobot.size === 0) return; // no Remo robot connected: nothing to translate
+  /** A hub event for a room → the Remo frames for the robots in it; how many Remo sockets the room holds (as `roomSize` counts them). */
+  function forward(room: string, event: string, data: unknown): number {
+    if (byRobot.size === 0) return 0; // no Remo robot connected: nothing to translate
     const kind = roomKind(room);
-    if (kind !== "control" && kind !== "chat") return;
+    if (kind !== "control" && kind !== "chat") return 0;
     const robotId = roomRobot(room);
     const robot = byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
-    if (!robot) return;
+    if (!robot) return 0;
     if (kind === "control" && event === "command_to_robot") {
       const sent = data as Parameters<typeof buttonCommand>[1];
       const d = buttonCommand(robot, sent);
-      if (!d) return log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
-      return sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
+      if (d) sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
+      else log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
     }
     if (kind === "chat" && event === "chat_message_with_name") {
       const message = data as ChatMessage;
@@ -157,6 +155,7 @@ export function createRemoRobots(hub: Hub): RemoRobots {
       const isModerator = !message.anonymous && (hub.store.moderators(robot.owner) ?? []).some((m) => m.toLowerCase() === message.name.toLowerCase());
       sendAll(robotId, RemoEvent.messageReceived, messageReceived(robot, message, { isOwner, isModerator }));
     }
+    return socketsOf(robotId).size;
   }
 
   const isRemoRoom = (room: string) => {
@@ -168,10 +167,11 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     accept,
     robotByKey,
     bridge: (io) => ({
-      emitTo(room, event, data, local) {
-        io.emitTo(room, event, data, local);
+      emitTo(room, event, data) {
+        io.emitTo(room, event, data);
         forward(room, event, data);
       },
+      emitHere: (room, event, data) => io.emitHere(room, event, data) + forward(room, event, data),
       roomSize: (room) => io.roomSize(room) + (byRobot.size > 0 && isRemoRoom(room) ? socketsOf(roomRobot(room)).size : 0),
       connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),
       close: () => io.close(),

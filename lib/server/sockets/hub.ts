@@ -11,11 +11,10 @@ import type { Logger } from "../../log.ts";
 import { ChatLog } from "./chat-log.ts";
 import { guardSocket } from "../guard.ts";
 import { createGuestBook, type GuestBook } from "./guests.ts";
-import { RateLimiter } from "../../rate-limit.ts";
+import type { RateLimit } from "../../rate-limit.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
 import type { ClientSocket, SocketServer } from "./socket-server.ts";
 import type { Store } from "../store/store.ts";
-import { turnClock, turnDate } from "../turn.ts";
 import type { Ack } from "./viewer-messages.ts";
 import { type RobotLive, type RobotState, RobotStates } from "./robot-state.ts";
 import { RobotRooms, reachesAny, roomKind, roomOf } from "./rooms.ts";
@@ -57,13 +56,13 @@ export class Hub {
   private readonly robots: RobotStates;
   private io?: SocketServer;
   private readonly handlers: ((socket: ClientSocket) => void)[] = [];
-  private readonly events: RateLimiter;
+  private readonly events: RateLimit;
   private readonly rooms = new RobotRooms();
 
   constructor(readonly deps: HubDeps) {
-    this.now = deps.now ?? turnDate;
+    this.now = deps.now ?? Date.now;
     this.chat = deps.chat ?? new ChatLog();
-    this.events = new RateLimiter({ burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 }, turnClock);
+    this.events = { burst: deps.events?.burst ?? 60, perSecond: deps.events?.perSecond ?? 30 };
     this.robots = new RobotStates({
       roomSize: (room) => this.roomSize(room),
       reports: (robotId) => deps.peers?.reports(robotId) ?? [],
@@ -104,27 +103,23 @@ export class Hub {
 
   /**
    * A command (or click) for a robot's control sockets (its `control:` room and its `any:` sockets), as
-   * `emit` sends it; false, and nothing sent, when no socket on any process gets it. The per-command path:
-   * each room is counted once, here and on the peers, and no room name is built or read back.
+   * `emit` sends it; false when no socket on any process got it. The per-command path: each room is looked
+   * up once (emitting here counts who got it), peers are asked only for their counts, and no room name is
+   * built or read back.
    */
   toControl(robotId: string, event: string, data: unknown): boolean {
     const { control, any } = this.rooms.of(robotId);
-    const peers = this.deps.peers;
-    const controlHere = this.localRoomSize(control);
-    const anyHere = this.localRoomSize(any);
-    const controlThere = peers?.roomSize(control) ?? 0;
-    const anyThere = peers?.roomSize(any) ?? 0;
-    if (controlHere + anyHere + controlThere + anyThere === 0) return false;
     this.dropImpostors(robotId);
-    this.sendCounted(control, controlHere, controlThere, event, data);
-    this.sendCounted(any, anyHere, anyThere, event, data);
-    return true;
+    return this.sendCounted(control, event, data) + this.sendCounted(any, event, data) > 0;
   }
 
-  /** A command room's event to this process's sockets in it and to each other process that counts some. */
-  private sendCounted(room: string, here: number, there: number, event: string, data: unknown): void {
-    if (here > 0) this.io?.emitTo(room, event, data, true);
-    if (there > 0) this.deps.peers?.deliver(room, event, data);
+  /** A command room's event to this process's sockets in it and to each other process that counts some; how many sockets that is. */
+  private sendCounted(room: string, event: string, data: unknown): number {
+    const here = this.io?.emitHere(room, event, data) ?? 0;
+    const peers = this.deps.peers;
+    const there = peers?.roomSize(room) ?? 0;
+    if (there > 0) peers?.deliver(room, event, data);
+    return here + there;
   }
 
   /**
@@ -137,14 +132,14 @@ export class Hub {
     const peers = this.deps.peers;
     const kind = peers && roomKind(room);
     if (peers && kind !== "control" && kind !== "any") return this.io?.emitTo(room, event, data);
-    this.sendCounted(room, this.localRoomSize(room), peers?.roomSize(room) ?? 0, event, data);
+    this.sendCounted(room, event, data);
   }
 
   /** An event another process delivered for this process's sockets in a robot's command room. */
   delivered(room: string, event: string, data: unknown): void {
     const robotId = reachesAny(room);
     if (robotId !== undefined) this.dropImpostors(robotId);
-    if (this.localRoomSize(room) > 0) this.io?.emitTo(room, event, data, true);
+    this.io?.emitHere(room, event, data);
   }
 
   /** Sockets (on every process) that get a robot's events of one kind: its own room plus the robot's `any:` sockets. */

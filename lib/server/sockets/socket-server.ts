@@ -21,8 +21,10 @@ export interface ClientSocket {
 }
 
 export interface SocketServer {
-  /** `local`: only this process's sockets (with Redis, nothing is published). */
-  emitTo(room: string, event: string, data: unknown, local?: boolean): void;
+  /** To every socket in the room (with Redis: on every process). */
+  emitTo(room: string, event: string, data: unknown): void;
+  /** To this process's sockets in the room only (with Redis, nothing is published); how many there are. */
+  emitHere(room: string, event: string, data: unknown): number;
   roomSize(room: string): number;
   connections(): number;
   close(): Promise<void>;
@@ -85,26 +87,27 @@ export function startSocketServer(listeners: SocketListener[], onConnection: (so
     io.on("connection", (socket) => onConnection(wrap(socket, app)));
     return io;
   });
-  // with a shared adapter, one emit reaches every server (this process's other listener included) through Redis
-  const emitters = options.adapter ? servers.slice(0, 1) : servers;
+  /** To this process's sockets in the room, skipping a server with nobody in it (a broadcast costs even when it reaches no one). */
+  const emitHere = (room: string, event: string, data: unknown) => {
+    let reached = 0;
+    for (const io of servers) {
+      const ids = io.sockets.adapter.rooms.get(room);
+      if (!ids) continue;
+      reached += ids.size;
+      // a robot's own room holds one or two sockets: emitting to each costs less than a broadcast
+      if (ids.size <= 2) for (const id of ids) io.sockets.sockets.get(id)?.emit(event, data);
+      else io.local.to(room).emit(event, data);
+    }
+    return reached;
+  };
   return {
-    emitTo(room, event, data, local = false) {
-      // a broadcast costs even when it reaches no one: a server with nobody here in the room is skipped
-      // unless the emit must also reach other processes
-      const cross = options.adapter !== undefined && !local;
-      for (const io of cross ? emitters : servers) {
-        if (cross) {
-          io.to(room).emit(event, data);
-          continue;
-        }
-        const ids = io.sockets.adapter.rooms.get(room);
-        // a robot's own room holds one or two sockets: emitting to each costs less than a broadcast
-        if (ids && ids.size <= 2) for (const id of ids) io.sockets.sockets.get(id)?.emit(event, data);
-        else if (ids) io.local.to(room).emit(event, data);
-      }
+    emitTo(room, event, data) {
+      // with a shared adapter, one emit reaches every server (this process's other listener included) through Redis
+      if (options.adapter) servers[0]?.to(room).emit(event, data);
+      else emitHere(room, event, data);
     },
+    emitHere,
     roomSize(room) {
-      // asked per command: a loop, not a reduce with a closure
       let n = 0;
       for (const io of servers) n += io.sockets.adapter.rooms.get(room)?.size ?? 0;
       return n;

@@ -1,6 +1,6 @@
 import { chatMessage } from "./chat-log.ts";
 import { RateLimiter } from "../../rate-limit.ts";
-import { turnClock } from "../turn.ts";
+import { realClock } from "../../clock.ts";
 import { type Hub, reply } from "./hub.ts";
 import type { RobotLive } from "./robot-state.ts";
 import type { RobotRecord } from "../store/robot-record.ts";
@@ -28,12 +28,12 @@ const minRefreshMs = 100;
 
 /** The viewer side: commands and chat (validated, rate-limited per user, only to the addressed robot), and watching a robot. */
 export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimits): (socket: ClientSocket) => void {
-  const commands = new RateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond }, turnClock);
+  const commands = new RateLimiter({ burst: limits.commandBurst, perSecond: limits.commandsPerSecond }, realClock.now);
   // releases, and the repeated "down" of a button still held (the page refreshes a hold every ~150 ms), are never
   // held back by the command budget (a dropped "up" leaves a robot driving; a dropped refresh cuts a hold), but are bounded too
-  const releases = new RateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 }, turnClock);
-  const chats = new RateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond }, turnClock);
-  const clicks = new RateLimiter({ burst: 10, perSecond: 5 }, turnClock);
+  const releases = new RateLimiter({ burst: limits.commandBurst * 2, perSecond: limits.commandsPerSecond * 2 }, realClock.now);
+  const chats = new RateLimiter({ burst: limits.chatBurst, perSecond: limits.chatPerSecond }, realClock.now);
+  const clicks = new RateLimiter({ burst: 10, perSecond: 5 }, realClock.now);
 
   return (socket) => {
     let session: ViewerSession | undefined;
@@ -63,7 +63,8 @@ export function viewerEvents(hub: Hub, limits: ViewerLimits = defaultViewerLimit
       const user = me();
       const denied = mayDrive(robot);
       if (denied) return reply(socket, "command_to_robot", ack, denied);
-      const hold = `${robot.id}/${request.command}`;
+      // only a held button (down, then up) has a hold to look up; a plain press builds no key
+      const hold = request.keyPosition === "" ? "" : `${robot.id}/${request.command}`;
       const refresh = request.keyPosition === "down" && hub.now() - (held.get(hold)?.at ?? Infinity) >= minRefreshMs;
       const bucket = request.keyPosition === "up" || refresh ? releases : commands;
       if (!bucket.take(userKey())) {
