@@ -6,8 +6,9 @@
  *
  * 0 means no limit: a `burst` or `perSecond` of 0 lets everything through, as the Twitch settings say
  * (`twitch.user_per_minute = 0`). Pure apart from the injected clock; no timers: a bucket is refilled when
- * it is next read. Memory is bounded by forgetting the least recently used key (it comes back full). A
- * `take` allocates nothing once its key has a bucket: it runs for every command a server relays.
+ * it is next read. Memory is bounded by forgetting the least recently used keys (a tenth at a time; they come back full). A
+ * `take` allocates nothing once its key has a bucket and writes only that bucket: it runs for every command a
+ * server relays.
  *
  * A limit that belongs to one thing that lives and dies with it (a socket's budget of inbound events) is a
  * `TokenBucket`: the same refill, without a key, a map or a place in the least-recently-used list.
@@ -64,13 +65,12 @@ export class TokenBucket {
   }
 }
 
-/** A key's tokens, and its place in the keys from least to most recently used (a list: no map writes per take). */
+/** A key's tokens, and when it last took one (a count of takes, for forgetting the least recently used). */
 interface Bucket {
   key: string;
   tokens: number;
   at: number;
-  older: Bucket | undefined;
-  newer: Bucket | undefined;
+  used: number;
 }
 
 export class RateLimiter {
@@ -80,8 +80,7 @@ export class RateLimiter {
   readonly unlimited: boolean;
   private readonly maxKeys: number;
   private readonly buckets = new Map<string, Bucket>();
-  private oldest: Bucket | undefined;
-  private newest: Bucket | undefined;
+  private takes = 0;
 
   constructor(
     limit: RateLimit,
@@ -116,29 +115,20 @@ export class RateLimiter {
     let bucket = this.buckets.get(key);
     const tokens = bucket ? this.refilled(bucket, at) : this.burst;
     if (tokens < 1 - EPSILON) return false;
-    if (bucket) this.unlink(bucket); // taken again: now the most recently used
-    else this.buckets.set(key, (bucket = { key, tokens, at, older: undefined, newer: undefined }));
+    if (!bucket) this.buckets.set(key, (bucket = { key, tokens, at, used: 0 }));
     bucket.tokens = Math.max(0, tokens - 1);
     bucket.at = at;
-    bucket.older = this.newest;
-    if (this.newest) this.newest.newer = bucket;
-    else this.oldest = bucket;
-    this.newest = bucket;
-    if (this.buckets.size > this.maxKeys && this.oldest) {
-      const oldest = this.oldest;
-      this.unlink(oldest);
-      this.buckets.delete(oldest.key);
-    }
+    // one write to the bucket itself: a take touches nothing else (a command runs with a cold cache)
+    bucket.used = ++this.takes;
+    if (this.buckets.size > this.maxKeys) this.forgetLeastUsed();
     return true;
   }
 
-  private unlink(bucket: Bucket): void {
-    if (bucket.older) bucket.older.newer = bucket.newer;
-    else this.oldest = bucket.newer;
-    if (bucket.newer) bucket.newer.older = bucket.older;
-    else this.newest = bucket.older;
-    bucket.older = undefined;
-    bucket.newer = undefined;
+  /** Over the bound: forget the least recently used tenth of the keys at once (one sort per many new keys). */
+  private forgetLeastUsed(): void {
+    const byUse = [...this.buckets.values()].sort((a, b) => a.used - b.used);
+    const forget = Math.max(1, Math.floor(this.maxKeys / 10));
+    for (const bucket of byUse.slice(0, forget)) this.buckets.delete(bucket.key);
   }
 
   /** Milliseconds until `key` has a token again (0 = now). */
