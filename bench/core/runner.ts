@@ -38,9 +38,11 @@ export function defaultCli(root: string): string[] {
   return existsSync(binary) ? [binary] : [process.execPath, join(root, "cli/main.ts")];
 }
 
-/** Longest any one benchmark may take before it is abandoned (its children are stopped). */
+/** Longest any one benchmark may take before it is abandoned (its children are stopped); more rounds, more time. */
 function budgetSeconds(options: BenchOptions): number {
-  return options.long ? 4000 : options.smoke ? 60 : 240;
+  if (options.long) return 4000;
+  if (options.smoke) return 60;
+  return Math.round(400 * Math.max(1, (options.rounds ?? 3) / 3));
 }
 
 export async function runBenches(names: readonly string[], options: BenchOptions, signal?: AbortSignal): Promise<RunRecord> {
