@@ -15,6 +15,7 @@ const suiteLoaders: Record<string, () => Promise<Suite>> = {
   broadcast: () => import("../suites/broadcast.ts").then((m) => m.broadcastSuite),
   command: () => import("../suites/command.ts").then((m) => m.commandSuite),
   throughput: () => import("../suites/throughput.ts").then((m) => m.throughputSuite),
+  handler: () => import("../suites/handler.ts").then((m) => m.handlerSuite),
   relay: () => import("../suites/relay.ts").then((m) => m.relaySuite),
   reconnect: () => import("../suites/reconnect.ts").then((m) => m.reconnectSuite),
   safety: () => import("../suites/safety.ts").then((m) => m.safetySuite),

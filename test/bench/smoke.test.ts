@@ -59,6 +59,15 @@ describe("bench --smoke", () => {
     expect(c3?.reference?.values.length).toBeGreaterThan(0);
   }, 90_000);
 
+  test("handler: our command handlers and a bare forward, warm and cold, both measured", async () => {
+    const { code, record } = await smoke(["handler"]);
+    expect(code).toBe(0);
+    expectWellFormed(record, ["handler"]);
+    const rows = record.benches[0]?.result?.metrics ?? [];
+    expect(rows.map((m) => m.name)).toEqual(["one command through our handlers, warm", "one command through our handlers, cold cache"]);
+    for (const row of rows) expect(row.reference?.values[0]).toBeGreaterThan(0);
+  }, 60_000);
+
   test("cluster: two serve processes on a real redis-server beside one, every command delivered", async () => {
     const { code, record } = await smoke(["cluster"]);
     expect(code).toBe(0);
