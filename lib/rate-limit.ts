@@ -27,28 +27,35 @@ export interface RateLimit {
 /** Tolerance for float refills: 300 ms at 1000/300 tokens a second must count as one whole token. */
 const EPSILON = 1e-9;
 
-/** Tokens after `elapsedMs` at `perSecond`, never above `burst` (a clock that steps back adds nothing). */
-function refill(burst: number, perSecond: number, tokens: number, elapsedMs: number): number {
-  return Math.min(burst, tokens + (Math.max(0, elapsedMs) * perSecond) / 1000);
-}
-
-const isUnlimited = (limit: RateLimit) => !(limit.burst > 0 && limit.perSecond > 0);
-
-/** One bucket for one owner (not keyed): starts full. */
-export class TokenBucket {
+/** A limit and its clock: what a single bucket and a limiter of keyed buckets share. */
+abstract class Limit {
   readonly burst: number;
   readonly perSecond: number;
+  /** A burst or rate of 0: everything goes through. */
   readonly unlimited: boolean;
-  private tokens: number;
-  private at: number;
 
   constructor(
     limit: RateLimit,
-    private readonly now: Clock["now"],
+    protected readonly now: Clock["now"],
   ) {
     this.burst = limit.burst;
     this.perSecond = limit.perSecond;
-    this.unlimited = isUnlimited(limit);
+    this.unlimited = !(limit.burst > 0 && limit.perSecond > 0);
+  }
+
+  /** `tokens` as of `since`, refilled up to `at`: never above the burst (a clock that steps back adds nothing). */
+  protected refill(tokens: number, since: number, at: number): number {
+    return Math.min(this.burst, tokens + (Math.max(0, at - since) * this.perSecond) / 1000);
+  }
+}
+
+/** One bucket for one owner (not keyed): starts full. */
+export class TokenBucket extends Limit {
+  private tokens: number;
+  private at: number;
+
+  constructor(limit: RateLimit, now: Clock["now"]) {
+    super(limit, now);
     this.tokens = limit.burst;
     this.at = now();
   }
@@ -57,7 +64,7 @@ export class TokenBucket {
   take(): boolean {
     if (this.unlimited) return true;
     const at = this.now();
-    const tokens = refill(this.burst, this.perSecond, this.tokens, at - this.at);
+    const tokens = this.refill(this.tokens, this.at, at);
     if (tokens < 1 - EPSILON) return false;
     this.tokens = Math.max(0, tokens - 1);
     this.at = at;
@@ -73,22 +80,13 @@ interface Bucket {
   used: number;
 }
 
-export class RateLimiter {
-  readonly burst: number;
-  readonly perSecond: number;
-  /** A burst or rate of 0: everything goes through. */
-  readonly unlimited: boolean;
+export class RateLimiter extends Limit {
   private readonly maxKeys: number;
   private readonly buckets = new Map<string, Bucket>();
   private takes = 0;
 
-  constructor(
-    limit: RateLimit,
-    private readonly now: Clock["now"],
-  ) {
-    this.burst = limit.burst;
-    this.perSecond = limit.perSecond;
-    this.unlimited = isUnlimited(limit);
+  constructor(limit: RateLimit, now: Clock["now"]) {
+    super(limit, now);
     this.maxKeys = Math.max(1, limit.maxKeys ?? 10_000);
   }
 
@@ -139,7 +137,7 @@ export class RateLimiter {
   }
 
   private refilled(bucket: Bucket, at: number): number {
-    return refill(this.burst, this.perSecond, bucket.tokens, at - bucket.at);
+    return this.refill(bucket.tokens, bucket.at, at);
   }
 }
 
