@@ -13,7 +13,9 @@ import type { BenchOptions, Metric, Suite, SuiteResult } from "../core/types.ts"
  * Side by side in the same run: a bare socket.io 4 forwarder (no validation, limits or lookups), the floor
  * of this transport on this machine with this load generator. The rounds run one server after the other;
  * the `at once` rounds run both at the same time, each driven from its own process (bench/core/load-child.ts),
- * so a busy moment of a shared machine weighs on both alike: their ratio scatters far less.
+ * so a busy moment of a shared machine weighs on both alike: their ratio scatters far less, and the ratio
+ * goals (CPU ≤ 1.15×, p99 ≤ 1.25×) are judged on them. The one-after-the-other rounds still show each
+ * server alone (the absolute goals: ≤ 50 % of a core, p99 ≤ 10 ms, nothing lost).
  */
 const VIEWERS = 50;
 const RATES = [5000, 10_000];
@@ -112,16 +114,16 @@ export const throughputSuite: Suite = {
       options.log(
         `  ${who.padEnd(16)} ${r.rate}/s: sent ${r.sent}, received ${r.received}, lost ${r.lost}, refused ${r.refused}; emit → robot p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} ms; server CPU ${r.cpu.toFixed(1)} %`,
       );
-    // ours and the floor alternate at each rate in each round, so a busier minute of the machine hits both
+    // ours and the floor alternate at each rate in each round (who goes first alternates too), so a busier
+    // minute of the machine hits both
     for (let r = 0; r < rounds; r++) {
       for (const rate of rates) {
         const pair = runs.get(rate) as { ours: RateRun[]; bare: RateRun[] };
-        const run = await atRate(ours, rate, seconds, warm);
-        show("letsrobot", run);
-        pair.ours.push(run);
-        const bare = await atRate(floor, rate, seconds, warm);
-        show("bare socket.io", bare);
-        pair.bare.push(bare);
+        for (const who of r % 2 === 0 ? (["ours", "bare"] as const) : (["bare", "ours"] as const)) {
+          const run = await atRate(who === "ours" ? ours : floor, rate, seconds, warm);
+          show(who === "ours" ? "letsrobot" : "bare socket.io", run);
+          pair[who].push(run);
+        }
         const both = await atOnce(options.root, rate, seconds, warm);
         show("letsrobot, at once", both.ours);
         show("bare, at once", both.bare);
@@ -135,7 +137,9 @@ export const throughputSuite: Suite = {
       const bare = (key: keyof RateRun) => ({ name: "bare socket.io 4", values: at(pair.bare, key) });
       const target = rate <= 5000;
       metrics.push(
-        { id: "C3", name: `server CPU at ${rate} commands/s`, unit: "%", values: at(pair.ours, "cpu"), ...(target ? { target: { op: "<=" as const, value: 50 } } : {}), reference: bare("cpu"), ratioGoal: { op: "<=", value: 1.15 } },
+        // the ratio goals are judged on the rounds run at once: one after the other, the two servers meet
+        // different minutes of a shared machine (single rounds scattered 0.86×–1.43× at 5,000/s; at once ±0.04×)
+        { id: "C3", name: `server CPU at ${rate} commands/s`, unit: "%", values: at(pair.ours, "cpu"), ...(target ? { target: { op: "<=" as const, value: 50 } } : {}), reference: bare("cpu") },
         {
           id: "C3",
           name: `server CPU at ${rate}/s, both at once`,
@@ -144,7 +148,7 @@ export const throughputSuite: Suite = {
           reference: { name: "bare socket.io 4", values: at(together.get(rate)?.bare ?? [], "cpu") },
           ratioGoal: { op: "<=", value: 1.15 },
         },
-        { id: "C3", name: `emit → robot p99 at ${rate}/s`, unit: "ms", values: at(pair.ours, "p99"), ...(target ? { target: { op: "<=" as const, value: 10 } } : {}), reference: bare("p99"), ratioGoal: { op: "<=", value: 1.25 } },
+        { id: "C3", name: `emit → robot p99 at ${rate}/s`, unit: "ms", values: at(pair.ours, "p99"), ...(target ? { target: { op: "<=" as const, value: 10 } } : {}), reference: bare("p99") },
         {
           id: "C3",
           name: `emit → robot p99 at ${rate}/s, both at once`,
