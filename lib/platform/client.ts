@@ -104,6 +104,12 @@ export async function probeLookups(platform: PlatformConfig, deps: ClientDeps): 
   return results;
 }
 
+/** A camera lookup the server answered 404 while no camera id was set (the robot id stood in for it). */
+function cameraUnknown(result: LookupResult, platform: PlatformConfig): result is LookupResult & { ok: false; error: Error } {
+  const camera = result.name === "relay" || result.name === "video" || result.name === "audio";
+  return camera && !result.ok && !platform.camera_id && (result.error?.cause as { status?: number } | undefined)?.status === 404;
+}
+
 /** Resolve where everything lives. Required lookups that fail throw their classified error. */
 export async function resolveEndpoints(platform: PlatformConfig, deps: ClientDeps): Promise<Endpoints> {
   const info = infoUrl(platform);
@@ -112,6 +118,9 @@ export async function resolveEndpoints(platform: PlatformConfig, deps: ClientDep
     const r = results.find((x) => x.name === name);
     if (r?.ok) return r.value as T;
     if (fallback !== undefined) return fallback;
+    if (r && cameraUnknown(r, platform)) {
+      throw new ProtocolError(r.error.message, "no camera id is set, so the robot id was asked for as the camera id (LetsRobot.tv used the same number): set platform.camera_id (`letsrobot serve robot list` shows it)", { cause: r.error });
+    }
     throw r?.error ?? new Error(`lookup ${name} missing`);
   };
   const infoPort = Number(info.port || (info.protocol === "https:" ? 443 : 80));

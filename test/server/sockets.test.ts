@@ -4,6 +4,7 @@ import { merge } from "../../lib/config/validate.ts";
 import type { SocketChannel } from "../../lib/net/channel.ts";
 import { connectSocket } from "../../lib/net/socket-client.ts";
 import { connectLegacySocket } from "../../lib/net/socket-client-legacy.ts";
+import { ProtocolError } from "../../lib/errors.ts";
 import { resolveEndpoints } from "../../lib/platform/client.ts";
 import type { Platform, RobotCredentials } from "../../lib/server/platform.ts";
 import { connect, emitAck, nextEvent, startTestPlatform, tempDataDir, until } from "./helpers.ts";
@@ -68,6 +69,18 @@ describe("lookups", () => {
     expect(endpoints.control).toEqual({ host: "127.0.0.1", port: platform.port });
     expect(endpoints.relay).toEqual({ host: "127.0.0.1", videoPort: platform.port, audioPort: platform.port });
     expect(endpoints.owner).toBe("alice");
+  });
+
+  test("without a camera id, the robot id stands in for it, and the 404 says to set platform.camera_id", async () => {
+    const config = merge(defaults(), { platform: { server: platform.url, robot_id: alpha.robotId, camera_id: "", retries: 0 } });
+    const failure = await resolveEndpoints(config.platform, { fetch }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ProtocolError);
+    expect((failure as ProtocolError).message).toContain(`/${alpha.robotId}`);
+    expect((failure as ProtocolError).hint).toContain("set platform.camera_id");
+    // a wrong camera id that was set is the plain 404: the hint does not claim the robot id was used
+    const wrong = merge(defaults(), { platform: { server: platform.url, robot_id: alpha.robotId, camera_id: "424242", retries: 0 } });
+    const plain = await resolveEndpoints(wrong.platform, { fetch }).catch((error: unknown) => error);
+    expect((plain as ProtocolError).hint).toBe("check the robot id / camera id: the server does not know it");
   });
 
   test("healthz, and the index page lists robots with the key warning", async () => {
