@@ -135,19 +135,19 @@ export function createRemoRobots(hub: Hub): RemoRobots {
     });
   }
 
-  /** A hub event for a room → the Remo frames for the robots in it; how many Remo sockets the room holds (as `roomSize` counts them). */
-  function forward(room: string, event: string, data: unknown): number {
-    if (byRobot.size === 0) return 0; // no Remo robot connected: nothing to translate
+  /** A hub event for a room → the Remo frames for the robots in it. */
+  function forward(room: string, event: string, data: unknown): void {
+    if (byRobot.size === 0) return; // no Remo robot connected: nothing to translate
     const kind = roomKind(room);
-    if (kind !== "control" && kind !== "chat") return 0;
+    if (kind !== "control" && kind !== "chat") return;
     const robotId = roomRobot(room);
     const robot = byRobot.has(robotId) ? hub.store.robot(robotId) : undefined;
-    if (!robot) return 0;
+    if (!robot) return;
     if (kind === "control" && event === "command_to_robot") {
       const sent = data as Parameters<typeof buttonCommand>[1];
       const d = buttonCommand(robot, sent);
-      if (d) sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
-      else log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
+      if (!d) return log.debug(`not forwarding a command to Remo robot ${robot.name}: no stored button has it`);
+      return sendCommand(robotId, d, presses.isPress(robotId, sent, hub.now()));
     }
     if (kind === "chat" && event === "chat_message_with_name") {
       const message = data as ChatMessage;
@@ -155,12 +155,13 @@ export function createRemoRobots(hub: Hub): RemoRobots {
       const isModerator = !message.anonymous && (hub.store.moderators(robot.owner) ?? []).some((m) => m.toLowerCase() === message.name.toLowerCase());
       sendAll(robotId, RemoEvent.messageReceived, messageReceived(robot, message, { isOwner, isModerator }));
     }
-    return socketsOf(robotId).size;
   }
 
-  const isRemoRoom = (room: string) => {
+  /** Remo sockets in a room, counted as its socket.io members are: a Remo robot is in its control and chat rooms. */
+  const remoInRoom = (room: string) => {
+    if (byRobot.size === 0) return 0;
     const kind = roomKind(room);
-    return kind === "control" || kind === "chat";
+    return kind === "control" || kind === "chat" ? socketsOf(roomRobot(room)).size : 0;
   };
 
   return {
@@ -171,8 +172,12 @@ export function createRemoRobots(hub: Hub): RemoRobots {
         io.emitTo(room, event, data);
         forward(room, event, data);
       },
-      emitHere: (room, event, data) => io.emitHere(room, event, data) + forward(room, event, data),
-      roomSize: (room) => io.roomSize(room) + (byRobot.size > 0 && isRemoRoom(room) ? socketsOf(roomRobot(room)).size : 0),
+      emitHere(room, event, data) {
+        const here = io.emitHere(room, event, data);
+        forward(room, event, data);
+        return here + remoInRoom(room);
+      },
+      roomSize: (room) => io.roomSize(room) + remoInRoom(room),
       connections: () => io.connections() + [...byRobot.values()].reduce((n, s) => n + s.size, 0),
       close: () => io.close(),
     }),
