@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
+import { realClock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { type RateLimit, TokenBucket } from "../rate-limit.ts";
 import type { ClientSocket } from "./sockets/socket-server.ts";
@@ -15,7 +16,7 @@ export interface SocketGuardOptions {
   log: Logger;
   /** Every inbound event takes one token from its socket's own bucket (gone with the socket). */
   events: RateLimit;
-  /** Milliseconds, for the bucket and the refusal notices (default `performance.now`). */
+  /** Milliseconds, for the bucket and the refusal notices (default: the real clock). */
   now?: () => number;
 }
 
@@ -25,7 +26,7 @@ export function errorText(error: unknown): string {
 }
 
 export function guardSocket(socket: ClientSocket, options: SocketGuardOptions): ClientSocket {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? realClock.now;
   const budget = new TokenBucket(options.events, now);
   let lastNotice = -Infinity;
   const refuse = (event: string, ack: ((reply: unknown) => void) | undefined, error: string, message: string) => {
