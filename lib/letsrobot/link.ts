@@ -151,10 +151,6 @@ export class RobotLink extends KeptLink {
     if (this.acks !== "no" || now - this.lastIdentify >= (this.options.reidentifyMs ?? 60_000)) this.identify(channel);
   }
 
-  protected retryDelay(): number {
-    return this.backoffDelay();
-  }
-
   /** After every `relookupAfter` failures in a row, look the server up again before the next attempt. */
   protected override retry(): void {
     const relookup = this.options.relookup;

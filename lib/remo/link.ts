@@ -151,7 +151,7 @@ export class RemoLink extends KeptLink {
 
   /** A refused key waits the longest backoff: the owner may fix the key on the site. */
   protected retryDelay(): number {
-    return this.refused ? this.backoff.capMs : this.backoffDelay();
+    return this.refused ? this.backoff.capMs : super.retryDelay();
   }
 
   protected drop(): void {

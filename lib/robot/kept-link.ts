@@ -54,16 +54,14 @@ export abstract class KeptLink {
     return this.kept.backoff ?? defaultBackoff;
   }
 
-  /** The backoff's delay after the failures counted so far. */
-  protected backoffDelay(): number {
-    return backoffDelay(this.failures - 1, this.backoff, this.kept.random);
-  }
 
   protected abstract connect(): void;
   /** Close the current socket, if there is one. */
   protected abstract drop(): void;
-  /** How long to wait after the failure just counted. */
-  protected abstract retryDelay(): number;
+  /** How long to wait after the failure just counted: the backoff's delay for the failures so far. */
+  protected retryDelay(): number {
+    return backoffDelay(this.failures - 1, this.backoff, this.kept.random);
+  }
   /** The next attempt (a subclass may look the server up again first). */
   protected retry(): void {
     this.connect();
